@@ -1,0 +1,92 @@
+"""Every setting, listed once: its environment variable, default and help.
+
+The README's configuration table is tested against this list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from gate.policy import Policy
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: Any
+    help: str
+
+
+class SettingsError(ValueError):
+    """A setting whose value cannot be used."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///pushgate.sqlite"
+    allow_file: str = ""
+    max_xml_bytes: int = 256 * MIB
+    output_excerpt: int = 4096
+    history_flights: int = 1000
+    default_branch: str = "default"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
+        """Read the settings from PUSHGATE_* variables; keyword overrides win."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            setting = SETTINGS[f.name]
+            raw = environ.get(setting.env)
+            if raw is None or raw == "":
+                continue
+            if isinstance(setting.default, int):
+                try:
+                    values[f.name] = int(raw)
+                except ValueError:
+                    raise SettingsError(f"{setting.env}={raw!r}: expected a whole number") from None
+            else:
+                values[f.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def policy(self) -> Policy:
+        """Return the gate policy these settings describe."""
+        return Policy(history_flights=self.history_flights)
+
+
+SETTINGS: dict[str, Setting] = {
+    "database_url": Setting(
+        "PUSHGATE_DATABASE_URL",
+        Settings.database_url,
+        "SQLAlchemy URL of the store (the global --database option overrides it).",
+    ),
+    "allow_file": Setting(
+        "PUSHGATE_ALLOW_FILE",
+        Settings.allow_file,
+        "File of allowable regressions in osstest's syntax (JOB-PATTERN [TESTID-PATTERN]).",
+    ),
+    "max_xml_bytes": Setting(
+        "PUSHGATE_MAX_XML_BYTES",
+        Settings.max_xml_bytes,
+        "Largest results document accepted, in bytes after gzip decompression.",
+    ),
+    "output_excerpt": Setting(
+        "PUSHGATE_OUTPUT_EXCERPT",
+        Settings.output_excerpt,
+        "Characters of a step's failure text and output kept (head and tail).",
+    ),
+    "history_flights": Setting(
+        "PUSHGATE_HISTORY_FLIGHTS",
+        Settings.history_flights,
+        "Lower flights of a branch examined as evidence when judging a flight.",
+    ),
+    "default_branch": Setting(
+        "PUSHGATE_DEFAULT_BRANCH",
+        Settings.default_branch,
+        "Branch of a document that names none and is ingested without --branch.",
+    ),
+}

@@ -1,0 +1,79 @@
+"""Engines and the schema: Alembic migrations applied on demand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class SchemaError(RuntimeError):
+    """The database's schema is not the one this pushgate needs."""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for a database URL (SQLite gets foreign keys, WAL and a busy timeout)."""
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def alembic_config(engine: Engine) -> Config:
+    """Return an Alembic configuration bound to this engine (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    config.attributes["engine"] = engine
+    return config
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """Return the schema revision the database is at, or None for an empty database."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision(engine: Engine) -> str:
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    assert head is not None
+    return head
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Create or upgrade the schema to the newest revision; return (before, after)."""
+    before = schema_revision(engine)
+    command.upgrade(alembic_config(engine), "head")
+    return before, head_revision(engine)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the schema of a new database; upgrade SQLite; ask for `db upgrade` elsewhere."""
+    current = schema_revision(engine)
+    head = head_revision(engine)
+    if current == head:
+        return
+    if current is None or engine.dialect.name == "sqlite":
+        upgrade(engine)
+        return
+    where = make_url(engine.url).render_as_string(hide_password=True)
+    raise SchemaError(
+        f"the database {where} is at schema {current}, this pushgate needs {head}: "
+        "run `pushgate db upgrade`"
+    )

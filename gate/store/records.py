@@ -1,0 +1,112 @@
+"""The tables: SQLAlchemy 2.0 typed records. Portable across SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, dict[str, str]: JSON, list[int]: JSON}
+
+
+class BranchRecord(Base):
+    __tablename__ = "branch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class FlightRecord(Base):
+    """A flight; its id is the osstest flight number."""
+
+    __tablename__ = "flight"
+    __table_args__ = (Index("ix_flight_branch_id_id", "branch_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
+    blessing: Mapped[str] = mapped_column(String(50))
+    revisions: Mapped[dict[str, str]]
+    baseline: Mapped[dict[str, str]]
+    started: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ingested: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64), index=True)
+    verdict: Mapped[str] = mapped_column(String(20))
+    pushed: Mapped[bool] = mapped_column(Boolean)
+    judged_baseline: Mapped[dict[str, str]]
+    baseline_flights: Mapped[list[int]]
+    tests: Mapped[int] = mapped_column(Integer)
+    failures: Mapped[int] = mapped_column(Integer)
+    errors: Mapped[int] = mapped_column(Integer)
+    skipped: Mapped[int] = mapped_column(Integer)
+
+
+class JobRecord(Base):
+    __tablename__ = "job"
+    __table_args__ = (UniqueConstraint("flight_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flight_id: Mapped[int] = mapped_column(ForeignKey("flight.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20))
+    host: Mapped[str | None] = mapped_column(String(500))
+
+
+class TestRecord(Base):
+    """A test's identity, shared by every flight: (job, testid)."""
+
+    __test__ = False
+    __tablename__ = "test"
+    __table_args__ = (UniqueConstraint("job", "testid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(500))
+    testid: Mapped[str] = mapped_column(String(1000))
+
+
+class StepRecord(Base):
+    """One step result; `classification` is the gate's finding for a non-pass step."""
+
+    __tablename__ = "step"
+    __table_args__ = (
+        Index("ix_step_test_id_flight_id", "test_id", "flight_id"),
+        Index("ix_step_flight_id", "flight_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flight_id: Mapped[int] = mapped_column(ForeignKey("flight.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column(ForeignKey("job.id", ondelete="CASCADE"))
+    test_id: Mapped[int] = mapped_column(ForeignKey("test.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    stepno: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    duration: Mapped[float | None] = mapped_column(Float)
+    message: Mapped[str | None] = mapped_column(Text)
+    output: Mapped[str | None] = mapped_column(Text)
+    classification: Mapped[str | None] = mapped_column(String(30))
+    ref_flight: Mapped[int | None] = mapped_column(Integer)

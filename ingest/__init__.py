@@ -1,0 +1,1 @@
+"""Getting results in: reading documents, parsing JUnit into gate's types, and one pipeline."""

@@ -1,0 +1,334 @@
+"""Parse a JUnit XML document, streaming, into one gate Flight.
+
+The osstest convention: `<testsuites>` is a flight, `<testsuite name=JOB>` a job, `<testcase>` a step.
+Each finished `<testcase>` element is handed to junitparser's classes, then cleared, so that memory
+stays flat however large the document. The lxml parser is hardened: no DTD, no entities, no network,
+and any DOCTYPE is refused.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, BinaryIO
+
+from junitparser import Error, Failure, Skipped
+from junitparser.xunit2 import TestCase
+from lxml import etree
+
+from gate.model import Flight, Job, Status, Step, TestKey
+from ingest.source import IngestError
+
+PARSER_OPTIONS: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+ROOTS = ("testsuites", "testsuite")
+SKIP_STATUSES = ("disabled", "notrun", "skipped")
+UNNAMED_JOB = "unnamed"
+JOB_PROPERTIES = ("osstest.job.", "osstest.runvar.", "osstest.host", "osstest.stepno")
+_LEADING_STEPNO = re.compile(r"(\d+) (.+)\Z", re.DOTALL)
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?\Z")
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the command line or request says about a flight, winning over the document."""
+
+    branch: str | None = None
+    flight: int | None = None
+    blessing: str | None = None
+    revisions: Mapping[str, str] = field(default_factory=dict)
+    baseline: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Case:
+    classname: str
+    name: str
+    stepno: int | None
+    status: Status
+    duration: float | None
+    message: str
+    output: str
+
+
+@dataclass
+class _Suite:
+    name: str
+    hostname: str | None
+    timestamp: str | None
+    parent: _Suite | None
+    properties: list[tuple[str, str]] = field(default_factory=list)
+    cases: list[_Case] = field(default_factory=list)
+
+    def job_name(self) -> str:
+        suite: _Suite | None = self
+        while suite is not None:
+            if suite.name:
+                return suite.name
+            suite = suite.parent
+        return UNNAMED_JOB
+
+
+def parse_duration(text: str | None) -> float | None:
+    """Read a `time` attribute leniently: thousands commas, exponents; None when unusable."""
+    if not text:
+        return None
+    text = text.strip()
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if math.isnan(value) or math.isinf(value) or value < 0:
+        return None
+    return value
+
+
+def parse_timestamp(text: str | None) -> datetime | None:
+    """Read a timestamp leniently (ISO 8601, a ` UTC` suffix, or unix seconds); None when unusable."""
+    if not text:
+        return None
+    text = text.strip().removesuffix(" UTC").replace("Z", "+00:00")
+    try:
+        moment = datetime.fromtimestamp(float(text), UTC) if text.isdigit() else None
+        moment = moment or datetime.fromisoformat(text)
+    except (ValueError, OverflowError):
+        return None
+    if moment.year < 1980:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def excerpt(text: str, limit: int) -> str:
+    """Keep the head and the tail of a long text, where failures usually say what happened."""
+    if len(text) <= limit:
+        return text
+    head = limit // 4
+    tail = limit - head
+    return f"{text[:head]}\n[... {len(text) - limit} characters cut ...]\n{text[-tail:]}"
+
+
+def _properties(parent: Any) -> list[tuple[str, str]]:
+    found = []
+    for prop in parent.iterfind("properties/property"):
+        name = prop.get("name")
+        value = prop.get("value")
+        if value is None:
+            value = (prop.text or "").strip()
+        if name:
+            found.append((name, value))
+    return found
+
+
+def _status(case: TestCase, elem: Any) -> tuple[Status, str]:
+    results = list(case.result)
+    for kind, status in ((Error, Status.BROKEN), (Failure, Status.FAIL)):
+        hits = [r for r in results if isinstance(r, kind)]
+        if hits:
+            return status, hits[0].message or (hits[0].text or "").strip().split("\n", 1)[0]
+    skips = [r for r in results if isinstance(r, Skipped)]
+    if skips:
+        said = " ".join(f"{r.message or ''} {r._elem.get('type') or ''}" for r in skips)
+        status = Status.BLOCKED if "blocked" in said.lower() else Status.SKIP
+        return status, skips[0].message or (skips[0].text or "").strip()
+    if (elem.get("status") or "").lower() in SKIP_STATUSES:
+        return Status.SKIP, elem.get("status")
+    return Status.PASS, ""
+
+
+def _read_case(elem: Any, excerpt_limit: int) -> _Case:
+    case = TestCase.fromelem(elem)
+    name = elem.get("name") or ""
+    stepno: int | None = None
+    props = dict(_properties(elem))
+    if props.get("osstest.stepno", "").strip().isdigit():
+        stepno = int(props["osstest.stepno"])
+    elif match := _LEADING_STEPNO.match(name):
+        stepno, name = int(match.group(1)), match.group(2)
+    status, message = _status(case, elem)
+    texts = [r.text for r in case.result if r.text and r.text.strip()]
+    texts += [t for t in (case.system_out, case.system_err) if t and t.strip()]
+    return _Case(
+        classname=elem.get("classname") or "",
+        name=name,
+        stepno=stepno,
+        status=status,
+        duration=parse_duration(elem.get("time")),
+        message=excerpt(message.strip(), 500),
+        output=excerpt("\n".join(t.strip() for t in texts), excerpt_limit),
+    )
+
+
+def testid_of(classname: str, name: str, job: str) -> str:
+    """Name a step: the testcase name, prefixed with its classname unless that says nothing new.
+
+    The classname is dropped when it is empty, equals the job (suite) name, ends with `.JOB`
+    (osstest's `BRANCH.JOB`), or already begins the name; otherwise the testid is `CLASSNAME.NAME`.
+    """
+    if not classname or classname == job or classname.endswith("." + job):
+        return name
+    if name.startswith(classname):
+        return name
+    return f"{classname}.{name}"
+
+
+def _release(elem: Any) -> None:
+    elem.clear(keep_tail=False)
+    parent = elem.getparent()
+    if parent is not None:
+        while elem.getprevious() is not None:
+            del parent[0]
+
+
+def _walk(stream: BinaryIO, excerpt_limit: int) -> Iterator[_Suite]:
+    """Yield every suite that holds testcases, innermost first, as each one ends."""
+    stack: list[_Suite] = []
+    top = _Suite(name="", hostname=None, timestamp=None, parent=None)
+    namespaced = None
+    events = etree.iterparse(stream, events=("start", "end"), **PARSER_OPTIONS)
+    try:
+        for event, elem in events:
+            if namespaced is None:
+                if elem.getroottree().docinfo.doctype:
+                    raise IngestError("document has a DOCTYPE, which results documents never need")
+                namespaced = elem.tag.startswith("{")
+                root = etree.QName(elem).localname
+                if root not in ROOTS:
+                    raise IngestError(f"not a JUnit XML document (root element <{root}>)")
+            if event == "start":
+                if namespaced:
+                    elem.tag = etree.QName(elem).localname
+                if elem.tag == "testsuite":
+                    parent = stack[-1] if stack else top
+                    stack.append(
+                        _Suite(
+                            name=elem.get("name") or "",
+                            hostname=elem.get("hostname"),
+                            timestamp=elem.get("timestamp"),
+                            parent=parent,
+                        )
+                    )
+                continue
+            tag = elem.tag
+            if tag == "testcase":
+                (stack[-1] if stack else top).cases.append(_read_case(elem, excerpt_limit))
+                _release(elem)
+            elif tag == "properties":
+                parent_elem = elem.getparent()
+                if stack and parent_elem is not None and parent_elem.tag == "testsuite":
+                    stack[-1].properties += _properties(parent_elem)
+            elif tag == "testsuite":
+                yield stack.pop()
+                _release(elem)
+    except etree.XMLSyntaxError as exc:
+        raise IngestError(f"not well-formed XML: {exc.msg}") from None
+    if top.cases:
+        yield top
+
+
+def _int(name: str, value: str) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise IngestError(f"property {name} must be a whole number, got {value!r}") from None
+    if number <= 0:
+        raise IngestError(f"property {name} must be positive, got {value!r}")
+    return number
+
+
+class _FlightProperties:
+    """The flight-level properties, which osstest repeats in every suite; they must agree."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    def add(self, name: str, value: str) -> None:
+        if not name.startswith("osstest.") or name.startswith(JOB_PROPERTIES):
+            return
+        if self.values.setdefault(name, value) != value:
+            raise IngestError(f"suites disagree on {name}: {self.values[name]!r} and {value!r}")
+
+    def trees(self, prefix: str) -> dict[str, str]:
+        return {k.removeprefix(prefix): v for k, v in self.values.items() if k.startswith(prefix)}
+
+
+def _job_status(declared: str | None, steps: list[Step]) -> Status:
+    if declared:
+        try:
+            return Status(declared.strip().lower())
+        except ValueError:
+            return Status.BROKEN  # aborted, running, queued...: the job did not finish
+    statuses = {step.status for step in steps}
+    for status in (Status.BROKEN, Status.FAIL, Status.BLOCKED):
+        if status in statuses:
+            return status
+    return Status.PASS
+
+
+def parse_flight(
+    stream: BinaryIO,
+    overrides: Overrides | None = None,
+    *,
+    default_branch: str = "default",
+    excerpt_limit: int = 4096,
+) -> Flight:
+    """Read one JUnit document as one flight; raise IngestError with the reason if it is not one."""
+    overrides = overrides or Overrides()
+    flight_props = _FlightProperties()
+    jobs: dict[str, list[Step]] = {}
+    hosts: dict[str, str | None] = {}
+    declared: dict[str, str | None] = {}
+    started: list[datetime] = []
+    for suite in _walk(stream, excerpt_limit):
+        props = dict(suite.properties)
+        for name, value in suite.properties:
+            flight_props.add(name, value)
+        if moment := parse_timestamp(suite.timestamp):
+            started.append(moment)
+        if not suite.cases and "osstest.job.status" not in props:
+            continue  # a suite that only groups other suites is not a job
+        job = suite.job_name()
+        steps = jobs.setdefault(job, [])
+        hosts.setdefault(job, props.get("osstest.host") or suite.hostname)
+        declared.setdefault(job, props.get("osstest.job.status"))
+        for case in suite.cases:
+            steps.append(
+                Step(
+                    key=TestKey(job, testid_of(case.classname, case.name, job)),
+                    stepno=case.stepno if case.stepno is not None else len(steps) + 1,
+                    status=case.status,
+                    duration=case.duration,
+                    message=case.message,
+                    output=case.output,
+                )
+            )
+    values = flight_props.values
+    number = overrides.flight
+    if number is None and "osstest.flight" in values:
+        number = _int("osstest.flight", values["osstest.flight"])
+    if "osstest.flight.started" in values:
+        moment = parse_timestamp(values["osstest.flight.started"])
+        started = [moment] if moment else []
+    return Flight(
+        number=number,
+        branch=overrides.branch or values.get("osstest.branch") or default_branch,
+        blessing=overrides.blessing or values.get("osstest.blessing") or "real",
+        revisions={**flight_props.trees("osstest.revision."), **overrides.revisions},
+        baseline={**flight_props.trees("osstest.baseline."), **overrides.baseline},
+        started=min(started) if started else None,
+        jobs=tuple(
+            Job(name, _job_status(declared[name], steps), tuple(steps), hosts[name])
+            for name, steps in jobs.items()
+        ),
+    )

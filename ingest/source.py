@@ -1,0 +1,138 @@
+"""Where results documents come from: paths, directories and globs; capped, hashed byte streams."""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import hashlib
+import io
+import re
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class IngestError(Exception):
+    """A results document that cannot be ingested; the message is the reason, in one sentence."""
+
+
+class CappedReader(io.RawIOBase):
+    """A read-only stream that hashes what it reads and refuses to read more than `cap` bytes."""
+
+    def __init__(self, raw: BinaryIO, cap: int) -> None:
+        self._raw = raw
+        self._cap = cap
+        self.size = 0
+        self._hash = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        try:
+            chunk = self._raw.read(len(buffer))
+        except (OSError, EOFError, zlib.error) as exc:
+            raise IngestError(f"cannot read the document: {exc}") from exc
+        self.size += len(chunk)
+        if self.size > self._cap:
+            raise IngestError(f"document is larger than the limit of {self._cap} bytes")
+        self._hash.update(chunk)
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+    def drain(self) -> None:
+        """Read to the end, so that the digest covers the whole document."""
+        while self.read(65536):
+            pass
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def decompressing(raw: BinaryIO) -> BinaryIO:
+    """Return a stream of the document's bytes, gunzipped when it starts with gzip's magic."""
+    head = raw.read(2)
+    rest: BinaryIO = _Prefixed(head, raw)  # type: ignore[assignment]
+    if head == GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=rest, mode="rb")  # type: ignore[return-value]
+    return rest
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream that gives back bytes already read from the front of another stream."""
+
+    def __init__(self, head: bytes, raw: BinaryIO) -> None:
+        self._head = head
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        chunk = self._raw.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def open_capped(raw: BinaryIO, cap: int) -> CappedReader:
+    """Wrap a binary stream (gzip or not) so that it is capped and hashed after decompression."""
+    return CappedReader(decompressing(raw), cap)
+
+
+@dataclass(frozen=True)
+class Input:
+    """One thing named on the command line: a document's path, or the reason it names none."""
+
+    path: str
+    error: str | None = None
+
+
+def _natural(path: str) -> list[object]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path)]
+
+
+def _documents_below(directory: Path) -> list[str]:
+    found = [
+        str(p)
+        for p in directory.rglob("*")
+        if p.is_file() and (p.name.endswith(".xml") or p.name.endswith(".xml.gz"))
+    ]
+    return sorted(found, key=_natural)
+
+
+def expand(names: Iterable[str]) -> list[Input]:
+    """Expand files, directories (every *.xml and *.xml.gz below) and globs, in natural order."""
+    inputs: list[Input] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            below = _documents_below(path)
+            inputs += [Input(p) for p in below] or [Input(name, "no *.xml or *.xml.gz files below")]
+        elif path.is_file():
+            inputs.append(Input(name))
+        elif glob.has_magic(name):
+            matches = sorted(glob.glob(name, recursive=True), key=_natural)
+            if not matches:
+                inputs.append(Input(name, "no file matches this pattern"))
+            for match in matches:
+                inputs += expand([match]) if Path(match).is_dir() else [Input(match)]
+        else:
+            inputs.append(Input(name, "no such file or directory"))
+    return inputs

@@ -1,0 +1,273 @@
+"""The `pushgate` command: a thin shell over ingest and gate. Each command reads, calls, prints."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from gate import __version__
+from gate.allow import AllowList, AllowListError
+from gate.report import render_text, report_dict
+from gate.settings import Settings, SettingsError
+from gate.store.db import SchemaError, ensure_schema, make_engine, upgrade
+from gate.store.flights import FlightSummary, list_flights, load_flight
+from ingest.junit import Overrides
+from ingest.pipeline import IngestResult, ingest_document
+from ingest.source import expand
+
+FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Plain text for people, JSON for scripts.",
+)
+
+
+class Context:
+    """What every command shares: the settings, and an engine made on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engine: Engine | None = None
+
+    def engine(self, *, ensure: bool = True) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.settings.database_url)
+            if ensure:
+                ensure_schema(self._engine)
+        return self._engine
+
+    def allow(self, path: str | None = None) -> AllowList:
+        path = path or self.settings.allow_file
+        if not path:
+            return AllowList()
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot read allow file {path}: {exc.strerror}") from None
+        return AllowList.parse(text, source=path)
+
+
+class Group(click.Group):
+    """A click group that turns the errors a user can fix into one sentence, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (SchemaError, SettingsError, AllowListError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except OperationalError as exc:
+            raise click.ClickException(f"database error: {exc.orig}") from None
+
+
+@click.group(cls=Group)
+@click.option(
+    "--database",
+    metavar="URL",
+    help="SQLAlchemy URL of the store [default: $PUSHGATE_DATABASE_URL or sqlite:///pushgate.sqlite].",
+)
+@click.version_option(__version__, prog_name="pushgate")
+@click.pass_context
+def main(ctx: click.Context, database: str | None) -> None:
+    """Judge CI flights like osstest's push gate and show per-feature readiness."""
+    try:
+        settings = Settings.from_env(os.environ, database_url=database)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    ctx.obj = Context(settings)
+
+
+@main.group(cls=Group)
+def db() -> None:
+    """Manage the database schema."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(obj: Context) -> None:
+    """Create the schema, or upgrade it to this pushgate's version."""
+    before, after = upgrade(obj.engine(ensure=False))
+    if before == after:
+        click.echo(f"schema is up to date ({after})")
+    else:
+        click.echo(f"schema upgraded from {before or 'nothing'} to {after}")
+
+
+def _tree_revisions(
+    _ctx: click.Context, param: click.Parameter, values: Sequence[str]
+) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        tree, sep, sha = value.partition("=")
+        if not sep or not tree or not sha:
+            raise click.BadParameter(f"expected TREE=SHA, got {value!r}", param=param)
+        pairs[tree] = sha
+    return pairs
+
+
+def _result_line(result: IngestResult) -> str:
+    counts = result.as_dict()
+    return (
+        f"{result.status:<9} flight {result.flight} {result.branch} {result.verdict}: "
+        f"{counts['tests']} tests, {counts['failures']} failed, {counts['errors']} broken, "
+        f"{counts['skipped']} skipped  {result.path}"
+    )
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--branch", help="Branch of the flight (else osstest.branch, else the default).")
+@click.option("--flight", type=click.IntRange(min=1), help="Flight number (one input only).")
+@click.option(
+    "--revision",
+    "revisions",
+    multiple=True,
+    metavar="TREE=SHA",
+    callback=_tree_revisions,
+    help="A tested revision; repeat for several trees.",
+)
+@click.option(
+    "--baseline",
+    "baseline",
+    multiple=True,
+    metavar="TREE=SHA",
+    callback=_tree_revisions,
+    help="A baseline revision; repeat for several trees.",
+)
+@click.option("--blessing", help="Blessing of the flight (default: osstest.blessing, else real).")
+@click.option("--replace", is_flag=True, help="Replace a stored flight whose content differs.")
+@click.option(
+    "--allow-file",
+    type=click.Path(dir_okay=False),
+    help="Allow list of regressions (default: $PUSHGATE_ALLOW_FILE).",
+)
+@FORMAT
+@click.pass_obj
+def ingest(
+    obj: Context,
+    paths: tuple[str, ...],
+    branch: str | None,
+    flight: int | None,
+    revisions: dict[str, str],
+    baseline: dict[str, str],
+    blessing: str | None,
+    replace: bool,
+    allow_file: str | None,
+    fmt: str,
+) -> None:
+    """Ingest JUnit XML results: files, directories (every *.xml and *.xml.gz below) and globs.
+
+    Each document is one flight, judged against the lower flights of its branch and stored in
+    one transaction. A bad document is reported on stderr and the others are still ingested.
+    """
+    inputs = expand(paths)
+    if flight is not None and len(inputs) > 1:
+        raise click.UsageError(f"--flight names one flight, but {len(inputs)} inputs were given")
+    overrides = Overrides(branch, flight, blessing, revisions, baseline)
+    allow = obj.allow(allow_file)
+    engine = obj.engine()
+    failed = 0
+    show_bar = fmt == "json" and len(inputs) > 1 and sys.stderr.isatty()
+    with click.progressbar(inputs, label="ingesting", file=sys.stderr, hidden=not show_bar) as bar:
+        for number, item in enumerate(bar, start=1):
+            if item.error is not None:
+                result = IngestResult(item.path, "error", error=item.error)
+            else:
+                result = ingest_document(
+                    engine,
+                    lambda path=item.path: open(path, "rb"),  # noqa: SIM115
+                    path=item.path,
+                    settings=obj.settings,
+                    now=datetime.now(UTC),
+                    overrides=overrides,
+                    allow=allow,
+                    replace=replace,
+                )
+            if result.failed:
+                failed += 1
+                click.echo(f"pushgate: {result.path}: {result.error}", err=True)
+            if fmt == "json":
+                click.echo(json.dumps(result.as_dict()))
+            elif not result.failed:
+                prefix = f"[{number}/{len(inputs)}] " if len(inputs) > 1 else ""
+                click.echo(prefix + _result_line(result))
+    if failed:
+        sys.exit(1)
+
+
+def _summary_dict(summary: FlightSummary) -> dict[str, Any]:
+    return {
+        "flight": summary.number,
+        "branch": summary.branch,
+        "blessing": summary.blessing,
+        "revision": summary.revisions,
+        "verdict": summary.verdict.value,
+        "pushed": summary.pushed,
+        "tests": summary.counts.tests,
+        "failures": summary.counts.failures,
+        "errors": summary.counts.errors,
+        "skipped": summary.counts.skipped,
+        "blocking": summary.blocking,
+        "started": summary.started.isoformat() if summary.started else None,
+        "ingested": summary.ingested.isoformat(),
+    }
+
+
+def _short(revisions: dict[str, str]) -> str:
+    return " ".join(f"{tree}={sha[:12]}" for tree, sha in sorted(revisions.items())) or "-"
+
+
+@main.command()
+@click.option("--branch", help="Only the flights of this branch.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@FORMAT
+@click.pass_obj
+def flights(obj: Context, branch: str | None, limit: int, fmt: str) -> None:
+    """List flights, newest first, with their verdicts."""
+    with Session(obj.engine()) as session:
+        rows = list_flights(session, branch=branch, limit=limit)
+    if fmt == "json":
+        click.echo(json.dumps([_summary_dict(r) for r in rows], indent=2))
+        return
+    if not rows:
+        click.echo("no flights" + (f" on branch {branch}" if branch else ""))
+        return
+    click.echo(
+        f"{'flight':>7}  {'branch':<20} {'verdict':<12} {'pushed':<6} "
+        f"{'tests':>6} {'fail':>5} {'broken':>6} {'skip':>5} {'block':>5}  revision"
+    )
+    for r in rows:
+        click.echo(
+            f"{r.number:>7}  {r.branch:<20} {r.verdict.value:<12} {'yes' if r.pushed else 'no':<6} "
+            f"{r.counts.tests:>6} {r.counts.failures:>5} {r.counts.errors:>6} "
+            f"{r.counts.skipped:>5} {r.blocking:>5}  {_short(r.revisions)}"
+        )
+
+
+@main.command()
+@click.argument("flight", type=int)
+@FORMAT
+@click.pass_obj
+def report(obj: Context, flight: int, fmt: str) -> None:
+    """Print a flight's report: osstest's e-mail body, or JSON."""
+    with Session(obj.engine()) as session:
+        loaded = load_flight(session, flight)
+    if loaded is None:
+        raise click.ClickException(f"no flight {flight}")
+    stored, judgement, _ids = loaded
+    if fmt == "json":
+        click.echo(json.dumps(report_dict(stored, judgement), indent=2))
+    else:
+        click.echo(render_text(stored, judgement), nl=False)
