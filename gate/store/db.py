@@ -39,7 +39,9 @@ def alembic_config(engine: Engine) -> Config:
     """Return an Alembic configuration bound to this engine (no alembic.ini needed)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # configparser reads `%` as interpolation: URLs carry it in passwords and options.
+    url = engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    config.set_main_option("sqlalchemy.url", url)
     config.attributes["engine"] = engine
     return config
 

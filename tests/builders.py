@@ -1,0 +1,50 @@
+"""Small builders of flights and JUnit files for the tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gate.model import Flight, Job, Status, Step, TestKey
+from ingest.osstest_junit import write_flight
+
+
+def flight(
+    number: int | None,
+    steps: dict[str, Status],
+    *,
+    xen: str = "c0ffee",
+    baseline: str | None = None,
+    blessing: str = "real",
+    branch: str = "xen-unstable",
+) -> Flight:
+    """Build a flight from `{"JOB TESTID": status}`, its jobs in first-seen order."""
+    jobs: dict[str, list[Step]] = {}
+    for name, status in steps.items():
+        job, testid = name.split(" ", 1)
+        found = jobs.setdefault(job, [])
+        found.append(Step(TestKey(job, testid), len(found) + 1, status, 1.0))
+    return Flight(
+        number=number,
+        branch=branch,
+        blessing=blessing,
+        revisions={"xen": xen},
+        baseline={"xen": baseline} if baseline else {},
+        jobs=tuple(
+            Job(job, _worst(s.status for s in found), tuple(found)) for job, found in jobs.items()
+        ),
+    )
+
+
+def _worst(statuses: object) -> Status:
+    seen = set(statuses)  # type: ignore[call-overload]
+    for status in (Status.BROKEN, Status.FAIL, Status.BLOCKED):
+        if status in seen:
+            return status
+    return Status.PASS
+
+
+def write(flight: Flight, path: Path) -> Path:
+    """Write a flight as an osstest-convention JUnit file."""
+    with path.open("wb") as out:
+        write_flight(flight, out)
+    return path

@@ -1,0 +1,110 @@
+"""Saving and loading flights, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from builders import flight
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from gate.model import Classification, Status, TestKey, Verdict
+from gate.store.flights import SaveStatus, list_flights, load_flight, save_flight
+from gate.store.records import StepRecord, TestRecord
+
+NOW = datetime(2013, 3, 1, tzinfo=UTC)
+P, F = Status.PASS, Status.FAIL
+GOOD = {"build-amd64 xen-build": P, "test-amd64-amd64-xl guest-start": P}
+BAD = {"build-amd64 xen-build": P, "test-amd64-amd64-xl guest-start": F}
+
+
+def save(engine: Engine, f, digest: str, **kw) -> object:
+    with Session(engine) as session:
+        saved = save_flight(session, f, digest=digest, source="test", now=NOW, **kw)
+        session.commit()
+        return saved
+
+
+def test_a_saved_flight_loads_back_whole_with_its_judgement(engine: Engine):
+    save(engine, flight(100, GOOD, xen="a"), "d100")
+    saved = save(engine, flight(101, BAD, xen="b", baseline="a"), "d101")
+    assert (saved.status, saved.verdict, saved.pushed) == (
+        SaveStatus.CREATED,
+        Verdict.REGRESSIONS,
+        False,
+    )
+    with Session(engine) as session:
+        loaded = load_flight(session, 101)
+    assert loaded is not None
+    stored, judgement, _ids = loaded
+    assert stored.number == 101
+    assert dict(stored.revisions) == {"xen": "b"}
+    assert [j.name for j in stored.jobs] == ["build-amd64", "test-amd64-amd64-xl"]
+    assert [(s.key.testid, s.status) for s in stored.steps()] == [
+        ("xen-build", P),
+        ("guest-start", F),
+    ]
+    assert [(f.step.key, f.classification, f.ref_flight) for f in judgement.findings] == [
+        (TestKey("test-amd64-amd64-xl", "guest-start"), Classification.REGRESSION, 100)
+    ]
+    assert judgement.baseline_flights == (100,)
+
+
+def test_the_same_content_is_unchanged_and_different_content_conflicts(engine: Engine):
+    save(engine, flight(100, GOOD), "d1")
+    assert save(engine, flight(100, GOOD), "d1").status is SaveStatus.UNCHANGED
+    assert save(engine, flight(100, BAD), "d2").status is SaveStatus.CONFLICT
+    with Session(engine) as session:
+        statuses = session.scalars(select(StepRecord.status).order_by(StepRecord.id)).all()
+    assert statuses == ["pass", "pass"]
+    replaced = save(engine, flight(100, BAD), "d2", replace=True)
+    assert replaced.status is SaveStatus.REPLACED
+    with Session(engine) as session:
+        statuses = session.scalars(select(StepRecord.status).order_by(StepRecord.id)).all()
+    assert statuses == ["pass", "fail"]
+
+
+def test_flights_without_a_number_are_numbered_after_the_highest(engine: Engine):
+    save(engine, flight(100, GOOD), "d1")
+    assert save(engine, flight(None, GOOD, branch="other"), "d2").number == 101
+    assert save(engine, flight(None, GOOD, branch="other"), "d2").status is SaveStatus.UNCHANGED
+
+
+def test_test_identities_are_shared_by_every_flight(engine: Engine):
+    for n in (100, 101, 102):
+        save(engine, flight(n, GOOD), f"d{n}")
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(TestRecord)) == 2
+        history = session.scalars(
+            select(StepRecord.flight_id)
+            .join(TestRecord, TestRecord.id == StepRecord.test_id)
+            .where(TestRecord.job == "test-amd64-amd64-xl", TestRecord.testid == "guest-start")
+            .order_by(StepRecord.flight_id)
+        ).all()
+    assert history == [100, 101, 102]
+
+
+def test_a_flight_arriving_late_rejudges_the_flights_above_it(engine: Engine):
+    save(engine, flight(102, BAD, xen="b", baseline="a"), "d102")
+    with Session(engine) as session:
+        assert list_flights(session)[0].verdict is Verdict.TOLERABLE  # never passed yet
+    saved = save(engine, flight(101, GOOD, xen="a"), "d101")
+    assert saved.rejudged == 1
+    with Session(engine) as session:
+        rows = {r.number: r for r in list_flights(session)}
+        loaded = load_flight(session, 102)
+    assert rows[102].verdict is Verdict.REGRESSIONS
+    assert rows[102].blocking == 1
+    assert loaded is not None
+    assert loaded[1].findings[0].ref_flight == 101
+
+
+def test_the_flight_list_counts_and_filters_by_branch(engine: Engine):
+    save(engine, flight(100, GOOD), "d1")
+    save(engine, flight(101, BAD, branch="qemu-upstream-unstable"), "d2")
+    with Session(engine) as session:
+        everything = list_flights(session)
+        qemu = list_flights(session, branch="qemu-upstream-unstable")
+    assert [r.number for r in everything] == [101, 100]
+    assert [(r.number, r.counts.tests, r.counts.failures) for r in qemu] == [(101, 2, 1)]
+    assert qemu[0].ingested == NOW
