@@ -170,7 +170,7 @@ def _read_case(elem: Any, excerpt_limit: int) -> _Case:
     )
 
 
-def testid_of(classname: str, name: str, job: str) -> str:
+def derive_testid(classname: str, name: str, job: str) -> str:
     """Name a step: the testcase name, prefixed with its classname unless that says nothing new.
 
     The classname is dropped when it is empty, equals the job (suite) name, ends with `.JOB`
@@ -305,7 +305,7 @@ def parse_flight(
         for case in suite.cases:
             steps.append(
                 Step(
-                    key=TestKey(job, testid_of(case.classname, case.name, job)),
+                    key=TestKey(job, derive_testid(case.classname, case.name, job)),
                     stepno=case.stepno if case.stepno is not None else len(steps) + 1,
                     status=case.status,
                     duration=case.duration,

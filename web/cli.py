@@ -72,7 +72,7 @@ class Group(click.Group):
             raise click.ClickException(f"database error: {exc.orig}") from None
 
 
-@click.group(cls=Group)
+@click.group(cls=Group, name="pushgate")
 @click.option(
     "--database",
     metavar="URL",

@@ -1,0 +1,213 @@
+"""Reading JUnit documents: the osstest convention, other producers, and hostile input."""
+
+from __future__ import annotations
+
+import gzip
+import io
+
+import pytest
+
+from gate.model import Status, TestKey
+from ingest.junit import Overrides, parse_duration, parse_flight, derive_testid
+from ingest.source import IngestError, open_capped
+
+OSSTEST = b"""<?xml version="1.0" encoding="utf-8"?>
+<testsuites name="osstest xen-unstable flight 17080">
+ <testsuite name="test-amd64-amd64-xl" hostname="italia0" timestamp="2013-03-01T10:00:00">
+  <properties>
+   <property name="osstest.flight" value="17080"/>
+   <property name="osstest.branch" value="xen-unstable"/>
+   <property name="osstest.revision.xen" value="aaaa"/>
+   <property name="osstest.revision.linux" value="llll"/>
+   <property name="osstest.baseline.xen" value="bbbb"/>
+   <property name="osstest.job.status" value="fail"/>
+  </properties>
+  <testcase classname="xen-unstable.test-amd64-amd64-xl" name="host-install(3)" time="1,234.5">
+   <properties><property name="osstest.stepno" value="3"/></properties>
+  </testcase>
+  <testcase classname="test-amd64-amd64-xl" name="9 guest-start" time="12.5">
+   <failure type="regression" message="REGR. vs. 17079">guest did not come up</failure>
+   <system-out>console: panic</system-out>
+  </testcase>
+  <testcase classname="test-amd64-amd64-xl" name="10 guest-saverestore"><error message="host died"/></testcase>
+ </testsuite>
+ <testsuite name="test-amd64-i386-xl">
+  <properties><property name="osstest.flight" value="17080"/></properties>
+  <testcase classname="test-amd64-i386-xl" name="xen-build-check(1)"><skipped message="blocked n/a"/></testcase>
+  <testcase classname="test-amd64-i386-xl" name="xen-install"><skipped type="blocked"/></testcase>
+  <testcase classname="test-amd64-i386-xl" name="leak-check/check"><skipped/></testcase>
+ </testsuite>
+</testsuites>
+"""
+
+
+def parse(data: bytes, overrides: Overrides | None = None, **kw: object):
+    return parse_flight(open_capped(io.BytesIO(data), 10_000_000), overrides, **kw)
+
+
+def test_the_osstest_convention_maps_suites_to_jobs_and_cases_to_steps():
+    flight = parse(OSSTEST)
+    assert flight.number == 17080
+    assert flight.branch == "xen-unstable"
+    assert flight.blessing == "real"
+    assert dict(flight.revisions) == {"xen": "aaaa", "linux": "llll"}
+    assert dict(flight.baseline) == {"xen": "bbbb"}
+    assert flight.started is not None and flight.started.isoformat().startswith("2013-03-01T10")
+    xl, i386 = flight.jobs
+    assert (xl.name, xl.status, xl.host) == ("test-amd64-amd64-xl", Status.FAIL, "italia0")
+    assert [(s.stepno, s.key.testid, s.status) for s in xl.steps] == [
+        (3, "host-install(3)", Status.PASS),
+        (9, "guest-start", Status.FAIL),
+        (10, "guest-saverestore", Status.BROKEN),
+    ]
+    assert xl.steps[0].duration == 1234.5
+    assert xl.steps[1].message == "REGR. vs. 17079"
+    assert "guest did not come up" in xl.steps[1].output
+    assert "console: panic" in xl.steps[1].output
+    assert i386.status is Status.BLOCKED  # derived from its steps: it declares none
+    assert [(s.stepno, s.status) for s in i386.steps] == [
+        (1, Status.BLOCKED),
+        (2, Status.BLOCKED),
+        (3, Status.SKIP),
+    ]
+
+
+def test_options_override_what_the_document_says():
+    overrides = Overrides(
+        branch="staging",
+        flight=5,
+        blessing="play",
+        revisions={"xen": "cccc"},
+        baseline={"qemu": "qqqq"},
+    )
+    flight = parse(OSSTEST, overrides)
+    assert (flight.number, flight.branch, flight.blessing) == (5, "staging", "play")
+    assert dict(flight.revisions) == {"xen": "cccc", "linux": "llll"}
+    assert dict(flight.baseline) == {"xen": "bbbb", "qemu": "qqqq"}
+
+
+def test_a_bare_testsuite_is_one_job_of_one_flight_on_the_default_branch():
+    data = b'<testsuite name="unit"><testcase classname="unit" name="a"/></testsuite>'
+    flight = parse(data, default_branch="main")
+    assert (flight.number, flight.branch, [j.name for j in flight.jobs]) == (None, "main", ["unit"])
+
+
+@pytest.mark.parametrize(
+    ("classname", "name", "job", "testid"),
+    [
+        ("test-amd64-amd64-xl", "guest-start", "test-amd64-amd64-xl", "guest-start"),
+        ("xen-unstable.test-amd64-amd64-xl", "guest-start", "test-amd64-amd64-xl", "guest-start"),
+        ("", "TestFoo", "pkg", "TestFoo"),
+        ("tests.test_api.TestFlights", "test_get", "pytest", "tests.test_api.TestFlights.test_get"),
+        ("Suite › case", "Suite › case works", "jest", "Suite › case works"),
+    ],
+)
+def test_the_testid_rule(classname, name, job, testid):
+    assert derive_testid(classname, name, job) == testid
+
+
+def test_nested_suites_make_jobs_of_the_suites_that_hold_cases():
+    data = b"""<testsuites><testsuite name="all">
+      <testsuite name="unit"><testcase name="a"/></testsuite>
+      <testsuite name=""><testcase name="b"><failure/></testcase></testsuite>
+    </testsuite></testsuites>"""
+    flight = parse(data)
+    assert [(s.key, s.status) for s in flight.steps()] == [
+        (TestKey("unit", "a"), Status.PASS),
+        (TestKey("all", "b"), Status.FAIL),
+    ]
+
+
+def test_the_most_severe_result_wins_and_status_disabled_is_a_skip():
+    data = b"""<testsuite name="s">
+      <testcase name="a"><skipped/><failure/><error/></testcase>
+      <testcase name="b"><skipped/><failure/></testcase>
+      <testcase name="c" status="disabled"/>
+      <testcase name="d"><flakyFailure message="once"/></testcase>
+    </testsuite>"""
+    assert [s.status for s in parse(data).steps()] == [
+        Status.BROKEN,
+        Status.FAIL,
+        Status.SKIP,
+        Status.PASS,
+    ]
+
+
+def test_namespaced_documents_are_read_by_local_names():
+    data = b"""<testsuites xmlns="urn:example"><testsuite name="s">
+      <testcase name="a"><failure message="m"/></testcase></testsuite></testsuites>"""
+    [step] = parse(data).steps()
+    assert (step.key, step.status, step.message) == (TestKey("s", "a"), Status.FAIL, "m")
+
+
+def test_gzip_is_read_transparently():
+    flight = parse(gzip.compress(OSSTEST))
+    assert flight.number == 17080
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"<testsuites><testsuite name='x'>", "not well-formed XML"),
+        (b"<suites/>", r"not a JUnit XML document \(root element <suites>\)"),
+        (b"", "not well-formed XML"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaa">]><testsuites>&a;</testsuites>',
+            "DOCTYPE",
+        ),
+        (
+            b'<!DOCTYPE t [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b'<testsuite name="s"><testcase name="a"><failure>&x;</failure></testcase></testsuite>',
+            "DOCTYPE",
+        ),
+        (
+            b'<testsuite><properties><property name="osstest.flight" value="standalone"/>'
+            b"</properties><testcase name='a'/></testsuite>",
+            "osstest.flight must be a whole number",
+        ),
+        (
+            b'<testsuites><testsuite name="a"><properties><property name="osstest.flight" value="1"/>'
+            b'</properties></testsuite><testsuite name="b"><properties>'
+            b'<property name="osstest.flight" value="2"/></properties></testsuite></testsuites>',
+            "suites disagree on osstest.flight",
+        ),
+        (b"\x1f\x8b\x08\x00garbage", "cannot read the document"),
+    ],
+)
+def test_bad_documents_are_refused_with_a_reason(data, reason):
+    with pytest.raises(IngestError, match=reason):
+        parse(data)
+
+
+def test_the_size_cap_applies_after_decompression():
+    big = b"<testsuite name='s'>" + b"<testcase name='a'/>" * 100_000 + b"</testsuite>"
+    packed = gzip.compress(big)
+    assert len(packed) < 100_000
+    with pytest.raises(IngestError, match="larger than the limit of 1000000 bytes"):
+        parse_flight(open_capped(io.BytesIO(packed), 1_000_000))
+
+
+def test_long_output_keeps_head_and_tail():
+    text = "HEAD " + "x" * 50_000 + " TAIL"
+    data = (
+        f'<testsuite name="s"><testcase name="a"><failure>{text}</failure></testcase></testsuite>'
+    )
+    [step] = parse(data.encode(), excerpt_limit=1000).steps()
+    assert step.output.startswith("HEAD ")
+    assert step.output.endswith(" TAIL")
+    assert len(step.output) < 1100
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("1.5", 1.5),
+        ("2,503.1", 2503.1),
+        ("1.7e-05", 1.7e-05),
+        ("0,5", None),
+        ("-3", None),
+        ("", None),
+    ],
+)
+def test_durations_are_read_leniently(text, seconds):
+    assert parse_duration(text) == seconds

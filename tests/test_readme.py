@@ -1,0 +1,25 @@
+"""The README's configuration table says what the settings are."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from gate.settings import SETTINGS
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+ROW = re.compile(r"^\| `(PUSHGATE_\w+)` \| `([^`]*)` \| (.+) \|$")
+
+
+def test_the_configuration_table_lists_every_setting_with_its_default_and_help():
+    rows = [ROW.match(line) for line in README.read_text(encoding="utf-8").splitlines()]
+    table = {m.group(1): (m.group(2), m.group(3)) for m in rows if m}
+    expected = {s.env: (str(s.default), s.help) for s in SETTINGS.values()}
+    assert table == expected
+
+
+def test_the_readme_gives_the_two_commands():
+    text = README.read_text(encoding="utf-8")
+    assert "## Run it" in text
+    assert "## Test it" in text
+    assert "python -m pytest" in text
