@@ -8,7 +8,7 @@ import io
 import pytest
 
 from gate.model import Status, TestKey
-from ingest.junit import Overrides, parse_duration, parse_flight, derive_testid
+from ingest.junit import Overrides, derive_testid, parse_duration, parse_flight
 from ingest.source import IngestError, open_capped
 
 OSSTEST = b"""<?xml version="1.0" encoding="utf-8"?>
