@@ -148,7 +148,7 @@ def _status(case: TestCase, elem: Any) -> tuple[Status, str]:
 
 
 def _read_case(elem: Any, excerpt_limit: int) -> _Case:
-    case = TestCase.fromelem(elem)
+    case = TestCase.fromelem(elem)  # type: ignore[no-untyped-call]
     name = elem.get("name") or ""
     stepno: int | None = None
     props = dict(_properties(elem))

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -92,7 +92,7 @@ def ingest_stream(
     reader = open_capped(raw, settings.max_xml_bytes)
     try:
         flight = parse_flight(
-            reader,
+            cast(BinaryIO, reader),
             overrides,
             default_branch=settings.default_branch,
             excerpt_limit=settings.output_excerpt,

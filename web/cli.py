@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import click
 from sqlalchemy import Engine
@@ -117,6 +117,13 @@ def _tree_revisions(
     return pairs
 
 
+def _opener(path: str) -> Callable[[], BinaryIO]:
+    def open_binary() -> BinaryIO:
+        return open(path, "rb")  # noqa: SIM115 - the pipeline closes it
+
+    return open_binary
+
+
 def _result_line(result: IngestResult) -> str:
     counts = result.as_dict()
     return (
@@ -187,7 +194,7 @@ def ingest(
             else:
                 result = ingest_document(
                     engine,
-                    lambda path=item.path: open(path, "rb"),  # noqa: SIM115
+                    _opener(item.path),
                     path=item.path,
                     settings=obj.settings,
                     now=datetime.now(UTC),

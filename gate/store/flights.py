@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -34,6 +34,10 @@ from gate.rules import judge
 from gate.store.records import BranchRecord, FlightRecord, JobRecord, StepRecord, TestRecord
 
 CHUNK = 500
+BRANCH = cast(Table, BranchRecord.__table__)
+JOB = cast(Table, JobRecord.__table__)
+TEST = cast(Table, TestRecord.__table__)
+STEP = cast(Table, StepRecord.__table__)
 
 
 class SaveStatus(StrEnum):
@@ -98,7 +102,7 @@ def _insert_ignoring_duplicates(session: Session, table: Table, rows: list[dict[
 def branch_id(session: Session, name: str, *, create: bool) -> int | None:
     """Return the id of a branch, creating it when asked; None for an unknown branch."""
     if create:
-        _insert_ignoring_duplicates(session, BranchRecord.__table__, [{"name": name}])
+        _insert_ignoring_duplicates(session, BRANCH, [{"name": name}])
     return session.scalars(select(BranchRecord.id).where(BranchRecord.name == name)).first()
 
 
@@ -125,7 +129,7 @@ def test_ids(session: Session, keys: Iterable[TestKey], *, create: bool) -> dict
     missing = wanted - found.keys()
     if create and missing:
         rows = [{"job": k.job, "testid": k.testid} for k in sorted(missing, key=str)]
-        _insert_ignoring_duplicates(session, TestRecord.__table__, rows)
+        _insert_ignoring_duplicates(session, TEST, rows)
         found = lookup()
     return found
 
@@ -293,7 +297,7 @@ def _insert_jobs_and_steps(session: Session, flight: Flight, judgement: Judgemen
     if not flight.jobs:
         return
     session.execute(
-        insert(JobRecord.__table__),
+        insert(JOB),
         [
             {"flight_id": flight.number, "name": j.name, "status": j.status.value, "host": j.host}
             for j in flight.jobs
@@ -325,7 +329,7 @@ def _insert_jobs_and_steps(session: Session, flight: Flight, judgement: Judgemen
             }
         )
     if rows:
-        session.execute(insert(StepRecord.__table__), rows)
+        session.execute(insert(STEP), rows)
 
 
 def rejudge_after(
@@ -353,8 +357,8 @@ def rejudge_after(
         ]
         if rows:
             session.connection().execute(
-                update(StepRecord.__table__)
-                .where(StepRecord.__table__.c.id == bindparam("step_id"))
+                update(STEP)
+                .where(STEP.c.id == bindparam("step_id"))
                 .values(classification=bindparam("cls"), ref_flight=bindparam("ref")),
                 rows,
             )
