@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from gate.allow import AllowList
 from gate.model import Counts
 from gate.settings import Settings
+from gate.store.db import writer
 from gate.store.flights import SaveStatus, save_flight
 from ingest.junit import Overrides, parse_flight
 from ingest.source import IngestError, open_capped
@@ -142,7 +143,7 @@ def ingest_document(
     """
     for attempt in (1, 2):
         try:
-            with Session(engine) as session, opener() as raw:
+            with Session(writer(engine)) as session, opener() as raw:
                 result = ingest_stream(
                     session,
                     raw,
