@@ -232,7 +232,9 @@ def _walk(stream: BinaryIO, excerpt_limit: int) -> Iterator[_Suite]:
                 yield stack.pop()
                 _release(elem)
     except etree.XMLSyntaxError as exc:
-        raise IngestError(f"not well-formed XML: {exc.msg}") from None
+        # libxml2 has no text for some errors, e.g. a file cut off inside a CDATA section.
+        message = exc.msg.replace("Unregistered error message", "unexpected end or bad markup")
+        raise IngestError(f"not well-formed XML: {message}") from None
     if top.cases:
         yield top
 
