@@ -7,12 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from builders import flight, write
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from gate.model import Status
 from gate.store.records import FlightRecord, StepRecord, TestRecord
+from tests.builders import flight, write
 
 JOBS = [f"test-amd64-amd64-xl-{n}" for n in range(40)]
 STEPS = ["hosts-allocate", "host-install(3)", "xen-boot", "guest-start", "guest-stop"]

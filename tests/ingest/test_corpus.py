@@ -6,7 +6,8 @@ import csv
 import json
 
 import pytest
-from conftest import SHARED
+
+from tests.conftest import SHARED
 
 CORPUS = SHARED / "junit-corpus"
 

@@ -7,10 +7,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from builders import flight, write
 from click.testing import CliRunner
 
 from gate.model import Status
+from tests.builders import flight, write
 from web.cli import main
 
 P, F = Status.PASS, Status.FAIL

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from builders import flight
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from gate.model import Classification, Status, TestKey, Verdict
 from gate.store.flights import SaveStatus, list_flights, load_flight, save_flight
 from gate.store.records import StepRecord, TestRecord
+from tests.builders import flight
 
 NOW = datetime(2013, 3, 1, tzinfo=UTC)
 P, F = Status.PASS, Status.FAIL
@@ -108,3 +108,10 @@ def test_the_flight_list_counts_and_filters_by_branch(engine: Engine):
     assert [r.number for r in everything] == [101, 100]
     assert [(r.number, r.counts.tests, r.counts.failures) for r in qemu] == [(101, 2, 1)]
     assert qemu[0].ingested == NOW
+
+
+def test_the_head_constant_names_the_newest_migration(engine: Engine):
+    from gate.store.db import HEAD, head_revision, schema_revision
+
+    assert head_revision(engine) == HEAD
+    assert schema_revision(engine) == HEAD
