@@ -76,6 +76,7 @@ class Step:
     duration: float | None = None
     message: str = ""
     output: str = ""
+    features: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,12 @@ RULE = "-" * 60
 
 def summary(finding: Finding) -> str:
     """Return osstest's summary text for a finding, e.g. `REGR. vs. 17002` or `never pass`."""
-    ref = finding.ref_flight
-    match finding.classification:
+    return summary_of(finding.classification, finding.ref_flight)
+
+
+def summary_of(classification: Classification, ref: int | None) -> str:
+    """Return the summary text for a classification and the flight it refers to."""
+    match classification:
         case Classification.REGRESSION | Classification.ALLOWABLE:
             return f"REGR. vs. {ref}"
         case Classification.LIKE:
@@ -41,7 +45,7 @@ def summary(finding: Finding) -> str:
             return "baseline untested"
         case Classification.BLOCKED | Classification.SKIPPED:
             return "n/a"
-    raise AssertionError(finding.classification)
+    raise AssertionError(classification)
 
 
 def outcome(flight: Flight, judgement: Judgement) -> str:

@@ -13,14 +13,14 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, BinaryIO
+from typing import Any
 
 from junitparser import Error, Failure, Skipped
-from junitparser.xunit2 import TestCase
 from lxml import etree
 
 from gate.model import Flight, Job, Status, Step, TestKey
-from ingest.source import IngestError
+from gate.roadmap import split_tags
+from ingest.source import CappedReader, IngestError
 
 PARSER_OPTIONS: dict[str, Any] = {
     "resolve_entities": False,
@@ -32,8 +32,13 @@ PARSER_OPTIONS: dict[str, Any] = {
     "remove_pis": True,
 }
 ROOTS = ("testsuites", "testsuite")
+# Only these elements raise parser events; `{*}` matches them in any namespace or none.
+WATCHED = ("{*}testsuite", "{*}testcase", "{*}properties")
 SKIP_STATUSES = ("disabled", "notrun", "skipped")
+RESULTS = {"failure": Failure, "error": Error, "skipped": Skipped}
+OUTPUTS = ("system-out", "system-err")
 UNNAMED_JOB = "unnamed"
+FEATURE_PROPERTIES = ("roadmap.features", "requirements")
 JOB_PROPERTIES = ("osstest.job.", "osstest.runvar.", "osstest.host", "osstest.stepno")
 _LEADING_STEPNO = re.compile(r"(\d+) (.+)\Z", re.DOTALL)
 _THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?\Z")
@@ -59,6 +64,7 @@ class _Case:
     duration: float | None
     message: str
     output: str
+    features: frozenset[str]
 
 
 @dataclass
@@ -83,13 +89,13 @@ def parse_duration(text: str | None) -> float | None:
     """Read a `time` attribute leniently: thousands commas, exponents; None when unusable."""
     if not text:
         return None
-    text = text.strip()
-    if _THOUSANDS.match(text):
-        text = text.replace(",", "")
     try:
         value = float(text)
     except ValueError:
-        return None
+        text = text.strip()
+        if not _THOUSANDS.match(text):
+            return None
+        value = float(text.replace(",", ""))
     if math.isnan(value) or math.isinf(value) or value < 0:
         return None
     return value
@@ -119,20 +125,26 @@ def excerpt(text: str, limit: int) -> str:
     return f"{text[:head]}\n[... {len(text) - limit} characters cut ...]\n{text[-tail:]}"
 
 
-def _properties(parent: Any) -> list[tuple[str, str]]:
+def _properties_of(group: Any) -> list[tuple[str, str]]:
+    """Read a <properties> element: (name, value) pairs, the value from `value=` or the text."""
     found = []
-    for prop in parent.iterfind("properties/property"):
+    for prop in group:
         name = prop.get("name")
+        if prop.tag != "property" or not name:
+            continue
         value = prop.get("value")
-        if value is None:
-            value = (prop.text or "").strip()
-        if name:
-            found.append((name, value))
+        found.append((name, (prop.text or "").strip() if value is None else value))
     return found
 
 
-def _status(case: TestCase, elem: Any) -> tuple[Status, str]:
-    results = list(case.result)
+def _features(properties: list[tuple[str, str]]) -> frozenset[str]:
+    """Return the feature slugs that `roadmap.features` and Xray's `requirements` name."""
+    return frozenset().union(
+        *(split_tags(value) for name, value in properties if name in FEATURE_PROPERTIES)
+    )
+
+
+def _status(results: list[Any], elem: Any) -> tuple[Status, str]:
     for kind, status in ((Error, Status.BROKEN), (Failure, Status.FAIL)):
         hits = [r for r in results if isinstance(r, kind)]
         if hits:
@@ -148,17 +160,30 @@ def _status(case: TestCase, elem: Any) -> tuple[Status, str]:
 
 
 def _read_case(elem: Any, excerpt_limit: int) -> _Case:
-    case = TestCase.fromelem(elem)  # type: ignore[no-untyped-call]
+    """Read one finished <testcase>: its direct children give results, properties and output."""
+    results: list[Any] = []
+    pairs: list[tuple[str, str]] = []
+    texts: list[str] = []
+    for child in elem:
+        tag = child.tag
+        if tag in RESULTS:
+            # junitparser's result classes read message, type and text the way other tools do.
+            result = RESULTS[tag].fromelem(child)
+            results.append(result)
+            if result.text and result.text.strip():
+                texts.append(result.text.strip())
+        elif tag == "properties":
+            pairs += _properties_of(child)
+        elif tag in OUTPUTS and child.text and child.text.strip():
+            texts.append(child.text.strip())
     name = elem.get("name") or ""
     stepno: int | None = None
-    props = dict(_properties(elem))
-    if props.get("osstest.stepno", "").strip().isdigit():
-        stepno = int(props["osstest.stepno"])
+    declared = next((v for k, v in pairs if k == "osstest.stepno"), "").strip()
+    if declared.isdigit():
+        stepno = int(declared)
     elif match := _LEADING_STEPNO.match(name):
         stepno, name = int(match.group(1)), match.group(2)
-    status, message = _status(case, elem)
-    texts = [r.text for r in case.result if r.text and r.text.strip()]
-    texts += [t for t in (case.system_out, case.system_err) if t and t.strip()]
+    status, message = _status(results, elem)
     return _Case(
         classname=elem.get("classname") or "",
         name=name,
@@ -166,7 +191,8 @@ def _read_case(elem: Any, excerpt_limit: int) -> _Case:
         status=status,
         duration=parse_duration(elem.get("time")),
         message=excerpt(message.strip(), 500),
-        output=excerpt("\n".join(t.strip() for t in texts), excerpt_limit),
+        output=excerpt("\n".join(texts), excerpt_limit),
+        features=_features(pairs) if pairs else frozenset(),
     )
 
 
@@ -191,24 +217,52 @@ def _release(elem: Any) -> None:
             del parent[0]
 
 
-def _walk(stream: BinaryIO, excerpt_limit: int) -> Iterator[_Suite]:
+_START = re.compile(rb"<(!--.*?-->|!DOCTYPE|\?.*?\?>|[A-Za-z_][^\s/>]*)", re.DOTALL)
+
+
+def sniff(head: bytes) -> None:
+    """Refuse a DOCTYPE or a root other than <testsuites>/<testsuite> before parsing begins."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", errors="ignore").encode()
+    for match in _START.finditer(head):
+        token = match.group(1)
+        if token == b"!DOCTYPE":
+            raise IngestError("document has a DOCTYPE, which results documents never need")
+        if token.startswith((b"!--", b"?")):
+            continue
+        _check_root(token.decode(errors="replace").rpartition(":")[2])
+        return
+
+
+def _check_root(name: str) -> None:
+    if name not in ROOTS:
+        raise IngestError(f"not a JUnit XML document (root element <{name}>)")
+
+
+def _localize(elem: Any) -> None:
+    for inner in elem.iter():
+        if isinstance(inner.tag, str) and inner.tag.startswith("{"):
+            inner.tag = inner.tag.rpartition("}")[2]
+
+
+def _walk(reader: CappedReader, excerpt_limit: int) -> Iterator[_Suite]:
     """Yield every suite that holds testcases, innermost first, as each one ends."""
+    sniff(reader.peek())
     stack: list[_Suite] = []
     top = _Suite(name="", hostname=None, timestamp=None, parent=None)
     namespaced = None
-    events = etree.iterparse(stream, events=("start", "end"), **PARSER_OPTIONS)
+    events = etree.iterparse(reader, events=("start", "end"), tag=WATCHED, **PARSER_OPTIONS)
     try:
         for event, elem in events:
             if namespaced is None:
+                root = elem.getroottree().getroot()
                 if elem.getroottree().docinfo.doctype:
                     raise IngestError("document has a DOCTYPE, which results documents never need")
-                namespaced = elem.tag.startswith("{")
-                root = etree.QName(elem).localname
-                if root not in ROOTS:
-                    raise IngestError(f"not a JUnit XML document (root element <{root}>)")
+                _check_root(etree.QName(root).localname)
+                namespaced = root.tag.startswith("{")
+            if namespaced:
+                _localize(elem)
             if event == "start":
-                if namespaced:
-                    elem.tag = etree.QName(elem).localname
                 if elem.tag == "testsuite":
                     parent = stack[-1] if stack else top
                     stack.append(
@@ -227,10 +281,12 @@ def _walk(stream: BinaryIO, excerpt_limit: int) -> Iterator[_Suite]:
             elif tag == "properties":
                 parent_elem = elem.getparent()
                 if stack and parent_elem is not None and parent_elem.tag == "testsuite":
-                    stack[-1].properties += _properties(parent_elem)
+                    stack[-1].properties += _properties_of(elem)
             elif tag == "testsuite":
                 yield stack.pop()
                 _release(elem)
+        if namespaced is None:
+            _check_root(etree.QName(events.root).localname)
     except etree.XMLSyntaxError as exc:
         # libxml2 has no text for some errors, e.g. a file cut off inside a CDATA section.
         message = exc.msg.replace("Unregistered error message", "unexpected end or bad markup")
@@ -279,7 +335,7 @@ def _job_status(declared: str | None, steps: list[Step]) -> Status:
 
 
 def parse_flight(
-    stream: BinaryIO,
+    reader: CappedReader,
     overrides: Overrides | None = None,
     *,
     default_branch: str = "default",
@@ -292,7 +348,7 @@ def parse_flight(
     hosts: dict[str, str | None] = {}
     declared: dict[str, str | None] = {}
     started: list[datetime] = []
-    for suite in _walk(stream, excerpt_limit):
+    for suite in _walk(reader, excerpt_limit):
         props = dict(suite.properties)
         for name, value in suite.properties:
             flight_props.add(name, value)
@@ -301,6 +357,7 @@ def parse_flight(
         if not suite.cases and "osstest.job.status" not in props:
             continue  # a suite that only groups other suites is not a job
         job = suite.job_name()
+        suite_features = _features(suite.properties)
         steps = jobs.setdefault(job, [])
         hosts.setdefault(job, props.get("osstest.host") or suite.hostname)
         declared.setdefault(job, props.get("osstest.job.status"))
@@ -313,6 +370,7 @@ def parse_flight(
                     duration=case.duration,
                     message=case.message,
                     output=case.output,
+                    features=case.features | suite_features,
                 )
             )
     values = flight_props.values

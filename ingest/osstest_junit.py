@@ -43,6 +43,8 @@ def _step(xf: etree.xmlfile, flight: Flight, step: Step) -> None:
     with xf.element("testcase", attrs):
         with xf.element("properties"):
             _property(xf, "osstest.stepno", str(step.stepno))
+            if step.features:
+                _property(xf, "roadmap.features", ",".join(sorted(step.features)))
         if step.status in _RESULT:
             tag, kind = _RESULT[step.status]
             result = etree.Element(tag, type=kind, message=step.message or kind)

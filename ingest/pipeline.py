@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -93,7 +93,7 @@ def ingest_stream(
     reader = open_capped(raw, settings.max_xml_bytes)
     try:
         flight = parse_flight(
-            cast(BinaryIO, reader),
+            reader,
             overrides,
             default_branch=settings.default_branch,
             excerpt_limit=settings.output_excerpt,

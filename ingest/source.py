@@ -28,19 +28,38 @@ class CappedReader(io.RawIOBase):
         self._cap = cap
         self.size = 0
         self._hash = hashlib.sha256()
+        self._ahead = b""
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+    def _read(self, size: int) -> bytes:
         try:
-            chunk = self._raw.read(len(buffer))
+            chunk = self._raw.read(size)
         except (OSError, EOFError, zlib.error) as exc:
             raise IngestError(f"cannot read the document: {exc}") from exc
         self.size += len(chunk)
         if self.size > self._cap:
             raise IngestError(f"document is larger than the limit of {self._cap} bytes")
         self._hash.update(chunk)
+        return chunk
+
+    def peek(self, size: int = 65536) -> bytes:
+        """Return the next bytes without consuming them (for sniffing the document's start)."""
+        while len(self._ahead) < size:
+            chunk = self._read(size - len(self._ahead))
+            if not chunk:
+                break
+            self._ahead += chunk
+        return self._ahead[:size]
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._ahead:
+            n = min(len(buffer), len(self._ahead))
+            buffer[:n] = self._ahead[:n]
+            self._ahead = self._ahead[n:]
+            return n
+        chunk = self._read(len(buffer))
         buffer[: len(chunk)] = chunk
         return len(chunk)
 

@@ -1,4 +1,4 @@
-"""The Flask app: pages and their JSON twins (filled in by later work)."""
+"""The Flask app factory: pages and their JSON twins (filled in by later work)."""
 
 from __future__ import annotations
 

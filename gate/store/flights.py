@@ -6,7 +6,7 @@ Every function takes a Session and never commits: the entrypoint owns the transa
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -31,13 +31,21 @@ from gate.model import (
 )
 from gate.policy import Policy
 from gate.rules import judge
-from gate.store.records import BranchRecord, FlightRecord, JobRecord, StepRecord, TestRecord
+from gate.store.records import (
+    BranchRecord,
+    FlightRecord,
+    JobRecord,
+    StepRecord,
+    TestRecord,
+    TestTagRecord,
+)
 
 CHUNK = 500
 BRANCH = cast(Table, BranchRecord.__table__)
 JOB = cast(Table, JobRecord.__table__)
 TEST = cast(Table, TestRecord.__table__)
 STEP = cast(Table, StepRecord.__table__)
+TAG = cast(Table, TestTagRecord.__table__)
 
 
 class SaveStatus(StrEnum):
@@ -114,10 +122,9 @@ def test_ids(session: Session, keys: Iterable[TestKey], *, create: bool) -> dict
     def lookup() -> dict[TestKey, int]:
         found: dict[TestKey, int] = {}
         for names in _chunks(jobs):
-            rows = session.execute(
-                select(TestRecord.id, TestRecord.job, TestRecord.testid).where(
-                    TestRecord.job.in_(names)
-                )
+            # Core rows through the connection: no ORM result machinery for bulk reads.
+            rows = session.connection().execute(
+                select(TEST.c.id, TEST.c.job, TEST.c.testid).where(TEST.c.job.in_(names))
             )
             for test_id, job, testid in rows:
                 key = TestKey(job, testid)
@@ -135,7 +142,7 @@ def test_ids(session: Session, keys: Iterable[TestKey], *, create: bool) -> dict
 
 
 def prior_flights(
-    session: Session, branch: int, number: int, keys: Iterable[TestKey], policy: Policy
+    session: Session, branch: int, number: int, ids: Mapping[TestKey, int], policy: Policy
 ) -> list[PriorFlight]:
     """Load the evidence for judging flight `number`: lower flights with their results for `keys`."""
     headers = session.execute(
@@ -150,12 +157,11 @@ def prior_flights(
     ).all()
     if not headers:
         return []
-    ids = test_ids(session, keys, create=False)
     key_of = {test_id: key for key, test_id in ids.items()}
     results: dict[int, dict[TestKey, set[Status]]] = defaultdict(lambda: defaultdict(set))
     lowest = headers[-1].id
     for chunk in _chunks(sorted(key_of)):
-        rows = session.execute(
+        rows = session.connection().execute(
             select(StepRecord.flight_id, StepRecord.test_id, StepRecord.status)
             .join(FlightRecord, FlightRecord.id == StepRecord.flight_id)
             .where(
@@ -180,11 +186,19 @@ def prior_flights(
 
 
 def _judge(
-    session: Session, branch: int, flight: Flight, allow: AllowList, policy: Policy
+    session: Session,
+    branch: int,
+    flight: Flight,
+    allow: AllowList,
+    policy: Policy,
+    ids: Mapping[TestKey, int] | None = None,
 ) -> Judgement:
     assert flight.number is not None
     keys = {s.key for s in flight.steps() if s.status is not Status.PASS}
-    prior = prior_flights(session, branch, flight.number, keys, policy)
+    if ids is None:
+        ids = test_ids(session, keys, create=False)
+    relevant = {key: ids[key] for key in keys if key in ids}
+    prior = prior_flights(session, branch, flight.number, relevant, policy)
     return judge(flight, prior, allow, policy)
 
 
@@ -264,7 +278,8 @@ def save_flight(
         baseline=flight.baseline,
         started=flight.started,
     )
-    judgement = _judge(session, branch, flight, allow, policy)
+    tests = test_ids(session, {s.key for s in flight.steps()}, create=True)
+    judgement = _judge(session, branch, flight, allow, policy, tests)
     counts = Counts.of(flight.steps())
     session.add(
         FlightRecord(
@@ -285,14 +300,16 @@ def save_flight(
         )
     )
     session.flush()
-    _insert_jobs_and_steps(session, flight, judgement)
+    _insert_jobs_and_steps(session, flight, judgement, tests)
     rejudged = rejudge_after(session, branch, number, allow, policy)
     if old_branch is not None and old_branch != branch:
         rejudged += rejudge_after(session, old_branch, number, allow, policy)
     return Saved(status, number, judgement.verdict, judgement.pushed, rejudged)
 
 
-def _insert_jobs_and_steps(session: Session, flight: Flight, judgement: Judgement) -> None:
+def _insert_jobs_and_steps(
+    session: Session, flight: Flight, judgement: Judgement, tests: Mapping[TestKey, int]
+) -> None:
     assert flight.number is not None
     if not flight.jobs:
         return
@@ -308,7 +325,6 @@ def _insert_jobs_and_steps(session: Session, flight: Flight, judgement: Judgemen
             select(JobRecord.name, JobRecord.id).where(JobRecord.flight_id == flight.number)
         ).all()
     )
-    tests = test_ids(session, {s.key for s in flight.steps()}, create=True)
     finding_at = _finding_at(flight, judgement)
     rows = []
     for position, step in enumerate(flight.steps()):
@@ -330,6 +346,9 @@ def _insert_jobs_and_steps(session: Session, flight: Flight, judgement: Judgemen
         )
     if rows:
         session.execute(insert(STEP), rows)
+    tags = sorted({(tests[s.key], slug) for s in flight.steps() for slug in s.features})
+    if tags:
+        _insert_ignoring_duplicates(session, TAG, [{"test_id": t, "slug": s} for t, s in tags])
 
 
 def rejudge_after(

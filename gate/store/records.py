@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -31,7 +32,12 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dict[str, Any]: JSON, dict[str, str]: JSON, list[int]: JSON}
+    type_annotation_map = {
+        dict[str, Any]: JSON,
+        dict[str, str]: JSON,
+        list[int]: JSON,
+        list[str]: JSON,
+    }
 
 
 class BranchRecord(Base):
@@ -110,3 +116,54 @@ class StepRecord(Base):
     output: Mapped[str | None] = mapped_column(Text)
     classification: Mapped[str | None] = mapped_column(String(30))
     ref_flight: Mapped[int | None] = mapped_column(Integer)
+
+
+class TestTagRecord(Base):
+    """A test linked to a feature by a `roadmap.features` or `requirements` property."""
+
+    __test__ = False
+    __tablename__ = "test_tag"
+
+    test_id: Mapped[int] = mapped_column(ForeignKey("test.id"), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+class ReleaseRecord(Base):
+    __tablename__ = "release"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    branch: Mapped[str] = mapped_column(String(200))
+    feature_freeze: Mapped[date] = mapped_column(Date)
+    code_freeze: Mapped[date] = mapped_column(Date)
+    release_date: Mapped[date] = mapped_column(Date)
+
+
+class FeatureRecord(Base):
+    __tablename__ = "feature"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("release.id"))
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    owners: Mapped[list[str]]
+    notes: Mapped[str] = mapped_column(Text)
+    links: Mapped[list[str]]
+    tests: Mapped[list[str]]
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class StatusChangeRecord(Base):
+    """One change of a feature's declared status: when, from, to, and why."""
+
+    __tablename__ = "status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feature_id: Mapped[int] = mapped_column(
+        ForeignKey("feature.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    before: Mapped[str | None] = mapped_column(String(20))
+    after: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text)

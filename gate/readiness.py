@@ -1,0 +1,332 @@
+"""Readiness: what a feature's owner declares, checked against what the push gate observes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from gate.model import Classification, Status, TestKey
+from gate.policy import Policy
+from gate.report import summary_of
+from gate.roadmap import Declared, Feature, Release
+
+
+class Readiness(StrEnum):
+    DROPPED = "dropped"
+    UNTESTED = "untested"
+    STALE = "stale"
+    BLOCKED = "blocked"
+    AT_RISK = "at_risk"
+    READY = "ready"
+    ON_TRACK = "on_track"
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One linked step in one flight of the window."""
+
+    flight: int
+    key: TestKey
+    status: Status
+    classification: Classification | None = None
+    ref_flight: int | None = None
+
+    @property
+    def blocking(self) -> bool:
+        return self.classification is Classification.REGRESSION
+
+    def sentence(self) -> str:
+        """Say what happened, e.g. `test-amd64-amd64-pair guest-start regressed in 17080 (REGR. vs. 17079)`."""
+        what = "regressed" if self.blocking else self.status.value
+        said = (
+            f" ({summary_of(self.classification, self.ref_flight)})" if self.classification else ""
+        )
+        return f"{self.key} {what} in {self.flight}{said}"
+
+
+@dataclass(frozen=True)
+class FlightPoint:
+    number: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the branch shows about one feature's linked tests.
+
+    window: the branch's newest flights, oldest first; observations: the linked steps in them;
+    last_seen: the newest flight of the branch in which any linked test had a result.
+    """
+
+    tests: tuple[TestKey, ...]
+    window: tuple[FlightPoint, ...]
+    observations: tuple[Observation, ...]
+    last_seen: int | None
+
+
+@dataclass(frozen=True)
+class Projection:
+    """When the feature would meet the ready conditions at the current rate, if ever."""
+
+    on: date | None
+    text: str
+
+
+@dataclass(frozen=True)
+class FeatureReadiness:
+    feature: Feature
+    readiness: Readiness
+    pass_rate: float | None
+    series: tuple[tuple[int, float | None], ...]
+    blocking: tuple[Observation, ...]
+    failures: tuple[Observation, ...]
+    reasons: tuple[str, ...]
+    mismatch: bool
+    projection: Projection
+    tests: tuple[TestKey, ...]
+
+
+def pass_rate(observations: Sequence[Observation]) -> float | None:
+    """Return passes / (passes + fails + brokens); blocked and skipped steps do not count."""
+    counted = [
+        o.status for o in observations if o.status in (Status.PASS, Status.FAIL, Status.BROKEN)
+    ]
+    return counted.count(Status.PASS) / len(counted) if counted else None
+
+
+def _percent(rate: float | None) -> str:
+    return "no rate" if rate is None else f"{rate:.0%}"
+
+
+def _series(evidence: Evidence) -> tuple[tuple[int, float | None], ...]:
+    return tuple(
+        (point.number, pass_rate([o for o in evidence.observations if o.flight == point.number]))
+        for point in evidence.window
+    )
+
+
+def _blocking_streaks(evidence: Evidence) -> list[tuple[datetime, datetime | None]]:
+    """Return (first blocked, first clear) for each run of flights with a blocking linked step."""
+    blocked = {o.flight for o in evidence.observations if o.blocking}
+    streaks: list[tuple[datetime, datetime | None]] = []
+    start: datetime | None = None
+    for point in evidence.window:
+        if point.number in blocked and start is None:
+            start = point.at
+        elif point.number not in blocked and start is not None:
+            streaks.append((start, point.at))
+            start = None
+    if start is not None:
+        streaks.append((start, None))
+    return streaks
+
+
+def _least_squares(points: Sequence[tuple[float, float]]) -> tuple[float, float]:
+    """Return (slope, intercept) of the least-squares line through the points."""
+    n = len(points)
+    mean_x = sum(x for x, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
+    return slope, mean_y - slope * mean_x
+
+
+def _median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def project(evidence: Evidence, state: Readiness, policy: Policy, now: datetime) -> Projection:
+    """Extrapolate the pass-rate trend to the threshold, and the blockers' usual time to clear.
+
+    The trend is a least-squares line of the per-flight pass rate against time over the window;
+    blockers are expected to clear after the median time earlier blocking runs took to clear.
+    """
+    if state in (Readiness.READY, Readiness.ON_TRACK):
+        return Projection(now.date(), "meets the ready conditions now")
+    if state in (Readiness.DROPPED, Readiness.UNTESTED, Readiness.STALE):
+        return Projection(None, "no recent evidence to project from")
+    points = [
+        ((p.at - now).total_seconds() / 86400, rate)
+        for p, (_n, rate) in zip(evidence.window, _series(evidence), strict=True)
+        if rate is not None
+    ]
+    newest = evidence.window[-1].number
+    failing_now = any(
+        o.flight == newest and o.status is not Status.PASS for o in evidence.observations
+    )
+    ready_on = now
+    rate = pass_rate(evidence.observations)
+    if (rate is not None and rate < policy.at_risk_below) or failing_now:
+        if len(points) < 3 or len({x for x, _ in points}) < 2:
+            return Projection(None, "not converging (too few flights to see a trend)")
+        slope, intercept = _least_squares(points)
+        if slope <= 0:
+            return Projection(None, "not converging (the pass rate is not rising)")
+        days = max(0.0, (policy.at_risk_below - intercept) / slope)
+        ready_on = max(ready_on, now + timedelta(days=days))
+    streaks = _blocking_streaks(evidence)
+    if streaks and streaks[-1][1] is None:
+        cleared = [(end - start).total_seconds() for start, end in streaks if end is not None]
+        if not cleared:
+            return Projection(None, "not converging (no blocking regression has cleared yet)")
+        clear_at = streaks[-1][0] + timedelta(seconds=_median(cleared))
+        ready_on = max(ready_on, clear_at)
+    return Projection(
+        ready_on.date(), f"ready by {ready_on.date().isoformat()} at the current rate"
+    )
+
+
+def judge_feature(
+    feature: Feature, evidence: Evidence, policy: Policy, now: datetime
+) -> FeatureReadiness:
+    """Decide a feature's readiness from its declaration and its linked tests, in the rules' order."""
+    observations = evidence.observations
+    newest = evidence.window[-1].number if evidence.window else None
+    in_newest = [o for o in observations if o.flight == newest]
+    blocking = tuple(o for o in in_newest if o.blocking)
+    failures = tuple(o for o in in_newest if o.status is not Status.PASS and not o.blocking)
+    rate = pass_rate(observations)
+    reasons: list[str] = []
+    low_rate = rate is not None and rate < policy.at_risk_below
+    tests_at_risk = low_rate or bool(failures)
+    if feature.status is Declared.DROPPED:
+        state = Readiness.DROPPED
+        reasons.append("declared dropped: not for this release")
+    elif evidence.last_seen is None:
+        state = Readiness.UNTESTED
+        reasons.append(
+            "no linked test has ever run on the branch"
+            if feature.tests or evidence.tests
+            else "no test is linked to this feature"
+        )
+    elif not observations:
+        state = Readiness.STALE
+        reasons.append(
+            f"no linked test ran in the last {len(evidence.window)} flights "
+            f"(newest result in flight {evidence.last_seen})"
+        )
+    elif blocking:
+        state = Readiness.BLOCKED
+        reasons += [o.sentence() for o in blocking]
+    elif tests_at_risk or feature.status in (Declared.FAIR, Declared.POOR, Declared.BLOCKED):
+        state = Readiness.AT_RISK
+    elif feature.status is Declared.DONE:
+        state = Readiness.READY
+        reasons.append("declared done and every linked step passes")
+    else:
+        state = Readiness.ON_TRACK
+        reasons.append(f"linked steps pass ({_percent(rate)}) and declared {feature.status.value}")
+    if state in (Readiness.BLOCKED, Readiness.AT_RISK):
+        if low_rate:
+            reasons.append(
+                f"pass rate {_percent(rate)} over the last {len(evidence.window)} flights "
+                f"is below {policy.at_risk_below:.0%}"
+            )
+        reasons += [o.sentence() for o in failures]
+        if feature.status in (Declared.FAIR, Declared.POOR, Declared.BLOCKED):
+            reasons.append(f"declared {feature.status.value}")
+    all_pass = bool(observations) and all(o.status is Status.PASS for o in observations)
+    mismatch = (
+        feature.status in (Declared.DONE, Declared.GOOD)
+        and (state is Readiness.BLOCKED or (state is Readiness.AT_RISK and tests_at_risk))
+    ) or (feature.status in (Declared.POOR, Declared.BLOCKED) and all_pass)
+    return FeatureReadiness(
+        feature=feature,
+        readiness=state,
+        pass_rate=rate,
+        series=_series(evidence),
+        blocking=blocking,
+        failures=failures,
+        reasons=tuple(reasons),
+        mismatch=mismatch,
+        projection=project(evidence, state, policy, now),
+        tests=evidence.tests,
+    )
+
+
+@dataclass(frozen=True)
+class FreezeView:
+    """Days left to a release's milestones, from the `now` the caller passes."""
+
+    release: Release
+    days_to_feature_freeze: int
+    days_to_code_freeze: int
+    days_to_release: int
+
+
+def freeze_view(release: Release, now: datetime) -> FreezeView:
+    """Count the days from `now` to each milestone (negative once it has passed)."""
+    today = now.date()
+    return FreezeView(
+        release,
+        (release.feature_freeze - today).days,
+        (release.code_freeze - today).days,
+        (release.release - today).days,
+    )
+
+
+def observation_dict(observation: Observation) -> dict[str, Any]:
+    """Return one linked step of one flight as a JSON-ready dict."""
+    return {
+        "job": observation.key.job,
+        "testid": observation.key.testid,
+        "flight": observation.flight,
+        "status": observation.status.value,
+        "classification": observation.classification.value if observation.classification else None,
+        "ref_flight": observation.ref_flight,
+    }
+
+
+def feature_dict(judged: FeatureReadiness) -> dict[str, Any]:
+    """Return a feature's readiness as the JSON object the CLI and the API share."""
+    feature = judged.feature
+    return {
+        "slug": feature.slug,
+        "title": feature.title,
+        "owners": list(feature.owners),
+        "declared_status": feature.status.value,
+        "readiness": judged.readiness.value,
+        "pass_rate": judged.pass_rate,
+        "tests": [str(key) for key in judged.tests],
+        "patterns": [str(p) for p in feature.tests],
+        "blocking": [observation_dict(o) for o in judged.blocking],
+        "failures": [observation_dict(o) for o in judged.failures],
+        "reasons": list(judged.reasons),
+        "mismatch": judged.mismatch,
+        "projection": {
+            "date": judged.projection.on.isoformat() if judged.projection.on else None,
+            "text": judged.projection.text,
+        },
+        "series": [{"flight": n, "pass_rate": rate} for n, rate in judged.series],
+        "notes": feature.notes,
+        "links": list(feature.links),
+        "history": [
+            {
+                "at": change.at.isoformat(),
+                "from": change.before.value if change.before else None,
+                "to": change.after.value,
+                "note": change.note,
+            }
+            for change in feature.history
+        ],
+    }
+
+
+def freeze_dict(view: FreezeView) -> dict[str, Any]:
+    """Return the release's milestones and the days left to each."""
+    release = view.release
+    return {
+        "release": release.name,
+        "branch": release.branch,
+        "feature_freeze": release.feature_freeze.isoformat(),
+        "code_freeze": release.code_freeze.isoformat(),
+        "release_date": release.release.isoformat(),
+        "days_to_feature_freeze": view.days_to_feature_freeze,
+        "days_to_code_freeze": view.days_to_code_freeze,
+        "days_to_release": view.days_to_release,
+    }

@@ -1,0 +1,107 @@
+"""Releases, roadmap features and the links from tests to features."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from gate.model import TestKey
+
+
+class Declared(StrEnum):
+    """A feature's status as its owner declares it, after Xen's release coordinators' words."""
+
+    DONE = "done"
+    GOOD = "good"
+    OK = "ok"
+    FAIR = "fair"
+    POOR = "poor"
+    BLOCKED = "blocked"
+    DROPPED = "dropped"
+
+
+@dataclass(frozen=True)
+class Release:
+    name: str
+    branch: str
+    feature_freeze: date
+    code_freeze: date
+    release: date
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One change of a feature's declared status."""
+
+    at: datetime
+    before: Declared | None
+    after: Declared
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TestPattern:
+    """`JOB-GLOB` (every step of matching jobs) or `JOB-GLOB TESTID-GLOB`, shell-style globs."""
+
+    __test__ = False
+
+    job: str
+    testid: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> TestPattern:
+        parts = text.split()
+        if not parts or len(parts) > 2:
+            raise ValueError(f"expected 'JOB-GLOB [TESTID-GLOB]', got {text!r}")
+        return cls(parts[0], parts[1] if len(parts) == 2 else None)
+
+    def __str__(self) -> str:
+        return self.job if self.testid is None else f"{self.job} {self.testid}"
+
+    def matches(self, key: TestKey) -> bool:
+        if not _glob(self.job).match(key.job):
+            return False
+        return self.testid is None or bool(_glob(self.testid).match(key.testid))
+
+
+_GLOBS: dict[str, re.Pattern[str]] = {}
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    if pattern not in _GLOBS:
+        _GLOBS[pattern] = re.compile(fnmatch.translate(pattern))
+    return _GLOBS[pattern]
+
+
+@dataclass(frozen=True)
+class Feature:
+    slug: str
+    title: str
+    status: Declared
+    release: str
+    owners: tuple[str, ...] = ()
+    notes: str = ""
+    links: tuple[str, ...] = ()
+    tests: tuple[TestPattern, ...] = ()
+    history: tuple[StatusChange, ...] = field(default=(), compare=False)
+
+
+def linked_tests(
+    feature: Feature, keys: Iterable[TestKey], tags: Mapping[TestKey, frozenset[str]]
+) -> list[TestKey]:
+    """Return the tests that serve a feature: matched by one of its patterns or tagged with it."""
+    return [
+        key
+        for key in keys
+        if feature.slug in tags.get(key, frozenset())
+        or any(pattern.matches(key) for pattern in feature.tests)
+    ]
+
+
+def split_tags(value: str) -> frozenset[str]:
+    """Read a `roadmap.features` or `requirements` property: comma-separated slugs."""
+    return frozenset(part.strip() for part in value.split(",") if part.strip())

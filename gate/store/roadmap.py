@@ -1,0 +1,331 @@
+"""Releases and features in the store, and the evidence that feature readiness is judged from."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gate.model import Classification, Status, TestKey
+from gate.policy import Policy
+from gate.readiness import (
+    Evidence,
+    FeatureReadiness,
+    FlightPoint,
+    Observation,
+    judge_feature,
+)
+from gate.roadmap import Declared, Feature, Release, StatusChange, TestPattern, linked_tests
+from gate.store.flights import CHUNK
+from gate.store.records import (
+    BranchRecord,
+    FeatureRecord,
+    FlightRecord,
+    ReleaseRecord,
+    StatusChangeRecord,
+    StepRecord,
+    TestRecord,
+    TestTagRecord,
+)
+
+
+class UnknownRelease(LookupError):
+    """No release of that name, or no release at all."""
+
+
+@dataclass
+class ImportSummary:
+    """What importing a roadmap changed."""
+
+    release: str
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    status_changed: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _release(record: ReleaseRecord) -> Release:
+    return Release(
+        record.name, record.branch, record.feature_freeze, record.code_freeze, record.release_date
+    )
+
+
+def release_record(session: Session, name: str | None) -> ReleaseRecord:
+    """Return the named release, or the one with the latest release date when no name is given."""
+    query = select(ReleaseRecord)
+    query = (
+        query.where(ReleaseRecord.name == name)
+        if name
+        else query.order_by(ReleaseRecord.release_date.desc(), ReleaseRecord.id.desc())
+    )
+    record = session.scalars(query).first()
+    if record is None:
+        raise UnknownRelease(
+            f"no release {name!r}" if name else "no release yet: run `pushgate roadmap import FILE`"
+        )
+    return record
+
+
+def save_roadmap(
+    session: Session, release: Release, features: Sequence[Feature], now: datetime, note: str = ""
+) -> ImportSummary:
+    """Upsert a release and its features; a feature missing from them is marked dropped."""
+    record = session.scalars(
+        select(ReleaseRecord).where(ReleaseRecord.name == release.name)
+    ).first()
+    if record is None:
+        record = ReleaseRecord(name=release.name)
+        session.add(record)
+    record.branch = release.branch
+    record.feature_freeze = release.feature_freeze
+    record.code_freeze = release.code_freeze
+    record.release_date = release.release
+    session.flush()
+    summary = ImportSummary(release.name)
+    existing = {f.slug: f for f in session.scalars(select(FeatureRecord))}
+    for position, feature in enumerate(features):
+        found = existing.get(feature.slug)
+        values = {
+            "release_id": record.id,
+            "title": feature.title,
+            "owners": list(feature.owners),
+            "notes": feature.notes,
+            "links": list(feature.links),
+            "tests": [str(p) for p in feature.tests],
+            "position": position,
+        }
+        if found is None:
+            found = FeatureRecord(slug=feature.slug, status=feature.status.value, **values)
+            session.add(found)
+            session.flush()
+            _change(session, found, None, feature.status, now, note)
+            summary.created.append(feature.slug)
+            continue
+        before = Declared(found.status)
+        changed = any(getattr(found, k) != v for k, v in values.items())
+        for key, value in values.items():
+            setattr(found, key, value)
+        if before is not feature.status:
+            found.status = feature.status.value
+            _change(session, found, before, feature.status, now, note)
+            summary.status_changed.append(feature.slug)
+        elif changed:
+            summary.updated.append(feature.slug)
+        else:
+            summary.unchanged.append(feature.slug)
+    named = {f.slug for f in features}
+    for slug, found in existing.items():
+        if found.release_id == record.id and slug not in named and found.status != Declared.DROPPED:
+            _change(
+                session, found, Declared(found.status), Declared.DROPPED, now, "not in the roadmap"
+            )
+            found.status = Declared.DROPPED.value
+            summary.dropped.append(slug)
+    session.flush()
+    return summary
+
+
+def _change(
+    session: Session,
+    feature: FeatureRecord,
+    before: Declared | None,
+    after: Declared,
+    now: datetime,
+    note: str,
+) -> None:
+    session.add(
+        StatusChangeRecord(
+            feature_id=feature.id,
+            at=now,
+            before=before.value if before else None,
+            after=after.value,
+            note=note,
+        )
+    )
+
+
+def load_roadmap(session: Session, name: str | None = None) -> tuple[Release, list[Feature]]:
+    """Load a release with its features in roadmap order, each with its status history."""
+    record = release_record(session, name)
+    rows = session.scalars(
+        select(FeatureRecord)
+        .where(FeatureRecord.release_id == record.id)
+        .order_by(FeatureRecord.position, FeatureRecord.id)
+    ).all()
+    history: dict[int, list[StatusChange]] = defaultdict(list)
+    changes = session.scalars(
+        select(StatusChangeRecord)
+        .where(StatusChangeRecord.feature_id.in_([r.id for r in rows]))
+        .order_by(StatusChangeRecord.at, StatusChangeRecord.id)
+    )
+    for change in changes:
+        history[change.feature_id].append(
+            StatusChange(
+                at=_utc(change.at),
+                before=Declared(change.before) if change.before else None,
+                after=Declared(change.after),
+                note=change.note,
+            )
+        )
+    features = [
+        Feature(
+            slug=r.slug,
+            title=r.title,
+            status=Declared(r.status),
+            release=record.name,
+            owners=tuple(r.owners),
+            notes=r.notes,
+            links=tuple(r.links),
+            tests=tuple(TestPattern.parse(t) for t in r.tests),
+            history=tuple(history[r.id]),
+        )
+        for r in rows
+    ]
+    return _release(record), features
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every test identity with its id and the feature slugs its properties name."""
+
+    ids: dict[TestKey, int]
+    tags: dict[TestKey, frozenset[str]]
+
+
+def catalogue(session: Session) -> Catalogue:
+    """Load every test identity and its feature tags."""
+    ids = {
+        TestKey(job, testid): test_id
+        for test_id, job, testid in session.execute(
+            select(TestRecord.id, TestRecord.job, TestRecord.testid)
+        )
+    }
+    key_of = {test_id: key for key, test_id in ids.items()}
+    tags: dict[TestKey, set[str]] = defaultdict(set)
+    for test_id, slug in session.execute(select(TestTagRecord.test_id, TestTagRecord.slug)):
+        tags[key_of[test_id]].add(slug)
+    return Catalogue(ids, {k: frozenset(v) for k, v in tags.items()})
+
+
+def _window(session: Session, branch: str, policy: Policy) -> list[FlightPoint]:
+    rows = session.execute(
+        select(FlightRecord.id, FlightRecord.started, FlightRecord.ingested)
+        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+        .where(BranchRecord.name == branch, FlightRecord.blessing.in_(policy.evidence_blessings))
+        .order_by(FlightRecord.id.desc())
+        .limit(policy.window_flights)
+    ).all()
+    return [FlightPoint(n, _utc(started or ingested)) for n, started, ingested in reversed(rows)]
+
+
+def _in_chunks(test_ids: Sequence[int]) -> list[Sequence[int]]:
+    return [test_ids[i : i + CHUNK] for i in range(0, len(test_ids), CHUNK)]
+
+
+def readiness(
+    session: Session, policy: Policy, now: datetime, release: str | None = None
+) -> tuple[Release, list[FeatureReadiness]]:
+    """Judge the readiness of every feature of a release over its branch's newest flights."""
+    rel, features = load_roadmap(session, release)
+    known = catalogue(session)
+    linked = {f.slug: linked_tests(f, known.ids, known.tags) for f in features}
+    wanted = sorted({known.ids[k] for keys in linked.values() for k in keys})
+    key_of = {test_id: key for key, test_id in known.ids.items()}
+    window = _window(session, rel.branch, policy)
+    observations: dict[TestKey, list[Observation]] = defaultdict(list)
+    last_seen: dict[TestKey, int] = {}
+    branch_flights = (
+        select(FlightRecord.id)
+        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+        .where(BranchRecord.name == rel.branch)
+    )
+    for chunk in _in_chunks(wanted):
+        for test_id, newest in session.execute(
+            select(StepRecord.test_id, func.max(StepRecord.flight_id))
+            .where(StepRecord.test_id.in_(chunk), StepRecord.flight_id.in_(branch_flights))
+            .group_by(StepRecord.test_id)
+        ):
+            last_seen[key_of[test_id]] = newest
+        if not window:
+            continue
+        rows = session.execute(
+            select(
+                StepRecord.flight_id,
+                StepRecord.test_id,
+                StepRecord.status,
+                StepRecord.classification,
+                StepRecord.ref_flight,
+            )
+            .where(
+                StepRecord.test_id.in_(chunk),
+                StepRecord.flight_id.in_([p.number for p in window]),
+            )
+            .order_by(StepRecord.flight_id, StepRecord.position)
+        )
+        for flight, test_id, status, classification, ref in rows:
+            key = key_of[test_id]
+            observations[key].append(
+                Observation(
+                    flight,
+                    key,
+                    Status(status),
+                    Classification(classification) if classification else None,
+                    ref,
+                )
+            )
+    judged = []
+    for feature in features:
+        keys = linked[feature.slug]
+        seen = [last_seen[k] for k in keys if k in last_seen]
+        evidence = Evidence(
+            tests=tuple(keys),
+            window=tuple(window),
+            observations=tuple(
+                sorted((o for k in keys for o in observations[k]), key=lambda o: o.flight)
+            ),
+            last_seen=max(seen) if seen else None,
+        )
+        judged.append(judge_feature(feature, evidence, policy, now))
+    return rel, judged
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Tests of the release branch that serve no feature, and features no test that ran serves."""
+
+    unlinked_tests: list[TestKey]
+    untested_features: list[Feature]
+
+
+def coverage(session: Session, release: str | None = None) -> Coverage:
+    """Find the tests that ran on the release branch linked to no feature, and the reverse."""
+    rel, features = load_roadmap(session, release)
+    known = catalogue(session)
+    key_of = {test_id: key for key, test_id in known.ids.items()}
+    ran = {
+        key_of[test_id]
+        for (test_id,) in session.execute(
+            select(StepRecord.test_id)
+            .join(FlightRecord, FlightRecord.id == StepRecord.flight_id)
+            .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+            .where(BranchRecord.name == rel.branch)
+            .distinct()
+        )
+    }
+    served: set[TestKey] = set()
+    untested = []
+    for feature in features:
+        linked = set(linked_tests(feature, ran, known.tags))
+        served |= linked
+        if not linked:
+            untested.append(feature)
+    return Coverage(sorted(ran - served, key=str), untested)
