@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Status(StrEnum):
@@ -53,11 +54,11 @@ class Verdict(StrEnum):
         return self in (Verdict.PERFECT, Verdict.TOLERABLE)
 
 
-@dataclass(frozen=True, slots=True)
-class TestKey:
-    """The identity of a test across flights: osstest matches steps by (job, testid), never stepno."""
+class TestKey(NamedTuple):
+    """The identity of a test across flights: osstest matches steps by (job, testid), never stepno.
 
-    __test__ = False  # not a pytest class
+    A named tuple, not a dataclass: keys are hashed for every step of every flight.
+    """
 
     job: str
     testid: str
@@ -66,9 +67,11 @@ class TestKey:
         return f"{self.job} {self.testid}"
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One step of one job: one testcase of a JUnit document."""
+TestKey.__test__ = False  # type: ignore[attr-defined]  # not a pytest class
+
+
+class Step(NamedTuple):
+    """One step of one job: one testcase of a JUnit document (a named tuple: there are many)."""
 
     key: TestKey
     stepno: int

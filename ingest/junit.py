@@ -33,12 +33,14 @@ PARSER_OPTIONS: dict[str, Any] = {
 }
 ROOTS = ("testsuites", "testsuite")
 # Only these elements raise parser events; `{*}` matches them in any namespace or none.
-WATCHED = ("{*}testsuite", "{*}testcase", "{*}properties")
+WATCHED = ("{*}testsuite", "{*}testcase")
 SKIP_STATUSES = ("disabled", "notrun", "skipped")
 RESULTS = {"failure": Failure, "error": Error, "skipped": Skipped}
 OUTPUTS = ("system-out", "system-err")
 UNNAMED_JOB = "unnamed"
+UNNUMBERED = 0  # osstest numbers steps from 1; a step without a number gets its position
 FEATURE_PROPERTIES = ("roadmap.features", "requirements")
+NO_FEATURES: frozenset[str] = frozenset()
 JOB_PROPERTIES = ("osstest.job.", "osstest.runvar.", "osstest.host", "osstest.stepno")
 _LEADING_STEPNO = re.compile(r"(\d+) (.+)\Z", re.DOTALL)
 _THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?\Z")
@@ -56,33 +58,21 @@ class Overrides:
 
 
 @dataclass
-class _Case:
-    classname: str
-    name: str
-    stepno: int | None
-    status: Status
-    duration: float | None
-    message: str
-    output: str
-    features: frozenset[str]
-
-
-@dataclass
 class _Suite:
     name: str
     hostname: str | None
     timestamp: str | None
     parent: _Suite | None
     properties: list[tuple[str, str]] = field(default_factory=list)
-    cases: list[_Case] = field(default_factory=list)
+    cases: list[Step] = field(default_factory=list)
+    job: str = ""
 
-    def job_name(self) -> str:
+    def __post_init__(self) -> None:
+        # The job is the nearest named suite, this one or an ancestor.
         suite: _Suite | None = self
-        while suite is not None:
-            if suite.name:
-                return suite.name
+        while suite is not None and not suite.name:
             suite = suite.parent
-        return UNNAMED_JOB
+        self.job = suite.name if suite is not None else UNNAMED_JOB
 
 
 def parse_duration(text: str | None) -> float | None:
@@ -120,9 +110,10 @@ def excerpt(text: str, limit: int) -> str:
     """Keep the head and the tail of a long text, where failures usually say what happened."""
     if len(text) <= limit:
         return text
-    head = limit // 4
-    tail = limit - head
-    return f"{text[:head]}\n[... {len(text) - limit} characters cut ...]\n{text[-tail:]}"
+    marker = f"\n[... {len(text) - limit} characters cut ...]\n"
+    keep = max(0, limit - len(marker))
+    head = keep // 4
+    return f"{text[:head]}{marker}{text[len(text) - (keep - head) :]}"
 
 
 def _properties_of(group: Any) -> list[tuple[str, str]]:
@@ -139,12 +130,18 @@ def _properties_of(group: Any) -> list[tuple[str, str]]:
 
 def _features(properties: list[tuple[str, str]]) -> frozenset[str]:
     """Return the feature slugs that `roadmap.features` and Xray's `requirements` name."""
-    return frozenset().union(
-        *(split_tags(value) for name, value in properties if name in FEATURE_PROPERTIES)
-    )
+    found: frozenset[str] = NO_FEATURES
+    for name, value in properties:
+        if name in FEATURE_PROPERTIES:
+            found = found | split_tags(value)
+    return found
 
 
 def _status(results: list[Any], elem: Any) -> tuple[Status, str]:
+    if not results:
+        if (elem.get("status") or "").lower() in SKIP_STATUSES:
+            return Status.SKIP, elem.get("status")
+        return Status.PASS, ""
     for kind, status in ((Error, Status.BROKEN), (Failure, Status.FAIL)):
         hits = [r for r in results if isinstance(r, kind)]
         if hits:
@@ -159,7 +156,7 @@ def _status(results: list[Any], elem: Any) -> tuple[Status, str]:
     return Status.PASS, ""
 
 
-def _read_case(elem: Any, excerpt_limit: int) -> _Case:
+def _read_case(elem: Any, job: str, excerpt_limit: int) -> Step:
     """Read one finished <testcase>: its direct children give results, properties and output."""
     results: list[Any] = []
     pairs: list[tuple[str, str]] = []
@@ -168,7 +165,7 @@ def _read_case(elem: Any, excerpt_limit: int) -> _Case:
         tag = child.tag
         if tag in RESULTS:
             # junitparser's result classes read message, type and text the way other tools do.
-            result = RESULTS[tag].fromelem(child)
+            result = RESULTS[tag].fromelem(child)  # type: ignore[no-untyped-call]
             results.append(result)
             if result.text and result.text.strip():
                 texts.append(result.text.strip())
@@ -178,21 +175,21 @@ def _read_case(elem: Any, excerpt_limit: int) -> _Case:
             texts.append(child.text.strip())
     name = elem.get("name") or ""
     stepno: int | None = None
-    declared = next((v for k, v in pairs if k == "osstest.stepno"), "").strip()
-    if declared.isdigit():
-        stepno = int(declared)
-    elif match := _LEADING_STEPNO.match(name):
+    for key, value in pairs:
+        if key == "osstest.stepno" and value.strip().isdigit():
+            stepno = int(value)
+            break
+    if stepno is None and (match := _LEADING_STEPNO.match(name)):
         stepno, name = int(match.group(1)), match.group(2)
     status, message = _status(results, elem)
-    return _Case(
-        classname=elem.get("classname") or "",
-        name=name,
-        stepno=stepno,
+    return Step(
+        key=TestKey(job, derive_testid(elem.get("classname") or "", name, job)),
+        stepno=stepno or UNNUMBERED,
         status=status,
         duration=parse_duration(elem.get("time")),
         message=excerpt(message.strip(), 500),
-        output=excerpt("\n".join(texts), excerpt_limit),
-        features=_features(pairs) if pairs else frozenset(),
+        output=excerpt("\n".join(texts), excerpt_limit) if texts else "",
+        features=_features(pairs),
     )
 
 
@@ -245,15 +242,60 @@ def _localize(elem: Any) -> None:
             inner.tag = inner.tag.rpartition("}")[2]
 
 
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+class _Suites:
+    """The suites seen so far, found from a testcase through its parent element."""
+
+    def __init__(self) -> None:
+        self.top = _Suite(name="", hostname=None, timestamp=None, parent=None)
+        self._open: dict[Any, _Suite] = {}  # lxml keeps one proxy per element while it is held
+
+    def of(self, elem: Any) -> _Suite:
+        if elem is None or _local(elem.tag) != "testsuite":
+            return self.top
+        found = self._open.get(elem)
+        if found is None:
+            found = _Suite(
+                name=elem.get("name") or "",
+                hostname=elem.get("hostname"),
+                timestamp=elem.get("timestamp"),
+                parent=self.of(elem.getparent()),
+            )
+            self._open[elem] = found
+        return found
+
+    def close(self, elem: Any) -> _Suite:
+        found = self.of(elem)
+        del self._open[elem]
+        return found
+
+
+def _preceding_properties(elem: Any) -> list[tuple[str, str]]:
+    # Earlier siblings were released at the previous testcase, so this looks at few elements;
+    # mostly there is just that testcase, emptied, and nothing before it.
+    previous = elem.getprevious()
+    if previous is None or (previous.tag == "testcase" and previous.getprevious() is None):
+        return []
+    found: list[tuple[str, str]] = []
+    for sibling in elem.itersiblings(preceding=True):
+        if _local(sibling.tag) == "properties":
+            found = _properties_of(sibling) + found
+    return found
+
+
 def _walk(reader: CappedReader, excerpt_limit: int) -> Iterator[_Suite]:
-    """Yield every suite that holds testcases, innermost first, as each one ends."""
+    """Yield every suite, innermost first, as each one ends."""
     sniff(reader.peek())
-    stack: list[_Suite] = []
-    top = _Suite(name="", hostname=None, timestamp=None, parent=None)
+    suites = _Suites()
+    last_parent: Any = None
+    suite = suites.top
     namespaced = None
-    events = etree.iterparse(reader, events=("start", "end"), tag=WATCHED, **PARSER_OPTIONS)
+    events = etree.iterparse(reader, events=("end",), tag=WATCHED, **PARSER_OPTIONS)
     try:
-        for event, elem in events:
+        for _event, elem in events:
             if namespaced is None:
                 root = elem.getroottree().getroot()
                 if elem.getroottree().docinfo.doctype:
@@ -262,28 +304,22 @@ def _walk(reader: CappedReader, excerpt_limit: int) -> Iterator[_Suite]:
                 namespaced = root.tag.startswith("{")
             if namespaced:
                 _localize(elem)
-            if event == "start":
-                if elem.tag == "testsuite":
-                    parent = stack[-1] if stack else top
-                    stack.append(
-                        _Suite(
-                            name=elem.get("name") or "",
-                            hostname=elem.get("hostname"),
-                            timestamp=elem.get("timestamp"),
-                            parent=parent,
-                        )
-                    )
-                continue
-            tag = elem.tag
-            if tag == "testcase":
-                (stack[-1] if stack else top).cases.append(_read_case(elem, excerpt_limit))
+            parent = elem.getparent()
+            if parent is not last_parent:
+                last_parent, suite = parent, suites.of(parent)
+            suite.properties += _preceding_properties(elem)
+            if elem.tag == "testcase":
+                suite.cases.append(_read_case(elem, suite.job, excerpt_limit))
                 _release(elem)
-            elif tag == "properties":
-                parent_elem = elem.getparent()
-                if stack and parent_elem is not None and parent_elem.tag == "testsuite":
-                    stack[-1].properties += _properties_of(elem)
-            elif tag == "testsuite":
-                yield stack.pop()
+            else:
+                closed = suites.close(elem)
+                closed.properties += [
+                    pair
+                    for child in elem
+                    if child.tag == "properties"
+                    for pair in _properties_of(child)
+                ]
+                yield closed
                 _release(elem)
         if namespaced is None:
             _check_root(etree.QName(events.root).localname)
@@ -291,8 +327,8 @@ def _walk(reader: CappedReader, excerpt_limit: int) -> Iterator[_Suite]:
         # libxml2 has no text for some errors, e.g. a file cut off inside a CDATA section.
         message = exc.msg.replace("Unregistered error message", "unexpected end or bad markup")
         raise IngestError(f"not well-formed XML: {message}") from None
-    if top.cases:
-        yield top
+    if suites.top.cases:
+        yield suites.top
 
 
 def _int(name: str, value: str) -> int:
@@ -356,23 +392,17 @@ def parse_flight(
             started.append(moment)
         if not suite.cases and "osstest.job.status" not in props:
             continue  # a suite that only groups other suites is not a job
-        job = suite.job_name()
+        job = suite.job
         suite_features = _features(suite.properties)
         steps = jobs.setdefault(job, [])
         hosts.setdefault(job, props.get("osstest.host") or suite.hostname)
         declared.setdefault(job, props.get("osstest.job.status"))
-        for case in suite.cases:
-            steps.append(
-                Step(
-                    key=TestKey(job, derive_testid(case.classname, case.name, job)),
-                    stepno=case.stepno if case.stepno is not None else len(steps) + 1,
-                    status=case.status,
-                    duration=case.duration,
-                    message=case.message,
-                    output=case.output,
-                    features=case.features | suite_features,
-                )
-            )
+        for step in suite.cases:
+            if step.stepno == UNNUMBERED:
+                step = step._replace(stepno=len(steps) + 1)
+            if suite_features:
+                step = step._replace(features=step.features | suite_features)
+            steps.append(step)
     values = flight_props.values
     number = overrides.flight
     if number is None and "osstest.flight" in values:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any, BinaryIO
 
 from sqlalchemy import Engine
@@ -14,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gate.allow import AllowList
-from gate.model import Counts
+from gate.model import Counts, Flight
 from gate.settings import Settings
 from gate.store.db import writer
 from gate.store.flights import SaveStatus, save_flight
@@ -22,6 +26,7 @@ from ingest.junit import Overrides, parse_flight
 from ingest.source import IngestError, open_capped
 
 ERROR = "error"
+PARSE_AHEAD_FROM = 3  # files; below that a second process costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -77,45 +82,78 @@ def _digest_of(document: str, overrides: Overrides) -> str:
     return hashlib.sha256(f"{document}\n{said}".encode()).hexdigest()
 
 
-def ingest_stream(
-    session: Session,
-    raw: BinaryIO,
+@dataclass(frozen=True)
+class Parsed:
+    """A document read into a flight (with its digest), or the reason it could not be."""
+
+    path: str
+    flight: Flight | None = None
+    digest: str = ""
+    error: str | None = None
+
+
+def parse_document(
+    opener: Callable[[], BinaryIO], *, path: str, settings: Settings, overrides: Overrides
+) -> Parsed:
+    """Read one results document (gzip or not) into a flight; touches no database."""
+    try:
+        with opener() as raw:
+            reader = open_capped(raw, settings.max_xml_bytes)
+            flight = parse_flight(
+                reader,
+                overrides,
+                default_branch=settings.default_branch,
+                excerpt_limit=settings.output_excerpt,
+            )
+            reader.drain()
+    except IngestError as exc:
+        return Parsed(path, error=str(exc))
+    except OSError as exc:
+        return Parsed(path, error=f"cannot read: {exc.strerror or exc}")
+    return Parsed(path, flight, _digest_of(reader.hexdigest(), overrides))
+
+
+def store_parsed(
+    engine: Engine,
+    parsed: Parsed,
     *,
-    path: str,
     settings: Settings,
     now: datetime,
-    overrides: Overrides | None = None,
     allow: AllowList | None = None,
     replace: bool = False,
 ) -> IngestResult:
-    """Parse one results document (gzip or not), judge it and store it; never commits."""
-    overrides = overrides or Overrides()
-    reader = open_capped(raw, settings.max_xml_bytes)
-    try:
-        flight = parse_flight(
-            reader,
-            overrides,
-            default_branch=settings.default_branch,
-            excerpt_limit=settings.output_excerpt,
-        )
-        reader.drain()
-    except IngestError as exc:
-        return IngestResult(path, ERROR, error=str(exc))
-    saved = save_flight(
-        session,
-        flight,
-        digest=_digest_of(reader.hexdigest(), overrides),
-        source=path,
-        now=now,
-        replace=replace,
-        allow=allow,
-        policy=settings.policy(),
-    )
+    """Judge and store a parsed flight in one transaction: stored whole, or not at all.
+
+    Two writers racing for the same flight number meet at its primary key: the loser's
+    transaction is rolled back and tried once more, when it finds the winner's flight.
+    """
+    if parsed.flight is None:
+        return IngestResult(parsed.path, ERROR, error=parsed.error)
+    flight = parsed.flight
+    for attempt in (1, 2):
+        try:
+            with Session(writer(engine)) as session:
+                saved = save_flight(
+                    session,
+                    flight,
+                    digest=parsed.digest,
+                    source=parsed.path,
+                    now=now,
+                    replace=replace,
+                    allow=allow,
+                    policy=settings.policy(),
+                )
+                if saved.status in (SaveStatus.CREATED, SaveStatus.REPLACED):
+                    session.commit()
+                break
+        except IntegrityError:
+            if attempt == 2:
+                raise
     error = None
     if saved.status is SaveStatus.CONFLICT:
         error = f"flight {saved.number} exists with different content (use --replace to replace it)"
     return IngestResult(
-        path,
+        parsed.path,
         saved.status.value,
         error=error,
         flight=saved.number,
@@ -136,30 +174,63 @@ def ingest_document(
     allow: AllowList | None = None,
     replace: bool = False,
 ) -> IngestResult:
-    """Ingest one document in one transaction: stored whole, or not at all.
+    """Parse, judge and store one document in one transaction."""
+    parsed = parse_document(
+        opener, path=path, settings=settings, overrides=overrides or Overrides()
+    )
+    return store_parsed(engine, parsed, settings=settings, now=now, allow=allow, replace=replace)
 
-    Two writers racing for the same flight number meet at its primary key: the loser's
-    transaction is rolled back and tried once more, when it finds the winner's flight.
+
+def _open_path(path: str) -> BinaryIO:
+    return open(path, "rb")  # noqa: SIM115 - parse_document closes it
+
+
+def _parse_path(path: str, settings: Settings, overrides: Overrides) -> Parsed:
+    return parse_document(
+        partial(_open_path, path), path=path, settings=settings, overrides=overrides
+    )
+
+
+def ingest_paths(
+    engine: Engine,
+    paths: Sequence[str],
+    *,
+    settings: Settings,
+    overrides: Overrides | None = None,
+    allow: AllowList | None = None,
+    replace: bool = False,
+) -> Iterator[IngestResult]:
+    """Ingest files in order, each in its own transaction, yielding each result as it lands.
+
+    With several files, a second process parses the next file while this one stores the last:
+    flights are still judged and stored strictly in order.
     """
-    for attempt in (1, 2):
-        try:
-            with Session(writer(engine)) as session, opener() as raw:
-                result = ingest_stream(
-                    session,
-                    raw,
-                    path=path,
-                    settings=settings,
-                    now=now,
-                    overrides=overrides,
-                    allow=allow,
-                    replace=replace,
-                )
-                if result.stored:
-                    session.commit()
-                return result
-        except IntegrityError:
-            if attempt == 2:
-                raise
-        except OSError as exc:
-            return IngestResult(path, ERROR, error=f"cannot read: {exc.strerror or exc}")
-    raise AssertionError("unreachable")
+    overrides = overrides or Overrides()
+    methods = multiprocessing.get_all_start_methods()
+    if len(paths) < PARSE_AHEAD_FROM or "fork" not in methods:
+        for path in paths:
+            parsed = _parse_path(path, settings, overrides)
+            yield store_parsed(
+                engine,
+                parsed,
+                settings=settings,
+                now=datetime.now(UTC),
+                allow=allow,
+                replace=replace,
+            )
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        ahead = deque(pool.submit(_parse_path, p, settings, overrides) for p in paths[:2])
+        for index in range(len(paths)):
+            parsed = ahead.popleft().result()
+            if index + 2 < len(paths):
+                ahead.append(pool.submit(_parse_path, paths[index + 2], settings, overrides))
+            yield store_parsed(
+                engine,
+                parsed,
+                settings=settings,
+                now=datetime.now(UTC),
+                allow=allow,
+                replace=replace,
+            )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import click
 from sqlalchemy import Engine
@@ -24,7 +24,7 @@ from gate.store.db import SchemaError, ensure_schema, make_engine, upgrade
 from gate.store.flights import FlightSummary, list_flights, load_flight
 from gate.store.roadmap import UnknownRelease, coverage, load_roadmap, readiness, save_roadmap
 from ingest.junit import Overrides
-from ingest.pipeline import IngestResult, ingest_document
+from ingest.pipeline import IngestResult, ingest_paths
 from ingest.roadmap_file import RoadmapError, parse_roadmap, render_roadmap
 from ingest.source import expand
 
@@ -120,13 +120,6 @@ def _tree_revisions(
     return pairs
 
 
-def _opener(path: str) -> Callable[[], BinaryIO]:
-    def open_binary() -> BinaryIO:
-        return open(path, "rb")  # noqa: SIM115 - the pipeline closes it
-
-    return open_binary
-
-
 def _result_line(result: IngestResult) -> str:
     counts = result.as_dict()
     return (
@@ -190,21 +183,20 @@ def ingest(
     engine = obj.engine()
     failed = 0
     show_bar = fmt == "json" and len(inputs) > 1 and sys.stderr.isatty()
+    results = ingest_paths(
+        engine,
+        [item.path for item in inputs if item.error is None],
+        settings=obj.settings,
+        overrides=overrides,
+        allow=allow,
+        replace=replace,
+    )
     with click.progressbar(inputs, label="ingesting", file=sys.stderr, hidden=not show_bar) as bar:
         for number, item in enumerate(bar, start=1):
             if item.error is not None:
                 result = IngestResult(item.path, "error", error=item.error)
             else:
-                result = ingest_document(
-                    engine,
-                    _opener(item.path),
-                    path=item.path,
-                    settings=obj.settings,
-                    now=datetime.now(UTC),
-                    overrides=overrides,
-                    allow=allow,
-                    replace=replace,
-                )
+                result = next(results)
             if result.failed:
                 failed += 1
                 click.echo(f"pushgate: {result.path}: {result.error}", err=True)

@@ -46,6 +46,19 @@ JOB = cast(Table, JobRecord.__table__)
 TEST = cast(Table, TestRecord.__table__)
 STEP = cast(Table, StepRecord.__table__)
 TAG = cast(Table, TestTagRecord.__table__)
+STEP_COLUMNS = (
+    "flight_id",
+    "job_id",
+    "test_id",
+    "position",
+    "stepno",
+    "status",
+    "duration",
+    "message",
+    "output",
+    "classification",
+    "ref_flight",
+)
 
 
 class SaveStatus(StrEnum):
@@ -107,6 +120,21 @@ def _insert_ignoring_duplicates(session: Session, table: Table, rows: list[dict[
         session.execute(insert(table), rows)
 
 
+def _bulk_insert(
+    session: Session, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert many rows; on SQLite straight through the driver, skipping per-row processing."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        connection.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    connection.exec_driver_sql(sql, rows)
+
+
 def branch_id(session: Session, name: str, *, create: bool) -> int | None:
     """Return the id of a branch, creating it when asked; None for an unknown branch."""
     if create:
@@ -126,7 +154,7 @@ def test_ids(session: Session, keys: Iterable[TestKey], *, create: bool) -> dict
             rows = session.connection().execute(
                 select(TEST.c.id, TEST.c.job, TEST.c.testid).where(TEST.c.job.in_(names))
             )
-            for test_id, job, testid in rows:
+            for test_id, job, testid in rows.all():
                 key = TestKey(job, testid)
                 if key in wanted:
                     found[key] = test_id
@@ -326,26 +354,27 @@ def _insert_jobs_and_steps(
         ).all()
     )
     finding_at = _finding_at(flight, judgement)
+    number = flight.number
     rows = []
     for position, step in enumerate(flight.steps()):
         finding = finding_at.get(position)
         rows.append(
-            {
-                "flight_id": flight.number,
-                "job_id": job_ids[step.key.job],
-                "test_id": tests[step.key],
-                "position": position,
-                "stepno": step.stepno,
-                "status": step.status.value,
-                "duration": step.duration,
-                "message": step.message or None,
-                "output": step.output or None,
-                "classification": finding.classification.value if finding else None,
-                "ref_flight": finding.ref_flight if finding else None,
-            }
+            (
+                number,
+                job_ids[step.key.job],
+                tests[step.key],
+                position,
+                step.stepno,
+                step.status.value,
+                step.duration,
+                step.message or None,
+                step.output or None,
+                finding.classification.value if finding else None,
+                finding.ref_flight if finding else None,
+            )
         )
     if rows:
-        session.execute(insert(STEP), rows)
+        _bulk_insert(session, STEP, STEP_COLUMNS, rows)
     tags = sorted({(tests[s.key], slug) for s in flight.steps() for slug in s.features})
     if tags:
         _insert_ignoring_duplicates(session, TAG, [{"test_id": t, "slug": s} for t, s in tags])

@@ -230,3 +230,21 @@ def test_the_database_comes_from_the_environment_or_the_current_directory(
     bad = CliRunner().invoke(main, ["flights"])
     assert bad.exit_code == 1
     assert "PUSHGATE_HISTORY_FLIGHTS='lots': expected a whole number" in bad.stderr
+
+
+def test_many_files_are_parsed_ahead_and_still_stored_in_order(pushgate, gate_files, tmp_path):
+    bad = tmp_path / "17002b.xml"
+    bad.write_bytes(b"<testsuites><testsuite")
+    missing = str(tmp_path / "gone.xml")
+    paths = [str(gate_files[0]), str(bad), missing, str(gate_files[1]), str(gate_files[2])]
+    result = pushgate("ingest", "--format", "json", *paths)
+    assert result.exit_code == 1
+    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["path"], r["status"], r["verdict"]) for r in reports] == [
+        (paths[0], "created", "perfect"),
+        (paths[1], "error", None),
+        (paths[2], "error", None),
+        (paths[3], "created", "regressions"),
+        (paths[4], "created", "perfect"),
+    ]
+    assert result.stderr.count("\n") == 2
