@@ -156,8 +156,10 @@ def project(evidence: Evidence, state: Readiness, policy: Policy, now: datetime)
         if rate is not None
     ]
     newest = evidence.window[-1].number
+    # Blocking regressions are projected from how long blockers took to clear, below.
     failing_now = any(
-        o.flight == newest and o.status is not Status.PASS for o in evidence.observations
+        o.flight == newest and o.status is not Status.PASS and not o.blocking
+        for o in evidence.observations
     )
     ready_on = now
     rate = pass_rate(evidence.observations)

@@ -33,6 +33,8 @@ class Settings:
     output_excerpt: int = 4096
     history_flights: int = 1000
     default_branch: str = "default"
+    window_flights: int = 10
+    at_risk_below: float = 0.9
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
@@ -48,6 +50,11 @@ class Settings:
                     values[f.name] = int(raw)
                 except ValueError:
                     raise SettingsError(f"{setting.env}={raw!r}: expected a whole number") from None
+            elif isinstance(setting.default, float):
+                try:
+                    values[f.name] = float(raw)
+                except ValueError:
+                    raise SettingsError(f"{setting.env}={raw!r}: expected a number") from None
             else:
                 values[f.name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -55,7 +62,11 @@ class Settings:
 
     def policy(self) -> Policy:
         """Return the gate policy these settings describe."""
-        return Policy(history_flights=self.history_flights)
+        return Policy(
+            history_flights=self.history_flights,
+            window_flights=self.window_flights,
+            at_risk_below=self.at_risk_below,
+        )
 
 
 SETTINGS: dict[str, Setting] = {
@@ -88,5 +99,15 @@ SETTINGS: dict[str, Setting] = {
         "PUSHGATE_DEFAULT_BRANCH",
         Settings.default_branch,
         "Branch of a document that names none and is ingested without --branch.",
+    ),
+    "window_flights": Setting(
+        "PUSHGATE_WINDOW_FLIGHTS",
+        Settings.window_flights,
+        "Newest flights of the release branch that feature readiness looks at.",
+    ),
+    "at_risk_below": Setting(
+        "PUSHGATE_AT_RISK_BELOW",
+        Settings.at_risk_below,
+        "A feature whose pass rate in the window is below this is at risk.",
     ),
 }

@@ -16,13 +16,18 @@ def flight(
     baseline: str | None = None,
     blessing: str = "real",
     branch: str = "xen-unstable",
+    tags: dict[str, frozenset[str]] | None = None,
 ) -> Flight:
-    """Build a flight from `{"JOB TESTID": status}`, its jobs in first-seen order."""
+    """Build a flight from `{"JOB TESTID": status}`, its jobs in first-seen order.
+
+    `tags` gives some steps the feature slugs of a `roadmap.features` property.
+    """
     jobs: dict[str, list[Step]] = {}
     for name, status in steps.items():
         job, testid = name.split(" ", 1)
         found = jobs.setdefault(job, [])
-        found.append(Step(TestKey(job, testid), len(found) + 1, status, 1.0))
+        features = (tags or {}).get(name, frozenset())
+        found.append(Step(TestKey(job, testid), len(found) + 1, status, 1.0, features=features))
     return Flight(
         number=number,
         branch=branch,

@@ -1,0 +1,226 @@
+"""Readiness rules, from hand-built histories: no database."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from gate.model import Classification, Status, TestKey
+from gate.policy import Policy
+from gate.readiness import (
+    Evidence,
+    FlightPoint,
+    Observation,
+    Readiness,
+    feature_dict,
+    freeze_view,
+    judge_feature,
+    pass_rate,
+)
+from gate.roadmap import Declared, Feature, Release, TestPattern
+
+NOW = datetime(2013, 3, 11, tzinfo=UTC)
+PAIR = TestKey("test-amd64-amd64-pair", "guest-start")
+XL = TestKey("test-amd64-amd64-xl", "guest-localmigrate")
+P, F, B, BL, S = Status.PASS, Status.FAIL, Status.BROKEN, Status.BLOCKED, Status.SKIP
+REGR = Classification.REGRESSION
+
+
+def feature(status: Declared = Declared.GOOD) -> Feature:
+    return Feature(
+        slug="migration",
+        title="Live migration",
+        status=status,
+        release="4.3",
+        tests=(TestPattern("test-*-pair"), TestPattern("test-*-xl", "guest-localmigrate*")),
+    )
+
+
+def window(count: int = 10, first: int = 17071) -> tuple[FlightPoint, ...]:
+    start = NOW - timedelta(days=count)
+    return tuple(FlightPoint(first + i, start + timedelta(days=i + 1)) for i in range(count))
+
+
+def history(rows: dict[TestKey, list]) -> Evidence:
+    """Build evidence from `{key: [status or (status, classification, ref) per flight]}`."""
+    points = window(max(len(v) for v in rows.values()))
+    observations = []
+    for key, outcomes in rows.items():
+        for point, outcome in zip(points, outcomes, strict=False):
+            if outcome is None:
+                continue
+            status, classification, ref = (
+                outcome if isinstance(outcome, tuple) else (outcome, None, None)
+            )
+            observations.append(Observation(point.number, key, status, classification, ref))
+    return Evidence(tuple(rows), points, tuple(observations), points[-1].number)
+
+
+def judge(f: Feature, evidence: Evidence):
+    return judge_feature(f, evidence, Policy(), NOW)
+
+
+def test_a_dropped_feature_is_dropped_whatever_its_tests_say():
+    judged = judge(feature(Declared.DROPPED), history({PAIR: [F] * 10}))
+    assert judged.readiness is Readiness.DROPPED
+    assert judged.reasons == ("declared dropped: not for this release",)
+
+
+def test_a_feature_whose_tests_never_ran_is_untested_not_green():
+    empty = Evidence((), window(), (), None)
+    judged = judge(feature(Declared.DONE), empty)
+    assert judged.readiness is Readiness.UNTESTED
+    assert judged.pass_rate is None
+    no_patterns = Feature("vtpm", "vTPM", Declared.GOOD, "4.3")
+    assert judge(no_patterns, empty).reasons == ("no test is linked to this feature",)
+
+
+def test_a_feature_whose_tests_ran_only_before_the_window_is_stale():
+    evidence = Evidence((PAIR,), window(), (), 16990)
+    judged = judge(feature(), evidence)
+    assert judged.readiness is Readiness.STALE
+    assert judged.reasons == (
+        "no linked test ran in the last 10 flights (newest result in flight 16990)",
+    )
+
+
+def test_a_blocking_regression_in_the_newest_flight_blocks():
+    evidence = history({PAIR: [P] * 9 + [(F, REGR, 17079)], XL: [P] * 10})
+    judged = judge(feature(), evidence)
+    assert judged.readiness is Readiness.BLOCKED
+    assert judged.reasons[0] == (
+        "test-amd64-amd64-pair guest-start regressed in 17080 (REGR. vs. 17079)"
+    )
+    assert [o.key for o in judged.blocking] == [PAIR]
+    assert judged.mismatch  # declared good while the tests block it
+
+
+def test_an_older_regression_that_was_fixed_does_not_block():
+    evidence = history({PAIR: [P] * 8 + [(F, REGR, 17077), P]})
+    assert judge(feature(), evidence).readiness is Readiness.ON_TRACK  # 9/10 is not below 0.9
+
+
+@pytest.mark.parametrize(
+    ("rows", "reason"),
+    [
+        ({PAIR: [P] * 7 + [F, F, P]}, "pass rate 80% over the last 10 flights is below 90%"),
+        (
+            {PAIR: [P] * 9 + [(F, Classification.LIKE, 17078)]},
+            "test-amd64-amd64-pair guest-start fail in 17080 (like 17078)",
+        ),
+        (
+            {PAIR: [P] * 9 + [(BL, Classification.BLOCKED, None)]},
+            "test-amd64-amd64-pair guest-start blocked in 17080 (n/a)",
+        ),
+    ],
+    ids=["low-pass-rate", "not-passing-in-newest", "blocked-in-newest"],
+)
+def test_tests_that_do_not_hold_up_put_a_feature_at_risk(rows, reason):
+    judged = judge(feature(), history(rows))
+    assert judged.readiness is Readiness.AT_RISK
+    assert reason in judged.reasons
+    assert judged.mismatch
+
+
+@pytest.mark.parametrize("declared", [Declared.FAIR, Declared.POOR, Declared.BLOCKED])
+def test_a_pessimistic_declaration_puts_a_feature_at_risk(declared):
+    judged = judge(feature(declared), history({PAIR: [P] * 10}))
+    assert judged.readiness is Readiness.AT_RISK
+    assert f"declared {declared.value}" in judged.reasons
+
+
+def test_poor_or_blocked_while_every_step_passed_is_a_mismatch_but_fair_is_not():
+    passing = history({PAIR: [P] * 10, XL: [P] * 10})
+    assert judge(feature(Declared.POOR), passing).mismatch
+    assert judge(feature(Declared.BLOCKED), passing).mismatch
+    assert not judge(feature(Declared.FAIR), passing).mismatch
+    assert not judge(feature(Declared.POOR), history({PAIR: [P] * 9 + [S]})).mismatch
+
+
+def test_done_with_passing_tests_is_ready_and_good_is_on_track():
+    passing = history({PAIR: [P] * 10})
+    assert judge(feature(Declared.DONE), passing).readiness is Readiness.READY
+    good = judge(feature(Declared.GOOD), passing)
+    assert good.readiness is Readiness.ON_TRACK
+    assert not good.mismatch
+    assert good.projection.on == NOW.date()
+
+
+def test_the_pass_rate_ignores_blocked_and_skipped_steps():
+    obs = [Observation(1, PAIR, s) for s in (P, P, F, B, BL, S, S)]
+    assert pass_rate(obs) == 0.5
+    assert pass_rate([Observation(1, PAIR, BL)]) is None
+
+
+def test_the_series_has_one_rate_per_flight_of_the_window():
+    judged = judge(feature(), history({PAIR: [P, F, None, P], XL: [P, P, None, F]}))
+    assert judged.series == ((17071, 1.0), (17072, 0.5), (17073, None), (17074, 0.5))
+
+
+def test_a_rising_pass_rate_projects_a_date_and_a_falling_one_does_not_converge():
+    rising = judge(feature(), history({PAIR: [F, F, F, F, P, F, P, P, P, F]}))
+    assert rising.readiness is Readiness.AT_RISK
+    assert rising.projection.on is not None and rising.projection.on > NOW.date()
+    falling = judge(feature(), history({PAIR: [P, P, P, P, P, F, P, F, F, F]}))
+    assert falling.projection.on is None
+    assert falling.projection.text.startswith("not converging")
+
+
+def test_a_blocked_feature_projects_from_how_long_its_blockers_took_to_clear():
+    cleared_in_two_days = [P, (F, REGR, 1), (F, REGR, 1), P, P, P, P, P, P, (F, REGR, 17079)]
+    other = TestKey("test-amd64-i386-pair", "guest-start")
+    judged = judge(feature(), history({PAIR: cleared_in_two_days, XL: [P] * 10, other: [P] * 10}))
+    assert judged.readiness is Readiness.BLOCKED
+    assert judged.pass_rate == 0.9
+    assert judged.projection.on == NOW.date() + timedelta(days=2)
+    stuck = [P] * 8 + [(F, REGR, 1), (F, REGR, 1)]
+    never_cleared = judge(feature(), history({PAIR: stuck, XL: [P] * 10, other: [P] * 10}))
+    assert never_cleared.projection.text == (
+        "not converging (no blocking regression has cleared yet)"
+    )
+
+
+def test_the_freeze_view_counts_days_from_now():
+    release = Release(
+        "4.3", "xen-unstable", date(2013, 3, 25), date(2013, 4, 15), date(2013, 6, 15)
+    )
+    view = freeze_view(release, NOW)
+    assert (view.days_to_feature_freeze, view.days_to_code_freeze, view.days_to_release) == (
+        14,
+        35,
+        96,
+    )
+
+
+def test_the_json_shape_of_a_feature():
+    judged = judge(feature(), history({PAIR: [P] * 9 + [(F, REGR, 17079)]}))
+    data = feature_dict(judged)
+    assert list(data)[:11] == [
+        "slug",
+        "title",
+        "owners",
+        "declared_status",
+        "readiness",
+        "pass_rate",
+        "tests",
+        "patterns",
+        "blocking",
+        "failures",
+        "reasons",
+    ]
+    assert data["readiness"] == "blocked"
+    assert data["pass_rate"] == 0.9
+    assert data["tests"] == ["test-amd64-amd64-pair guest-start"]
+    assert data["blocking"] == [
+        {
+            "job": "test-amd64-amd64-pair",
+            "testid": "guest-start",
+            "flight": 17080,
+            "status": "fail",
+            "classification": "regression",
+            "ref_flight": 17079,
+        }
+    ]
+    assert data["mismatch"] is True
+    assert set(data["projection"]) == {"date", "text"}

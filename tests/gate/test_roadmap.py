@@ -1,0 +1,46 @@
+"""Test patterns and the links from tests to features."""
+
+from __future__ import annotations
+
+import pytest
+
+from gate.model import TestKey
+from gate.roadmap import Declared, Feature, TestPattern, linked_tests, split_tags
+
+PAIR = TestKey("test-amd64-amd64-pair", "guest-start")
+QEMUU = TestKey("test-amd64-i386-xl-qemuu-win7-amd64", "guest-localmigrate")
+BUILD = TestKey("build-armhf", "xen-build")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "key", "matches"),
+    [
+        ("test-*-pair", PAIR, True),
+        ("test-*-pair", QEMUU, False),
+        ("test-*-*-*qemuu-* guest-localmigrate*", QEMUU, True),
+        ("test-*-*-*qemuu-* guest-start", QEMUU, False),
+        ("build-armhf", BUILD, True),
+        ("build-arm?f xen-*", BUILD, True),
+        ("build-[ai]*", BUILD, True),
+    ],
+)
+def test_a_pattern_globs_the_job_and_optionally_the_testid(pattern, key, matches):
+    assert TestPattern.parse(pattern).matches(key) is matches
+
+
+@pytest.mark.parametrize("text", ["", "a b c"])
+def test_a_pattern_is_one_or_two_globs(text):
+    with pytest.raises(ValueError, match="JOB-GLOB"):
+        TestPattern.parse(text)
+
+
+def test_tests_link_by_pattern_or_by_tag():
+    feature = Feature(
+        "migration", "Migration", Declared.GOOD, "4.3", tests=(TestPattern("*-pair"),)
+    )
+    tags = {BUILD: frozenset({"migration", "arm"}), QEMUU: frozenset({"qemu"})}
+    assert linked_tests(feature, [PAIR, QEMUU, BUILD], tags) == [PAIR, BUILD]
+
+
+def test_tags_are_comma_separated_slugs():
+    assert split_tags(" pvh, migration ,,arm ") == frozenset({"pvh", "migration", "arm"})

@@ -1,0 +1,230 @@
+"""The roadmap commands over a small gate: import, export, features, feature, links."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from gate.model import Status
+from tests.builders import flight, write
+
+P, F = Status.PASS, Status.FAIL
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "xen-4.3" / "roadmap.toml"
+ROADMAP = """\
+[release]
+name = "4.3"
+branch = "xen-unstable"
+feature_freeze = 2013-03-25
+code_freeze = 2013-04-15
+release = 2013-06-15
+
+[[feature]]
+slug = "xl"
+title = "xl toolstack"
+owners = ["Ian Jackson"]
+status = "done"
+tests = ["test-amd64-amd64-xl"]
+
+[[feature]]
+slug = "migration"
+title = "Live migration"
+owners = ["Andrew Cooper"]
+status = "good"
+tests = ["test-*-pair guest-*"]
+
+[[feature]]
+slug = "sedf"
+title = "SEDF scheduler"
+owners = []
+status = "good"
+tests = ["test-*-sedf"]
+
+[[feature]]
+slug = "arm"
+title = "ARM v7 server port"
+owners = ["Stefano Stabellini"]
+status = "good"
+
+[[feature]]
+slug = "oldkern"
+title = "linux-2.6.18 dom0"
+owners = []
+status = "ok"
+tests = ["test-amd64-i386-oldkern"]
+
+[[feature]]
+slug = "vtpm"
+title = "vTPM"
+owners = ["Matthew Fioravante"]
+status = "good"
+
+[[feature]]
+slug = "blktap3"
+title = "blktap3"
+owners = ["Thanos Makatos"]
+status = "dropped"
+tests = ["test-*-xl"]
+"""
+EXPECTED = {
+    "xl": "ready",
+    "migration": "blocked",
+    "sedf": "at_risk",
+    "arm": "on_track",
+    "oldkern": "stale",
+    "vtpm": "untested",
+    "blktap3": "dropped",
+}
+
+
+@pytest.fixture
+def gate(pushgate, tmp_path: Path) -> Path:
+    """Twelve flights: sedf flaky, the pair regressing in the newest, oldkern only at first."""
+    paths = []
+    for n in range(1, 13):
+        steps = {
+            "build-armhf xen-build": P,
+            "test-amd64-amd64-xl guest-start": P,
+            "test-amd64-amd64-xl guest-stop": P,
+            "test-amd64-amd64-pair guest-migrate/src_host/dst_host": F if n == 12 else P,
+            "test-amd64-amd64-xl-sedf guest-start": F if n in (5, 8, 10) else P,
+        }
+        if n <= 2:
+            steps["test-amd64-i386-oldkern guest-start"] = P
+        tags = {"build-armhf xen-build": frozenset({"arm"})}
+        made = flight(17000 + n, steps, xen=f"rev{n}", tags=tags)
+        paths.append(str(write(made, tmp_path / f"{17000 + n}.xml")))
+    assert pushgate("ingest", *paths).exit_code == 0
+    roadmap = tmp_path / "roadmap.toml"
+    roadmap.write_text(ROADMAP)
+    return roadmap
+
+
+def test_import_then_features_gives_every_readiness(pushgate, gate):
+    imported = pushgate("roadmap", "import", str(gate))
+    assert imported.exit_code == 0, imported.stderr
+    assert imported.stdout == "release 4.3: 7 new\n"
+    result = pushgate("features", "--format", "json", "--now", "2013-03-11")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert {r["slug"]: r["readiness"] for r in rows} == EXPECTED
+    by_slug = {r["slug"]: r for r in rows}
+    assert set(by_slug["migration"]) >= {
+        "slug", "title", "owners", "declared_status", "readiness", "pass_rate", "tests",
+        "blocking", "reasons", "mismatch", "projection",
+    }  # fmt: skip
+    assert by_slug["migration"]["mismatch"] is True
+    assert by_slug["migration"]["reasons"] == [
+        "test-amd64-amd64-pair guest-migrate/src_host/dst_host regressed in 17012 (REGR. vs. 17011)"
+    ]
+    assert by_slug["sedf"]["pass_rate"] == 0.7
+    assert by_slug["arm"]["tests"] == ["build-armhf xen-build"]  # linked by property
+    assert by_slug["xl"]["tests"] == [
+        "test-amd64-amd64-xl guest-start",
+        "test-amd64-amd64-xl guest-stop",
+    ]
+    assert by_slug["vtpm"]["pass_rate"] is None
+
+
+def test_the_text_views_read_like_a_release_status(pushgate, gate):
+    pushgate("roadmap", "import", str(gate))
+    table = pushgate("features", "--now", "2013-03-11").stdout.splitlines()
+    assert table[0] == (
+        "release 4.3 on xen-unstable: feature freeze 2013-03-25 (14 days), code freeze "
+        "2013-04-15 (35 days), release 2013-06-15 (96 days)"
+    )
+    migration = next(line for line in table if line.startswith("migration "))
+    assert migration.split()[:5] == ["migration", "blocked", "good", "90%", "1"]
+    assert "!" in migration
+    one = pushgate("feature", "migration", "--now", "2013-03-11")
+    assert one.exit_code == 0
+    assert "readiness:  blocked  (contradicts the declaration)" in one.stdout
+    assert "regressed in 17012 (REGR. vs. 17011)" in one.stdout
+    assert "(new) -> good" in one.stdout
+    unknown = pushgate("feature", "nothing")
+    assert unknown.exit_code == 1
+    assert unknown.stderr == "Error: no feature 'nothing'\n"
+
+
+def test_reimport_changes_statuses_drops_the_missing_and_keeps_history(pushgate, gate, tmp_path):
+    pushgate("roadmap", "import", str(gate))
+    assert pushgate("roadmap", "import", str(gate)).stdout == "release 4.3: 7 unchanged\n"
+    changed = tmp_path / "changed.toml"
+    text = ROADMAP.replace(
+        'status = "good"\ntests = ["test-*-sedf"]', 'status = "poor"\ntests = ["test-*-sedf"]'
+    )
+    changed.write_text(text.split('[[feature]]\nslug = "vtpm"')[0])
+    result = pushgate("roadmap", "import", "--note", "taking stock", str(changed))
+    assert result.stdout.splitlines()[0] == (
+        "release 4.3: 1 changed status, 1 dropped, 4 unchanged"
+    )
+    sedf = json.loads(pushgate("feature", "sedf", "--format", "json").stdout)
+    assert [(h["from"], h["to"], h["note"]) for h in sedf["history"]] == [
+        (None, "good", ""),
+        ("good", "poor", "taking stock"),
+    ]
+    vtpm = json.loads(pushgate("feature", "vtpm", "--format", "json").stdout)
+    assert vtpm["declared_status"] == "dropped"
+    assert vtpm["history"][-1]["note"] == "not in the roadmap"
+
+
+def test_export_imports_back_to_the_same_state(pushgate, gate, tmp_path):
+    pushgate("roadmap", "import", str(gate))
+    exported = tmp_path / "exported.toml"
+    assert pushgate("roadmap", "export", "-o", str(exported)).exit_code == 0
+    assert pushgate("roadmap", "import", str(exported)).stdout == "release 4.3: 7 unchanged\n"
+    assert pushgate("roadmap", "export").stdout == exported.read_text()
+
+
+def test_a_bad_roadmap_changes_nothing(pushgate, gate, tmp_path, sqlite_url):
+    pushgate("roadmap", "import", str(gate))
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as db:
+        before = db.execute("SELECT slug, status FROM feature ORDER BY slug").fetchall()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        ROADMAP.replace('status = "ok"', 'status = "unlikely"').replace('"done"', '"good"')
+    )
+    result = pushgate("roadmap", "import", str(bad))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {bad}, line 39: feature 'oldkern': unknown status")
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as db:
+        assert db.execute("SELECT slug, status FROM feature ORDER BY slug").fetchall() == before
+
+
+def test_links_lists_unserved_tests_and_untested_features(pushgate, gate):
+    pushgate("roadmap", "import", str(gate))
+    result = json.loads(pushgate("links", "--format", "json").stdout)
+    assert result == {"unlinked_tests": [], "untested_features": ["vtpm"]}
+    text = pushgate("links").stdout
+    assert "features linked to no test that has run: 1\n  vtpm  (no patterns)" in text
+
+
+def test_features_without_a_roadmap_say_what_to_do(pushgate):
+    result = pushgate("features")
+    assert result.exit_code == 1
+    assert "no release yet: run `pushgate roadmap import FILE`" in result.stderr
+
+
+def test_the_xen_43_example_imports_cleanly(pushgate):
+    result = pushgate("roadmap", "import", str(EXAMPLE))
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(pushgate("features", "--format", "json").stdout)
+    assert len(rows) >= 20
+    assert {r["readiness"] for r in rows} == {"untested"}  # no flight ingested yet
+
+
+def test_the_window_and_threshold_come_from_the_settings(pushgate, gate, monkeypatch):
+    pushgate("roadmap", "import", str(gate))
+
+    def sedf() -> str:
+        rows = json.loads(pushgate("features", "--format", "json").stdout)
+        return next(r["readiness"] for r in rows if r["slug"] == "sedf")
+
+    assert sedf() == "at_risk"
+    monkeypatch.setenv("PUSHGATE_AT_RISK_BELOW", "0.6")
+    assert sedf() == "on_track"
+    monkeypatch.setenv("PUSHGATE_AT_RISK_BELOW", "0.9")
+    monkeypatch.setenv("PUSHGATE_WINDOW_FLIGHTS", "2")
+    assert sedf() == "on_track"
