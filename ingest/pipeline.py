@@ -191,6 +191,24 @@ def _parse_path(path: str, settings: Settings, overrides: Overrides) -> Parsed:
     )
 
 
+def _parsed_in_order(
+    paths: Sequence[str], settings: Settings, overrides: Overrides
+) -> Iterator[Parsed]:
+    """Parse files in order; with several, a second process parses ahead of the caller."""
+    if len(paths) < PARSE_AHEAD_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        for path in paths:
+            yield _parse_path(path, settings, overrides)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        ahead = deque(pool.submit(_parse_path, p, settings, overrides) for p in paths[:2])
+        for index in range(len(paths)):
+            parsed = ahead.popleft().result()
+            if index + 2 < len(paths):
+                ahead.append(pool.submit(_parse_path, paths[index + 2], settings, overrides))
+            yield parsed
+
+
 def ingest_paths(
     engine: Engine,
     paths: Sequence[str],
@@ -205,32 +223,6 @@ def ingest_paths(
     With several files, a second process parses the next file while this one stores the last:
     flights are still judged and stored strictly in order.
     """
-    overrides = overrides or Overrides()
-    methods = multiprocessing.get_all_start_methods()
-    if len(paths) < PARSE_AHEAD_FROM or "fork" not in methods:
-        for path in paths:
-            parsed = _parse_path(path, settings, overrides)
-            yield store_parsed(
-                engine,
-                parsed,
-                settings=settings,
-                now=datetime.now(UTC),
-                allow=allow,
-                replace=replace,
-            )
-        return
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        ahead = deque(pool.submit(_parse_path, p, settings, overrides) for p in paths[:2])
-        for index in range(len(paths)):
-            parsed = ahead.popleft().result()
-            if index + 2 < len(paths):
-                ahead.append(pool.submit(_parse_path, paths[index + 2], settings, overrides))
-            yield store_parsed(
-                engine,
-                parsed,
-                settings=settings,
-                now=datetime.now(UTC),
-                allow=allow,
-                replace=replace,
-            )
+    for parsed in _parsed_in_order(paths, settings, overrides or Overrides()):
+        now = datetime.now(UTC)
+        yield store_parsed(engine, parsed, settings=settings, now=now, allow=allow, replace=replace)

@@ -11,7 +11,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -78,36 +78,11 @@ class CappedReader(io.RawIOBase):
 
 def decompressing(raw: BinaryIO) -> BinaryIO:
     """Return a stream of the document's bytes, gunzipped when it starts with gzip's magic."""
-    head = raw.read(2)
-    rest: BinaryIO = _Prefixed(head, raw)  # type: ignore[assignment]
-    if head == GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=rest, mode="rb")  # type: ignore[return-value]
-    return rest
-
-
-class _Prefixed(io.RawIOBase):
-    """A stream that gives back bytes already read from the front of another stream."""
-
-    def __init__(self, head: bytes, raw: BinaryIO) -> None:
-        self._head = head
-        self._raw = raw
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        if self._head:
-            n = min(len(buffer), len(self._head))
-            buffer[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        chunk = self._raw.read(len(buffer))
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
+    # Peeking needs a buffered stream; open(path, "rb") is one already, BytesIO is not.
+    buffered: Any = raw if hasattr(raw, "peek") else io.BufferedReader(cast(Any, raw))
+    if buffered.peek(2)[:2] == GZIP_MAGIC:
+        return cast(BinaryIO, gzip.GzipFile(fileobj=buffered, mode="rb"))
+    return cast(BinaryIO, buffered)
 
 
 def open_capped(raw: BinaryIO, cap: int) -> CappedReader:
