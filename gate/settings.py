@@ -35,6 +35,7 @@ class Settings:
     default_branch: str = "default"
     window_flights: int = 10
     at_risk_below: float = 0.9
+    now: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
@@ -109,5 +110,10 @@ SETTINGS: dict[str, Setting] = {
         "PUSHGATE_AT_RISK_BELOW",
         Settings.at_risk_below,
         "A feature whose pass rate in the window is below this is at risk.",
+    ),
+    "now": Setting(
+        "PUSHGATE_NOW",
+        Settings.now,
+        "Date the dashboard counts days from, e.g. 2013-03-18 (empty: today).",
     ),
 }

@@ -21,7 +21,7 @@ from gate.readiness import FeatureReadiness, feature_dict, freeze_dict, freeze_v
 from gate.report import render_text, report_dict
 from gate.settings import Settings, SettingsError
 from gate.store.db import SchemaError, ensure_schema, make_engine, upgrade
-from gate.store.flights import FlightSummary, list_flights, load_flight
+from gate.store.flights import list_flights, load_flight, summary_dict
 from gate.store.roadmap import UnknownRelease, coverage, load_roadmap, readiness, save_roadmap
 from ingest.junit import Overrides
 from ingest.pipeline import IngestResult, ingest_paths
@@ -209,24 +209,6 @@ def ingest(
         sys.exit(1)
 
 
-def _summary_dict(summary: FlightSummary) -> dict[str, Any]:
-    return {
-        "flight": summary.number,
-        "branch": summary.branch,
-        "blessing": summary.blessing,
-        "revision": summary.revisions,
-        "verdict": summary.verdict.value,
-        "pushed": summary.pushed,
-        "tests": summary.counts.tests,
-        "failures": summary.counts.failures,
-        "errors": summary.counts.errors,
-        "skipped": summary.counts.skipped,
-        "blocking": summary.blocking,
-        "started": summary.started.isoformat() if summary.started else None,
-        "ingested": summary.ingested.isoformat(),
-    }
-
-
 def _short(revisions: dict[str, str]) -> str:
     return " ".join(f"{tree}={sha[:12]}" for tree, sha in sorted(revisions.items())) or "-"
 
@@ -241,7 +223,7 @@ def flights(obj: Context, branch: str | None, limit: int, fmt: str) -> None:
     with Session(obj.engine()) as session:
         rows = list_flights(session, branch=branch, limit=limit)
     if fmt == "json":
-        click.echo(json.dumps([_summary_dict(r) for r in rows], indent=2))
+        click.echo(json.dumps([summary_dict(r) for r in rows], indent=2))
         return
     if not rows:
         click.echo("no flights" + (f" on branch {branch}" if branch else ""))

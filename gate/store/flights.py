@@ -470,10 +470,37 @@ def load_flight(session: Session, number: int) -> tuple[Flight, Judgement, list[
     return flight, judgement, [r.id for _step, r in ordered]
 
 
+def _flight_filter(branch: str | None, verdict: Verdict | None) -> list[Any]:
+    conditions: list[Any] = []
+    if branch is not None:
+        conditions.append(BranchRecord.name == branch)
+    if verdict is not None:
+        conditions.append(FlightRecord.verdict == verdict.value)
+    return conditions
+
+
+def count_flights(
+    session: Session, *, branch: str | None = None, verdict: Verdict | None = None
+) -> int:
+    """Count the flights that list_flights would page through."""
+    query = (
+        select(func.count())
+        .select_from(FlightRecord)
+        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+        .where(*_flight_filter(branch, verdict))
+    )
+    return int(session.scalar(query) or 0)
+
+
 def list_flights(
-    session: Session, *, branch: str | None = None, limit: int = 50, offset: int = 0
+    session: Session,
+    *,
+    branch: str | None = None,
+    verdict: Verdict | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> list[FlightSummary]:
-    """List flights, newest first, optionally of one branch."""
+    """List flights, newest first, optionally of one branch or one verdict."""
     blocking = (
         select(func.count())
         .where(
@@ -486,12 +513,11 @@ def list_flights(
     query = (
         select(FlightRecord, BranchRecord.name, blocking)
         .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+        .where(*_flight_filter(branch, verdict))
         .order_by(FlightRecord.id.desc())
         .limit(limit)
         .offset(offset)
     )
-    if branch is not None:
-        query = query.where(BranchRecord.name == branch)
     return [
         FlightSummary(
             number=r.id,
@@ -507,3 +533,22 @@ def list_flights(
         )
         for r, name, n_blocking in session.execute(query)
     ]
+
+
+def summary_dict(summary: FlightSummary) -> dict[str, Any]:
+    """Return one row of the flight list as the JSON object the CLI and the API share."""
+    return {
+        "flight": summary.number,
+        "branch": summary.branch,
+        "blessing": summary.blessing,
+        "revision": summary.revisions,
+        "verdict": summary.verdict.value,
+        "pushed": summary.pushed,
+        "tests": summary.counts.tests,
+        "failures": summary.counts.failures,
+        "errors": summary.counts.errors,
+        "skipped": summary.counts.skipped,
+        "blocking": summary.blocking,
+        "started": summary.started.isoformat() if summary.started else None,
+        "ingested": summary.ingested.isoformat(),
+    }

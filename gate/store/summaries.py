@@ -1,0 +1,453 @@
+"""What each page shows: one function per page builds the JSON-ready dict its twin returns.
+
+The pages render these dicts; the API returns them as they are. No function here commits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from gate.model import Classification, Status, TestKey, Verdict
+from gate.policy import Policy
+from gate.readiness import feature_dict, freeze_dict, freeze_view
+from gate.report import render_text, report_dict, subject, summary_of
+from gate.roadmap import Release, linked_tests
+from gate.store.flights import count_flights, list_flights, load_flight, summary_dict
+from gate.store.records import BranchRecord, FlightRecord, JobRecord, StepRecord, TestRecord
+from gate.store.roadmap import (
+    UnknownRelease,
+    catalogue,
+    load_roadmap,
+    readiness,
+    release_record,
+)
+from gate.trends import FlightMark, StepRecordView, flaky, pass_rate_of, push_age, test_health
+
+GRID_FLIGHTS = 30
+HISTORY_FLIGHTS = 100
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _marks(session: Session, branch: str) -> list[FlightMark]:
+    rows = session.execute(
+        select(
+            FlightRecord.id,
+            FlightRecord.started,
+            FlightRecord.ingested,
+            FlightRecord.verdict,
+            FlightRecord.pushed,
+            FlightRecord.revisions,
+        )
+        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+        .where(BranchRecord.name == branch)
+        .order_by(FlightRecord.id)
+    )
+    return [
+        FlightMark(n, _utc(started or ingested), Verdict(verdict), pushed, revisions)
+        for n, started, ingested, verdict, pushed, revisions in rows
+    ]
+
+
+def _mark_dict(mark: FlightMark | None) -> dict[str, Any] | None:
+    if mark is None:
+        return None
+    return {
+        "flight": mark.number,
+        "started": mark.at.isoformat(),
+        "verdict": mark.verdict.value,
+        "pushed": mark.pushed,
+    }
+
+
+def gate_status(session: Session, branch: str, now: datetime) -> dict[str, Any]:
+    """Summarise a branch's gate: newest flight, days since the last push, attempts since."""
+    age = push_age(_marks(session, branch), now)
+    return {
+        "branch": branch,
+        "newest": _mark_dict(age.newest),
+        "basis": _mark_dict(age.basis),
+        "days_since_push": round(age.days_since_push, 1)
+        if age.days_since_push is not None
+        else None,
+        "failing_since": _mark_dict(age.failing_since),
+        "attempts": age.attempts,
+        "same_since": _mark_dict(age.same_since),
+        "same_attempts": age.same_attempts,
+    }
+
+
+def overview(session: Session, policy: Policy, now: datetime) -> dict[str, Any]:
+    """The overview: the release's dates, its branch's gate, every feature, what blocks the push."""
+    try:
+        release, judged = readiness(session, policy, now)
+    except UnknownRelease:
+        return {"release": None, "gate": None, "features": [], "blockers": []}
+    features = [feature_dict(j) for j in judged]
+    blockers = [
+        {
+            "slug": j.feature.slug,
+            "title": j.feature.title,
+            "readiness": j.readiness.value,
+            "reasons": [o.sentence() for o in (*j.blocking, *j.failures)],
+        }
+        for j in judged
+        if j.blocking or j.failures
+    ]
+    blockers.sort(key=lambda b: (not any("regressed" in r for r in b["reasons"]), b["slug"]))
+    return {
+        "release": freeze_dict(freeze_view(release, now)),
+        "gate": gate_status(session, release.branch, now),
+        "features": features,
+        "blockers": blockers,
+    }
+
+
+def release_dates(session: Session, now: datetime) -> dict[str, Any] | None:
+    """The latest release's milestones and the days left to each, or None without a roadmap."""
+    try:
+        record = release_record(session, None)
+    except UnknownRelease:
+        return None
+    release = Release(
+        record.name, record.branch, record.feature_freeze, record.code_freeze, record.release_date
+    )
+    return freeze_dict(freeze_view(release, now))
+
+
+SORT_KEYS = ("slug", "readiness", "declared_status", "pass_rate", "blocking", "mismatch")
+READINESS_ORDER = ("blocked", "at_risk", "stale", "untested", "on_track", "ready", "dropped")
+
+
+def select_features(
+    rows: list[dict[str, Any]],
+    *,
+    readiness: str | None = None,
+    query: str | None = None,
+    sort: str | None = None,
+    descending: bool = False,
+) -> list[dict[str, Any]]:
+    """Filter features by readiness and text, and sort them, as a shared link asks."""
+    chosen = [r for r in rows if not readiness or r["readiness"] == readiness]
+    if query:
+        needle = query.lower()
+        chosen = [
+            r
+            for r in chosen
+            if needle in f"{r['slug']} {r['title']} {' '.join(r['owners'])}".lower()
+        ]
+    key = sort if sort in SORT_KEYS else "readiness"
+
+    def order(row: dict[str, Any]) -> Any:
+        value = row[key]
+        if key == "readiness":
+            return READINESS_ORDER.index(value)
+        if key == "blocking":
+            return len(value)
+        if key == "pass_rate":
+            return -1.0 if value is None else value
+        return value
+
+    return sorted(chosen, key=order, reverse=descending)
+
+
+def feature_detail(
+    session: Session, slug: str, policy: Policy, now: datetime
+) -> dict[str, Any] | None:
+    """One feature: readiness, reasons, history, and the grid of its steps over recent flights."""
+    try:
+        release, judged = readiness(session, policy, now)
+    except UnknownRelease:
+        return None
+    found = next((j for j in judged if j.feature.slug == slug), None)
+    if found is None:
+        return None
+    every = _marks(session, release.branch)
+    when = {m.number: m.at.isoformat() for m in every}
+    marks = every[-GRID_FLIGHTS:]
+    data = feature_dict(found)
+    data["series"] = [{**point, "started": when.get(point["flight"])} for point in data["series"]]
+    return {
+        **data,
+        "release": freeze_dict(freeze_view(release, now)),
+        "grid": {
+            "flights": [_mark_dict(m) for m in marks],
+            "rows": _grid(session, list(found.tests), [m.number for m in marks]),
+        },
+    }
+
+
+def _grid(session: Session, keys: list[TestKey], flights: list[int]) -> list[dict[str, Any]]:
+    if not keys or not flights:
+        return []
+    known = catalogue(session).ids
+    ids = {known[k]: k for k in keys if k in known}
+    cells: dict[TestKey, dict[int, dict[str, Any]]] = defaultdict(dict)
+    rows = session.execute(
+        select(
+            StepRecord.test_id,
+            StepRecord.flight_id,
+            StepRecord.status,
+            StepRecord.classification,
+            StepRecord.ref_flight,
+        ).where(StepRecord.test_id.in_(list(ids)), StepRecord.flight_id.in_(flights))
+    )
+    for test_id, flight, status, classification, ref in rows:
+        cells[ids[test_id]][flight] = _cell(status, classification, ref)
+    return [
+        {"job": k.job, "testid": k.testid, "cells": [cells[k].get(n) for n in flights]}
+        for k in sorted(ids.values(), key=str)
+    ]
+
+
+def _cell(status: str, classification: str | None, ref: int | None) -> dict[str, Any]:
+    summary = summary_of(Classification(classification), ref) if classification else ""
+    return {
+        "status": status,
+        "classification": classification,
+        "ref_flight": ref,
+        "summary": summary,
+    }
+
+
+def flights_page(
+    session: Session,
+    *,
+    branch: str | None,
+    verdict: Verdict | None,
+    page: int,
+    per_page: int = 50,
+) -> dict[str, Any]:
+    """A page of the flight list, newest first, filtered by branch and verdict."""
+    total = count_flights(session, branch=branch, verdict=verdict)
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = list_flights(
+        session, branch=branch, verdict=verdict, limit=per_page, offset=(page - 1) * per_page
+    )
+    branches = session.scalars(select(BranchRecord.name).order_by(BranchRecord.name)).all()
+    return {
+        "flights": [summary_dict(r) for r in rows],
+        "page": page,
+        "pages": pages,
+        "total": total,
+        "branch": branch,
+        "verdict": verdict.value if verdict else None,
+        "branches": list(branches),
+    }
+
+
+SECTIONS = ("blocking", "intermittent", "allowable", "not_blocking")
+
+
+def _section(failure: dict[str, Any]) -> str:
+    """Name the osstest report section a failure belongs in."""
+    if failure["blocking"]:
+        return "blocking"
+    if failure["classification"] == Classification.PASS_IN.value:
+        return "intermittent"
+    if failure["classification"] == Classification.ALLOWABLE.value:
+        return "allowable"
+    return "not_blocking"
+
+
+def flight_detail(session: Session, number: int) -> dict[str, Any] | None:
+    """A flight: its report, its osstest sections, and the scoreboard of jobs by testids."""
+    loaded = load_flight(session, number)
+    if loaded is None:
+        return None
+    flight, judgement, _ids = loaded
+    report = report_dict(flight, judgement)
+    sections: dict[str, list[dict[str, Any]]] = {name: [] for name in SECTIONS}
+    for failure in report["failures"]:
+        sections[_section(failure)].append(failure)
+    jobs = [job.name for job in flight.jobs]
+    testids: list[str] = []
+    board: dict[tuple[str, str], dict[str, Any]] = {}
+    findings = {f.step: f for f in judgement.findings}
+    for step in flight.steps():
+        if step.key.testid not in testids:
+            testids.append(step.key.testid)
+        finding = findings.get(step)
+        board[(step.key.testid, step.key.job)] = {
+            **_cell(
+                step.status.value,
+                finding.classification.value if finding else None,
+                finding.ref_flight if finding else None,
+            ),
+            "stepno": step.stepno,
+        }
+    return {
+        **report,
+        "subject": subject(flight, judgement),
+        "started": _iso(flight.started),
+        "baseline_flight": max(judgement.baseline_flights, default=None),
+        "sections": sections,
+        "scoreboard": {
+            "jobs": jobs,
+            "rows": [{"testid": t, "cells": [board.get((t, j)) for j in jobs]} for t in testids],
+        },
+        "text": render_text(flight, judgement),
+    }
+
+
+def test_detail(session: Session, job: str, testid: str) -> dict[str, Any] | None:
+    """One test: its history over the newest flights, flake rate, streak, hosts and features."""
+    test_id = session.scalar(
+        select(TestRecord.id).where(TestRecord.job == job, TestRecord.testid == testid)
+    )
+    if test_id is None:
+        return None
+    rows = session.execute(
+        select(
+            StepRecord.flight_id,
+            FlightRecord.started,
+            FlightRecord.ingested,
+            BranchRecord.name,
+            StepRecord.status,
+            StepRecord.classification,
+            StepRecord.ref_flight,
+            JobRecord.host,
+        )
+        .join(FlightRecord, FlightRecord.id == StepRecord.flight_id)
+        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+        .join(JobRecord, JobRecord.id == StepRecord.job_id)
+        .where(StepRecord.test_id == test_id)
+        .order_by(StepRecord.flight_id.desc())
+        .limit(HISTORY_FLIGHTS)
+    ).all()
+    records = [
+        StepRecordView(
+            flight=n,
+            at=_utc(started or ingested),
+            status=Status(status),
+            classification=Classification(cls) if cls else None,
+            ref_flight=ref,
+            host=host,
+        )
+        for n, started, ingested, _branch, status, cls, ref, host in reversed(rows)
+    ]
+    branch_of = {n: branch for n, _s, _i, branch, *_rest in rows}
+    health = test_health(records)
+    return {
+        "job": job,
+        "testid": testid,
+        "runs": health.runs,
+        "heisenbugs": health.heisenbugs,
+        "flake_rate": health.flake_rate,
+        "streak_since": health.streak_since,
+        "streak_length": health.streak_length,
+        "failed_on": list(health.failed_on),
+        "features": _features_of(session, TestKey(job, testid)),
+        "history": [
+            {
+                "flight": r.flight,
+                "branch": branch_of[r.flight],
+                "started": r.at.isoformat(),
+                "host": r.host,
+                **_cell(
+                    r.status.value,
+                    r.classification.value if r.classification else None,
+                    r.ref_flight,
+                ),
+            }
+            for r in records
+        ],
+    }
+
+
+def _features_of(session: Session, key: TestKey) -> list[str]:
+    try:
+        _release, roadmap = load_roadmap(session)
+    except UnknownRelease:
+        return []
+    tags = catalogue(session).tags
+    return [f.slug for f in roadmap if linked_tests(f, [key], tags)]
+
+
+def branch_detail(session: Session, branch: str, now: datetime) -> dict[str, Any] | None:
+    """A branch's gate over time: pass rate, blockers, verdicts, pushes, never-pass and flaky steps."""
+    marks = _marks(session, branch)
+    if not marks:
+        return None
+    in_branch = (
+        select(FlightRecord.id)
+        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+        .where(BranchRecord.name == branch)
+    )
+    counts: dict[int, dict[Status, int]] = defaultdict(dict)
+    blocking: dict[int, int] = defaultdict(int)
+    for flight, status, classification, n in session.execute(
+        select(StepRecord.flight_id, StepRecord.status, StepRecord.classification, func.count())
+        .where(StepRecord.flight_id.in_(in_branch))
+        .group_by(StepRecord.flight_id, StepRecord.status, StepRecord.classification)
+    ):
+        counts[flight][Status(status)] = counts[flight].get(Status(status), 0) + n
+        if classification == Classification.REGRESSION.value:
+            blocking[flight] += n
+    last_push: datetime | None = None
+    timeline = []
+    for mark in marks:
+        if mark.pushed:
+            last_push = mark.at
+        timeline.append(
+            {
+                "flight": mark.number,
+                "started": mark.at.isoformat(),
+                "verdict": mark.verdict.value,
+                "pushed": mark.pushed,
+                "pass_rate": pass_rate_of(counts[mark.number]),
+                "blocking": blocking[mark.number],
+                "days_without_push": round((mark.at - last_push).total_seconds() / 86400, 1)
+                if last_push
+                else None,
+            }
+        )
+    return {
+        "branch": branch,
+        "gate": gate_status(session, branch, now),
+        "flights": timeline,
+        "never_pass": _never_passed(session, in_branch),
+        "flaky": _flaky(session, in_branch),
+    }
+
+
+def _never_passed(session: Session, in_branch: Any) -> list[dict[str, Any]]:
+    passes = func.sum(case((StepRecord.status == Status.PASS.value, 1), else_=0))
+    rows = session.execute(
+        select(TestRecord.job, TestRecord.testid, func.count(), func.max(StepRecord.flight_id))
+        .join(StepRecord, StepRecord.test_id == TestRecord.id)
+        .where(StepRecord.flight_id.in_(in_branch))
+        .group_by(TestRecord.id, TestRecord.job, TestRecord.testid)
+        .having(passes == 0)
+        .order_by(TestRecord.job, TestRecord.testid)
+    )
+    return [
+        {"job": job, "testid": testid, "runs": runs, "newest_flight": newest}
+        for job, testid, runs, newest in rows
+    ]
+
+
+def _flaky(session: Session, in_branch: Any) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(TestRecord.job, TestRecord.testid, func.count())
+        .join(StepRecord, StepRecord.test_id == TestRecord.id)
+        .where(
+            StepRecord.flight_id.in_(in_branch),
+            StepRecord.classification == Classification.PASS_IN.value,
+        )
+        .group_by(TestRecord.id, TestRecord.job, TestRecord.testid)
+    )
+    counts = {TestKey(job, testid): n for job, testid, n in rows}
+    return [{"job": k.job, "testid": k.testid, "heisenbugs": n} for k, n in flaky(counts)]
