@@ -426,3 +426,16 @@ def links(obj: Context, release: str | None, fmt: str) -> None:
     click.echo(f"features linked to no test that has run: {len(found.untested_features)}")
     for f in found.untested_features:
         click.echo(f"  {f.slug}  ({', '.join(str(p) for p in f.tests) or 'no patterns'})")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_obj
+def serve(obj: Context, host: str, port: int) -> None:
+    """Serve the dashboard of the database (for production, run gunicorn over wsgi:app)."""
+    from web.app import create_app
+
+    app = create_app({"DATABASE_URL": obj.settings.database_url})
+    click.echo(f"serving {obj.settings.database_url} on http://{host}:{port}/", err=True)
+    app.run(host=host, port=port, threaded=True)

@@ -1,0 +1,213 @@
+"""Every page and its JSON twin, through Flask's test client, on the example flights and roadmap."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from web.app import create_app
+from web.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = "2013-03-10"
+PAGES = [
+    "/",
+    "/?readiness=on_track&sort=pass_rate&order=desc",
+    "/features/qemu-upstream-default",
+    "/features/pvh",
+    "/flights",
+    "/flights?branch=xen-unstable&verdict=regressions",
+    "/flights/17003",
+    "/tests/test-amd64-amd64-pair/guest-migrate/src_host/dst_host",
+    "/branches/xen-unstable",
+]
+TWINS = [
+    "/api/v1/overview",
+    "/api/v1/features",
+    "/api/v1/features/qemu-upstream-default",
+    "/api/v1/flights",
+    "/api/v1/flights/17003",
+    "/api/v1/tests/test-amd64-amd64-pair/guest-migrate/src_host/dst_host",
+    "/api/v1/branches/xen-unstable",
+]
+UNKNOWN = [
+    "/features/nothing",
+    "/flights/99",
+    "/flights/99/report.txt",
+    "/tests/test-amd64-amd64-xl/nothing",
+    "/branches/nothing",
+]
+
+
+@pytest.fixture(scope="module")
+def example_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'example.sqlite'}"
+    run = CliRunner().invoke
+    allow = str(ROOT / "examples" / "allow.xen-unstable")
+    assert (
+        run(
+            main,
+            [
+                "--database",
+                url,
+                "ingest",
+                "--allow-file",
+                allow,
+                str(ROOT / "examples" / "flights"),
+            ],
+        ).exit_code
+        == 0
+    )
+    assert (
+        run(
+            main,
+            [
+                "--database",
+                url,
+                "roadmap",
+                "import",
+                str(ROOT / "examples" / "xen-4.3" / "roadmap.toml"),
+            ],
+        ).exit_code
+        == 0
+    )
+    return url
+
+
+@pytest.fixture(scope="module")
+def client(example_db: str) -> FlaskClient:
+    return create_app({"DATABASE_URL": example_db, "NOW": NOW, "TESTING": True}).test_client()
+
+
+@pytest.mark.parametrize("url", PAGES + TWINS + ["/flights/17003/report.txt"])
+def test_every_page_and_twin_answers(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    if url.startswith("/api/"):
+        assert response.is_json
+
+
+@pytest.mark.parametrize("url", UNKNOWN)
+def test_unknown_ids_are_404_pages_and_json_errors(client, url):
+    page = client.get(url)
+    assert page.status_code == 404
+    if not url.endswith(".txt"):
+        assert b"404 Not Found" in page.data
+    twin = client.get("/api/v1" + url.removesuffix("/report.txt"))
+    assert twin.status_code == 404
+    assert set(twin.get_json()) == {"error"}
+    assert twin.get_json()["error"].startswith("no ")
+
+
+def test_a_bad_filter_is_a_400_json_error(client):
+    response = client.get("/api/v1/flights?verdict=maybe")
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "unknown verdict 'maybe'"}
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_no_page_references_anything_outside_the_app(client, url):
+    html = client.get(url).get_data(as_text=True)
+    links = re.findall(r'(?:src|href)="([^"]*)"', html)
+    assert links
+    assert [link for link in links if re.match(r"[a-z]+:|//", link)] == []
+
+
+def test_plotly_is_served_from_the_installed_package(client):
+    page = client.get("/branches/xen-unstable").get_data(as_text=True)
+    assert '<script src="/vendor/plotly.min.js">' in page
+    script = client.get("/vendor/plotly.min.js")
+    assert script.status_code == 200
+    assert b"plotly.js" in script.data[:2000]
+    assert page.count('class="chart"') == 4
+
+
+def test_the_overview_answers_which_features_are_at_risk_and_why(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "Feature freeze 2013-03-25" in html
+    assert "in 15 days" in html
+    assert "What blocks the push right now" in html
+    # readiness is a text label, never colour alone
+    assert '<span class="readiness r-untested">untested</span>' in html
+    assert '<span class="readiness r-on_track">on track</span>' in html
+
+
+def test_the_feature_filter_lives_in_the_url(client):
+    every = client.get("/api/v1/features").get_json()
+    on_track = client.get("/api/v1/features?readiness=on_track").get_json()
+    assert 0 < len(on_track) < len(every)
+    assert {f["readiness"] for f in on_track} == {"on_track"}
+    html = client.get("/?readiness=untested&q=arm").get_data(as_text=True)
+    assert "ARM" in html and "PVH" not in html
+    ordered = client.get("/api/v1/features?sort=pass_rate&order=desc").get_json()
+    rates = [f["pass_rate"] if f["pass_rate"] is not None else -1 for f in ordered]
+    assert rates == sorted(rates, reverse=True)
+
+
+def test_the_twins_share_the_cli_json_keys(client, example_db):
+    run = CliRunner().invoke
+    cli_features = json.loads(
+        run(main, ["--database", example_db, "features", "--format", "json", "--now", NOW]).stdout
+    )
+    assert client.get("/api/v1/features?sort=slug").get_json() == sorted(
+        cli_features, key=lambda f: f["slug"]
+    )
+    cli_report = json.loads(
+        run(main, ["--database", example_db, "report", "17003", "--format", "json"]).stdout
+    )
+    twin = client.get("/api/v1/flights/17003").get_json()
+    assert {k: twin[k] for k in cli_report} == cli_report
+    text = run(main, ["--database", example_db, "report", "17003"]).stdout
+    assert client.get("/flights/17003/report.txt").get_data(as_text=True) == text
+
+
+def test_the_flight_page_has_osstests_sections_and_scoreboard(client):
+    html = client.get("/flights/17003").get_data(as_text=True)
+    assert "Tests which did not succeed and are blocking" in html
+    assert "Tests which are failing intermittently (not blocking)" in html
+    assert 'href="/flights/17001"' in html  # the baseline flight
+    assert html.count('class="job"') == 9  # one scoreboard column per job
+
+
+def test_the_test_page_tells_the_story_of_one_step(client):
+    data = client.get(
+        "/api/v1/tests/test-amd64-amd64-pair/guest-migrate/src_host/dst_host"
+    ).get_json()
+    assert data["runs"] == 6
+    assert [h["status"] for h in data["history"]] == [
+        "pass",
+        "fail",
+        "fail",
+        "pass",
+        "pass",
+        "pass",
+    ]
+    assert data["streak_since"] is None
+    assert data["failed_on"] == ["itch-mite,field-cricket"]
+    flaky = client.get(
+        "/api/v1/tests/test-amd64-amd64-xl-qemuu-win7-amd64/guest-localmigrate.2"
+    ).get_json()
+    assert flaky["heisenbugs"] == 1
+    assert flaky["features"] == ["qemu-upstream-default"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_pages_make_a_bounded_number_of_queries(client, url):
+    engine = client.application.extensions["pushgate"]["engine"]
+    statements: list[str] = []
+
+    def count(*_args: object) -> None:
+        statements.append("x")
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) <= 25
