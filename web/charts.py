@@ -30,14 +30,18 @@ def _json(figure: go.Figure) -> str:
     return str(pio.to_json(figure, validate=False))
 
 
-def _freeze_lines(figure: go.Figure, release: dict[str, Any] | None) -> None:
-    if not release:
+def _freeze_lines(figure: go.Figure, release: dict[str, Any] | None, when: list[str]) -> None:
+    """Mark the release's milestones that fall within the flights shown (others would squash them)."""
+    if not release or not when:
         return
+    first, last = min(when)[:10], max(when)[:10]
     for key, label in (
         ("feature_freeze", "feature freeze"),
         ("code_freeze", "code freeze"),
         ("release_date", "release"),
     ):
+        if not first <= release[key] <= last:
+            continue
         figure.add_vline(x=release[key], line_dash="dot", line_color="#57606a")
         figure.add_annotation(
             x=release[key], y=1.06, yref="paper", text=label, showarrow=False, font={"size": 10}
@@ -59,10 +63,10 @@ def feature_pass_rate(detail: dict[str, Any]) -> str:
     )
     figure.update_layout(
         title="Pass rate of the linked steps per flight",
-        yaxis={"range": [0, 1.05], "tickformat": ".0%"},
+        yaxis={"range": [0, 1.02], "tickformat": ".0%"},
         **LAYOUT,
     )
-    _freeze_lines(figure, detail.get("release"))
+    _freeze_lines(figure, detail.get("release"), [p["started"] for p in points])
     return _json(figure)
 
 
@@ -76,11 +80,17 @@ def branch_charts(detail: dict[str, Any], release: dict[str, Any] | None) -> dic
             x=when, y=[f["pass_rate"] for f in flights], text=names, mode="lines", name="pass rate"
         )
     )
-    rate.update_layout(title="Pass rate per flight", yaxis={"tickformat": ".0%"}, **LAYOUT)
+    rate.update_layout(
+        title="Pass rate per flight", yaxis={"range": [0, 1.02], "tickformat": ".0%"}, **LAYOUT
+    )
     blocking = go.Figure(
         go.Bar(x=when, y=[f["blocking"] for f in flights], text=names, marker_color="#cf222e")
     )
-    blocking.update_layout(title="Blocking regressions per flight", **LAYOUT)
+    blocking.update_layout(
+        title="Blocking regressions per flight",
+        yaxis={"rangemode": "tozero", "tickformat": "d", "dtick": 1},
+        **LAYOUT,
+    )
     verdicts = go.Figure()
     for verdict, colour in VERDICT_COLOURS.items():
         chosen = [f for f in flights if f["verdict"] == verdict]
@@ -112,5 +122,5 @@ def branch_charts(detail: dict[str, Any], release: dict[str, Any] | None) -> dic
     age.update_layout(title="Days without a push", **LAYOUT)
     charts = {"pass_rate": rate, "blocking": blocking, "verdicts": verdicts, "push_age": age}
     for figure in charts.values():
-        _freeze_lines(figure, release)
+        _freeze_lines(figure, release, when)
     return {name: _json(figure) for name, figure in charts.items()}
