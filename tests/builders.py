@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from gate.model import Flight, Job, Status, Step, TestKey
@@ -17,6 +18,7 @@ def flight(
     blessing: str = "real",
     branch: str = "xen-unstable",
     tags: dict[str, frozenset[str]] | None = None,
+    started: datetime | None = None,
 ) -> Flight:
     """Build a flight from `{"JOB TESTID": status}`, its jobs in first-seen order.
 
@@ -34,6 +36,7 @@ def flight(
         blessing=blessing,
         revisions={"xen": xen},
         baseline={"xen": baseline} if baseline else {},
+        started=started,
         jobs=tuple(
             Job(job, _worst(s.status for s in found), tuple(found)) for job, found in jobs.items()
         ),

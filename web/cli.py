@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -313,7 +315,10 @@ def _now(value: str | None) -> datetime:
 
 
 NOW = click.option(
-    "--now", "now_text", metavar="DATE", help="Judge as of this date (default: today)."
+    "--now",
+    "now_text",
+    metavar="DATE",
+    help="Judge as of this date: only flights started by then count (default: today).",
 )
 
 
@@ -438,4 +443,72 @@ def serve(obj: Context, host: str, port: int) -> None:
 
     app = create_app({"DATABASE_URL": obj.settings.database_url})
     click.echo(f"serving {obj.settings.database_url} on http://{host}:{port}/", err=True)
+    app.run(host=host, port=port, threaded=True)
+
+
+DEMO_DATABASE = "pushgate-demo.sqlite"
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="Build the database and stop.")
+@click.option("--seed", default=43, show_default=True, help="Seed of the generated story.")
+@click.option(
+    "--now",
+    "now_text",
+    default="2013-03-18",
+    show_default=True,
+    metavar="DATE",
+    help="Show the gate as it was on this day (a week before the 4.3 feature freeze).",
+)
+@click.pass_obj
+def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text: str) -> None:
+    """Build pushgate-demo.sqlite here: Xen 4.3's roadmap over ~200 generated flights; serve it.
+
+    The flights (xen-unstable, October 2012 to July 2013) are written as JUnit files and
+    ingested through the same pipeline as real results.
+    """
+    from ingest import demo as demo_story
+
+    path = Path(DEMO_DATABASE).resolve()
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    settings = dataclasses.replace(obj.settings, database_url=url)
+    engine = make_engine(url)
+    ensure_schema(engine)
+    allow = AllowList.parse(
+        demo_story.ALLOW_FILE.read_text(encoding="utf-8"), source="demo allow list"
+    )
+    click.echo("generating the Xen 4.3 story...", err=True)
+    story = demo_story.story(seed, allow)
+    with tempfile.TemporaryDirectory(prefix="pushgate-demo-") as scratch:
+        paths = [str(p) for p in demo_story.write_story(story.flights, Path(scratch))]
+        results = ingest_paths(engine, paths, settings=settings, allow=allow)
+        with click.progressbar(
+            results, length=len(paths), label="ingesting flights", file=sys.stderr
+        ) as bar:
+            for result in bar:
+                if result.failed:
+                    raise click.ClickException(f"{result.path}: {result.error}")
+    release, features = parse_roadmap(
+        demo_story.ROADMAP_FILE.read_text(encoding="utf-8"), str(demo_story.ROADMAP_FILE)
+    )
+    first = story.flights[0].started or datetime.now(UTC)
+    with Session(engine) as session:
+        save_roadmap(session, release, features, first, "the roadmap as of the 4.3 planning")
+        session.commit()
+    last = story.flights[-1].started or datetime.now(UTC)
+    click.echo(
+        f"{path.name}: {len(paths)} flights of {release.branch} from {first:%Y-%m-%d} to "
+        f"{last:%Y-%m-%d}, {len(features)} features of Xen {release.name}",
+        err=True,
+    )
+    if no_serve:
+        return
+    from web.app import create_app
+
+    app = create_app({"DATABASE_URL": url, "NOW": _now(now_text).isoformat()})
+    click.echo(f"serving the demo on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     app.run(host=host, port=port, threaded=True)

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -216,11 +217,20 @@ def catalogue(session: Session) -> Catalogue:
     return Catalogue(ids, {k: frozenset(v) for k, v in tags.items()})
 
 
-def _window(session: Session, branch: str, policy: Policy) -> list[FlightPoint]:
+def happened_by(now: datetime) -> Any:
+    """Select the flights that had started (or, lacking a start, were ingested) by `now`."""
+    return func.coalesce(FlightRecord.started, FlightRecord.ingested) <= now
+
+
+def _window(session: Session, branch: str, policy: Policy, now: datetime) -> list[FlightPoint]:
     rows = session.execute(
         select(FlightRecord.id, FlightRecord.started, FlightRecord.ingested)
         .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
-        .where(BranchRecord.name == branch, FlightRecord.blessing.in_(policy.evidence_blessings))
+        .where(
+            BranchRecord.name == branch,
+            FlightRecord.blessing.in_(policy.evidence_blessings),
+            happened_by(now),
+        )
         .order_by(FlightRecord.id.desc())
         .limit(policy.window_flights)
     ).all()
@@ -240,13 +250,13 @@ def readiness(
     linked = {f.slug: linked_tests(f, known.ids, known.tags) for f in features}
     wanted = sorted({known.ids[k] for keys in linked.values() for k in keys})
     key_of = {test_id: key for key, test_id in known.ids.items()}
-    window = _window(session, rel.branch, policy)
+    window = _window(session, rel.branch, policy, now)
     observations: dict[TestKey, list[Observation]] = defaultdict(list)
     last_seen: dict[TestKey, int] = {}
     branch_flights = (
         select(FlightRecord.id)
         .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
-        .where(BranchRecord.name == rel.branch)
+        .where(BranchRecord.name == rel.branch, happened_by(now))
     )
     for chunk in _in_chunks(wanted):
         for test_id, newest in session.execute(

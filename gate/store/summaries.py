@@ -22,6 +22,7 @@ from gate.store.records import BranchRecord, FlightRecord, JobRecord, StepRecord
 from gate.store.roadmap import (
     UnknownRelease,
     catalogue,
+    happened_by,
     load_roadmap,
     readiness,
     release_record,
@@ -40,7 +41,7 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _marks(session: Session, branch: str) -> list[FlightMark]:
+def _marks(session: Session, branch: str, now: datetime) -> list[FlightMark]:
     rows = session.execute(
         select(
             FlightRecord.id,
@@ -51,7 +52,7 @@ def _marks(session: Session, branch: str) -> list[FlightMark]:
             FlightRecord.revisions,
         )
         .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
-        .where(BranchRecord.name == branch)
+        .where(BranchRecord.name == branch, happened_by(now))
         .order_by(FlightRecord.id)
     )
     return [
@@ -73,7 +74,7 @@ def _mark_dict(mark: FlightMark | None) -> dict[str, Any] | None:
 
 def gate_status(session: Session, branch: str, now: datetime) -> dict[str, Any]:
     """Summarise a branch's gate: newest flight, days since the last push, attempts since."""
-    age = push_age(_marks(session, branch), now)
+    age = push_age(_marks(session, branch, now), now)
     return {
         "branch": branch,
         "newest": _mark_dict(age.newest),
@@ -173,7 +174,7 @@ def feature_detail(
     found = next((j for j in judged if j.feature.slug == slug), None)
     if found is None:
         return None
-    every = _marks(session, release.branch)
+    every = _marks(session, release.branch, now)
     when = {m.number: m.at.isoformat() for m in every}
     marks = every[-GRID_FLIGHTS:]
     data = feature_dict(found)
@@ -378,13 +379,13 @@ def _features_of(session: Session, key: TestKey) -> list[str]:
 
 def branch_detail(session: Session, branch: str, now: datetime) -> dict[str, Any] | None:
     """A branch's gate over time: pass rate, blockers, verdicts, pushes, never-pass and flaky steps."""
-    marks = _marks(session, branch)
+    marks = _marks(session, branch, now)
     if not marks:
         return None
     in_branch = (
         select(FlightRecord.id)
         .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
-        .where(BranchRecord.name == branch)
+        .where(BranchRecord.name == branch, happened_by(now))
     )
     counts: dict[int, dict[Status, int]] = defaultdict(dict)
     blocking: dict[int, int] = defaultdict(int)

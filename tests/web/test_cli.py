@@ -248,3 +248,29 @@ def test_many_files_are_parsed_ahead_and_still_stored_in_order(pushgate, gate_fi
         (paths[4], "created", "perfect"),
     ]
     assert result.stderr.count("\n") == 2
+
+
+def test_demo_builds_its_database_here_and_can_stop_there(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pushgate-demo.sqlite").write_text("an older demo, to be replaced")
+    result = CliRunner().invoke(main, ["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert "200 flights of xen-unstable from 2012-10-01 to 2013-07-08" in result.stderr
+    url = f"sqlite:///{tmp_path / 'pushgate-demo.sqlite'}"
+    flights = json.loads(
+        CliRunner()
+        .invoke(main, ["--database", url, "flights", "--format", "json", "--limit", "500"])
+        .stdout
+    )
+    assert len(flights) == 200
+    assert {f["verdict"] for f in flights} == {"perfect", "tolerable", "regressions", "trouble"}
+    features = json.loads(
+        CliRunner()
+        .invoke(main, ["--database", url, "features", "--format", "json", "--now", "2013-03-18"])
+        .stdout
+    )
+    assert len(features) == 22
+    readiness = {f["slug"]: f["readiness"] for f in features}
+    assert readiness["qemu-upstream-default"] == "blocked"
+    assert readiness["backend-scripts"] == "ready"
+    assert readiness["numa-affinity"] == "untested"

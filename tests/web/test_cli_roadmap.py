@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -94,7 +95,8 @@ def gate(pushgate, tmp_path: Path) -> Path:
         if n <= 2:
             steps["test-amd64-i386-oldkern guest-start"] = P
         tags = {"build-armhf xen-build": frozenset({"arm"})}
-        made = flight(17000 + n, steps, xen=f"rev{n}", tags=tags)
+        started = datetime(2013, 3, 1, tzinfo=UTC) + timedelta(hours=12 * n)
+        made = flight(17000 + n, steps, xen=f"rev{n}", tags=tags, started=started)
         paths.append(str(write(made, tmp_path / f"{17000 + n}.xml")))
     assert pushgate("ingest", *paths).exit_code == 0
     roadmap = tmp_path / "roadmap.toml"
@@ -228,3 +230,12 @@ def test_the_window_and_threshold_come_from_the_settings(pushgate, gate, monkeyp
     monkeypatch.setenv("PUSHGATE_AT_RISK_BELOW", "0.9")
     monkeypatch.setenv("PUSHGATE_WINDOW_FLIGHTS", "2")
     assert sedf() == "on_track"
+
+
+def test_now_looks_at_the_gate_as_it_was_then(pushgate, gate):
+    pushgate("roadmap", "import", str(gate))
+    before = json.loads(pushgate("features", "--format", "json", "--now", "2013-03-06").stdout)
+    readiness = {r["slug"]: r["readiness"] for r in before}
+    assert readiness["migration"] == "on_track"  # the pair regressed only in flight 17012
+    assert readiness["sedf"] == "blocked"  # it regressed in 17010, the newest flight then
+    assert readiness["oldkern"] == "on_track"  # its flights were still in the window
