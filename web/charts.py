@@ -35,16 +35,23 @@ def _freeze_lines(figure: go.Figure, release: dict[str, Any] | None, when: list[
     if not release or not when:
         return
     first, last = min(when)[:10], max(when)[:10]
-    for key, label in (
-        ("feature_freeze", "feature freeze"),
-        ("code_freeze", "code freeze"),
-        ("release_date", "release"),
+    # The freezes are three weeks apart: label the first to the left of its line.
+    for key, label, side in (
+        ("feature_freeze", "feature freeze", "right"),
+        ("code_freeze", "code freeze", "left"),
+        ("release_date", "release", "left"),
     ):
         if not first <= release[key] <= last:
             continue
         figure.add_vline(x=release[key], line_dash="dot", line_color="#57606a")
         figure.add_annotation(
-            x=release[key], y=1.06, yref="paper", text=label, showarrow=False, font={"size": 10}
+            x=release[key],
+            y=1.06,
+            yref="paper",
+            text=f" {label} ",
+            xanchor=side,
+            showarrow=False,
+            font={"size": 10},
         )
 
 
@@ -88,7 +95,8 @@ def branch_charts(detail: dict[str, Any], release: dict[str, Any] | None) -> dic
     )
     blocking.update_layout(
         title="Blocking regressions per flight",
-        yaxis={"rangemode": "tozero", "tickformat": "d", "dtick": 1},
+        yaxis={"rangemode": "tozero", "tickformat": ",d", "nticks": 6},
+        bargap=0,
         **LAYOUT,
     )
     verdicts = go.Figure()
