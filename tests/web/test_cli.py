@@ -274,3 +274,20 @@ def test_demo_builds_its_database_here_and_can_stop_there(tmp_path, monkeypatch)
     assert readiness["qemu-upstream-default"] == "blocked"
     assert readiness["backend-scripts"] == "ready"
     assert readiness["numa-affinity"] == "untested"
+    from web.app import create_app
+
+    client = create_app({"DATABASE_URL": url, "NOW": "2013-03-18"}).test_client()
+    newest = flights[0]["flight"]
+    for page in (
+        "/",
+        "/features/qemu-upstream-default",
+        "/flights",
+        f"/flights/{newest}",
+        f"/flights/{newest}/report.txt",
+        "/tests/test-amd64-amd64-xl-sedf/guest-start",
+        "/branches/xen-unstable",
+    ):
+        assert client.get(page).status_code == 200, page
+        if not page.endswith(".txt"):
+            twin = "/api/v1/overview" if page == "/" else "/api/v1" + page
+            assert client.get(twin).status_code == 200, twin
