@@ -36,6 +36,14 @@ class Settings:
     window_flights: int = 10
     at_risk_below: float = 0.9
     now: str = ""
+    max_upload_bytes: int = 64 * MIB
+    base_url: str = "http://127.0.0.1:5000"
+    webhooks: str = ""
+    webhook_timeout: float = 5.0
+    pull_timeout: float = 30.0
+    pull_token: str = ""
+    pull_user: str = ""
+    pull_password: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
@@ -115,5 +123,45 @@ SETTINGS: dict[str, Setting] = {
         "PUSHGATE_NOW",
         Settings.now,
         "Date the dashboard counts days from, e.g. 2013-03-18 (empty: today).",
+    ),
+    "max_upload_bytes": Setting(
+        "PUSHGATE_MAX_UPLOAD_BYTES",
+        Settings.max_upload_bytes,
+        "Largest request body POST /api/v1/flights accepts (413 above it).",
+    ),
+    "base_url": Setting(
+        "PUSHGATE_BASE_URL",
+        Settings.base_url,
+        "The dashboard's public address, for links in webhooks and the Atom feed.",
+    ),
+    "webhooks": Setting(
+        "PUSHGATE_WEBHOOKS",
+        Settings.webhooks,
+        "Space-separated URLs that get a JSON POST each time a flight is judged.",
+    ),
+    "webhook_timeout": Setting(
+        "PUSHGATE_WEBHOOK_TIMEOUT",
+        Settings.webhook_timeout,
+        "Seconds a webhook may take to answer before it is tried again.",
+    ),
+    "pull_timeout": Setting(
+        "PUSHGATE_PULL_TIMEOUT",
+        Settings.pull_timeout,
+        "Seconds `pushgate pull` waits to connect to, then to hear from, a results server.",
+    ),
+    "pull_token": Setting(
+        "PUSHGATE_PULL_TOKEN",
+        Settings.pull_token,
+        "Bearer token `pushgate pull` sends to the results server.",
+    ),
+    "pull_user": Setting(
+        "PUSHGATE_PULL_USER",
+        Settings.pull_user,
+        "User name for basic authentication to the results server.",
+    ),
+    "pull_password": Setting(
+        "PUSHGATE_PULL_PASSWORD",
+        Settings.pull_password,
+        "Password for basic authentication to the results server.",
     ),
 }

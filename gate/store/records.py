@@ -167,3 +167,40 @@ class StatusChangeRecord(Base):
     before: Mapped[str | None] = mapped_column(String(20))
     after: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text)
+
+
+class PullSourceRecord(Base):
+    """A results server that `pushgate pull` reads, with what its index said last time."""
+
+    __tablename__ = "pull_source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+
+
+class PulledFlightRecord(Base):
+    """A flight of a source that needs no more fetching: the source's cursor."""
+
+    __tablename__ = "pulled_flight"
+
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("pull_source.id", ondelete="CASCADE"), primary_key=True
+    )
+    flight: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TokenRecord(Base):
+    """An API token: only its SHA-256 is kept; the token itself is shown once."""
+
+    __tablename__ = "token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
