@@ -206,13 +206,13 @@ def _grid(session: Session, keys: list[TestKey], flights: list[int]) -> list[dic
     )
     for test_id, flight, status, classification, ref in rows:
         cells[ids[test_id]][flight] = _cell(status, classification, ref)
-    rows = [
+    grid: list[dict[str, Any]] = [
         {"job": k.job, "testid": k.testid, "cells": [cells[k].get(n) for n in flights]}
         for k in sorted(ids.values(), key=str)
     ]
     # Steps that did not pass somewhere in the grid first: they are what the page is for.
     return sorted(
-        rows, key=lambda row: all(c is None or c["status"] == "pass" for c in row["cells"])
+        grid, key=lambda row: all(c is None or c["status"] == "pass" for c in row["cells"])
     )
 
 
