@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import multiprocessing
@@ -23,6 +24,7 @@ from gate.settings import Settings
 from gate.store.db import writer
 from gate.store.flights import SaveStatus, save_flight
 from ingest.junit import Overrides, parse_flight
+from ingest.notify import payload, send, webhook_urls
 from ingest.source import IngestError, open_capped
 
 ERROR = "error"
@@ -149,6 +151,11 @@ def store_parsed(
         except IntegrityError:
             if attempt == 2:
                 raise
+    urls = webhook_urls(settings)
+    if urls and saved.judgement is not None:
+        judged = dataclasses.replace(flight, number=saved.number)
+        body = payload(judged, saved.judgement, settings.base_url)
+        send(urls, body, timeout=settings.webhook_timeout)
     error = None
     if saved.status is SaveStatus.CONFLICT:
         error = f"flight {saved.number} exists with different content (use --replace to replace it)"

@@ -77,6 +77,7 @@ class Saved:
     verdict: Verdict
     pushed: bool
     rejudged: int = 0
+    judgement: Judgement | None = None  # when the flight was judged now (created or replaced)
 
 
 @dataclass(frozen=True)
@@ -333,7 +334,7 @@ def save_flight(
     rejudged = rejudge_after(session, branch, number, allow, policy)
     if old_branch is not None and old_branch != branch:
         rejudged += rejudge_after(session, old_branch, number, allow, policy)
-    return Saved(status, number, judgement.verdict, judgement.pushed, rejudged)
+    return Saved(status, number, judgement.verdict, judgement.pushed, rejudged, judgement)
 
 
 def _insert_jobs_and_steps(

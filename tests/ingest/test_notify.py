@@ -1,0 +1,124 @@
+"""Webhooks: a real HTTP server on 127.0.0.1 receives what a judged flight says."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gate.model import Status
+from tests.builders import flight, write
+
+P, F = Status.PASS, Status.FAIL
+
+
+class Receiver(ThreadingHTTPServer):
+    """Records every POST body; answers 500 to the first `failures` of them."""
+
+    def __init__(self, failures: int = 0) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.bodies: list[dict[str, Any]] = []
+        self.failures = failures
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: Receiver
+
+    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.server.failures > 0:
+            self.server.failures -= 1
+            self.send_response(500)
+        else:
+            self.server.bodies.append(json.loads(body))
+            self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver(failures=1)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_judged_flight_is_posted_to_every_webhook(
+    pushgate, receiver, tmp_path, monkeypatch, caplog
+):
+    dead = f"http://127.0.0.1:{_closed_port()}/hook"
+    monkeypatch.setenv("PUSHGATE_WEBHOOKS", f"{receiver.url} {dead}")
+    monkeypatch.setenv("PUSHGATE_WEBHOOK_TIMEOUT", "2")
+    monkeypatch.setenv("PUSHGATE_BASE_URL", "https://gate.example.org/")
+    good = write(
+        flight(17001, {"build-amd64 xen-build": P, "test-amd64-amd64-xl guest-start": P}, xen="a"),
+        tmp_path / "1.xml",
+    )
+    bad = write(
+        flight(
+            17002,
+            {"build-amd64 xen-build": P, "test-amd64-amd64-xl guest-start": F},
+            xen="b",
+            baseline="a",
+        ),
+        tmp_path / "2.xml",
+    )
+    with caplog.at_level(logging.WARNING, logger="pushgate.webhooks"):
+        result = pushgate("ingest", str(good), str(bad))
+        again = pushgate("ingest", str(good))
+    assert result.exit_code == 0, result.stderr  # a failing webhook never fails the ingest
+    assert again.exit_code == 0
+    assert receiver.bodies == [
+        {
+            "flight": 17001,
+            "branch": "xen-unstable",
+            "verdict": "perfect",
+            "pushed": True,
+            "blocking": [],
+            "link": "https://gate.example.org/flights/17001",
+        },
+        {
+            "flight": 17002,
+            "branch": "xen-unstable",
+            "verdict": "regressions",
+            "pushed": False,
+            "blocking": [
+                {
+                    "job": "test-amd64-amd64-xl",
+                    "testid": "guest-start",
+                    "status": "fail",
+                    "ref_flight": 17001,
+                }
+            ],
+            "link": "https://gate.example.org/flights/17002",
+        },
+    ]  # the first answer was a 500: tried again; an unchanged flight is not told again
+    failures = [r.getMessage() for r in caplog.records]
+    assert len(failures) == 2
+    assert all(dead in message and "after 3 tries" in message for message in failures)
+
+
+def test_no_webhook_means_no_request(pushgate, receiver, tmp_path: Path):
+    path = write(flight(17001, {"build-amd64 xen-build": P}), tmp_path / "1.xml")
+    assert pushgate("ingest", str(path)).exit_code == 0
+    assert receiver.bodies == []
