@@ -33,10 +33,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     ensure_schema(engine)
     app.extensions["pushgate"] = {"engine": engine, "settings": settings}
 
-    from web import api, pages
+    from web import api, feed, pages
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(feed.bp)
     app.teardown_appcontext(_close_session)
     app.register_error_handler(HTTPException, _error)
     app.jinja_env.globals["version"] = __version__

@@ -211,3 +211,22 @@ def test_pages_make_a_bounded_number_of_queries(client, url):
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(statements) <= 25
+
+
+def test_the_atom_feeds_list_the_newest_flights_with_their_verdicts(client):
+    from xml.etree import ElementTree as ET
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    response = client.get("/feed.atom")
+    assert response.status_code == 200
+    assert response.mimetype == "application/atom+xml"
+    feed = ET.fromstring(response.data)
+    titles = [e.findtext(f"{atom}title") for e in feed.iter(f"{atom}entry")]
+    assert titles[0] == "[xen-unstable test] 17006: tolerable - PUSHED"
+    assert "[xen-unstable test] 17003: regressions" in titles
+    assert len(titles) == 6
+    link = next(feed.iter(f"{atom}entry")).find(f"{atom}link").get("href")
+    assert link == "http://localhost/flights/17006"
+    branch = client.get("/branches/xen-unstable/feed.atom")
+    assert branch.status_code == 200
+    assert client.get("/branches/nothing/feed.atom").status_code == 404
