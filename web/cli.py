@@ -10,71 +10,23 @@ import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import click
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from gate import __version__
-from gate.allow import AllowList, AllowListError
-from gate.readiness import FeatureReadiness, feature_dict, freeze_dict, freeze_view
+from gate.allow import AllowList
 from gate.report import render_text, report_dict
 from gate.settings import Settings, SettingsError
-from gate.store.db import SchemaError, ensure_schema, make_engine, upgrade
+from gate.store.db import ensure_schema, make_engine, upgrade
 from gate.store.flights import list_flights, load_flight, summary_dict
-from gate.store.roadmap import UnknownRelease, coverage, load_roadmap, readiness, save_roadmap
+from gate.store.roadmap import save_roadmap
 from ingest.junit import Overrides
 from ingest.pipeline import IngestResult, ingest_paths
-from ingest.roadmap_file import RoadmapError, parse_roadmap, render_roadmap
+from ingest.roadmap_file import parse_roadmap
 from ingest.source import expand
-
-FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Plain text for people, JSON for scripts.",
-)
-
-
-class Context:
-    """What every command shares: the settings, and an engine made on first use."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._engine: Engine | None = None
-
-    def engine(self, *, ensure: bool = True) -> Engine:
-        if self._engine is None:
-            self._engine = make_engine(self.settings.database_url)
-            if ensure:
-                ensure_schema(self._engine)
-        return self._engine
-
-    def allow(self, path: str | None = None) -> AllowList:
-        path = path or self.settings.allow_file
-        if not path:
-            return AllowList()
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise click.ClickException(f"cannot read allow file {path}: {exc.strerror}") from None
-        return AllowList.parse(text, source=path)
-
-
-class Group(click.Group):
-    """A click group that turns the errors a user can fix into one sentence, not a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (SchemaError, SettingsError, AllowListError, RoadmapError, UnknownRelease) as exc:
-            raise click.ClickException(str(exc).strip("'\"")) from None
-        except OperationalError as exc:
-            raise click.ClickException(f"database error: {exc.orig}") from None
+from web.cli_roadmap import feature, features, links, roadmap
+from web.context import FORMAT, Context, Group, parse_now
 
 
 @click.group(cls=Group, name="pushgate")
@@ -259,180 +211,6 @@ def report(obj: Context, flight: int, fmt: str) -> None:
         click.echo(render_text(stored, judgement), nl=False)
 
 
-@main.group(cls=Group)
-def roadmap() -> None:
-    """Import and export the release's roadmap (a TOML file)."""
-
-
-@roadmap.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--note", default="", help="Why the statuses changed, kept in their history.")
-@click.pass_obj
-def roadmap_import(obj: Context, file: str, note: str) -> None:
-    """Upsert the release and features of FILE; features missing from it are marked dropped."""
-    with click.open_file(file, encoding="utf-8") as f:
-        text = f.read()
-    release, features = parse_roadmap(text, "standard input" if file == "-" else file)
-    with Session(obj.engine()) as session:
-        summary = save_roadmap(session, release, features, datetime.now(UTC), note)
-        session.commit()
-    parts = [
-        f"{len(getattr(summary, name))} {label}"
-        for name, label in (
-            ("created", "new"),
-            ("status_changed", "changed status"),
-            ("updated", "updated"),
-            ("dropped", "dropped"),
-            ("unchanged", "unchanged"),
-        )
-        if getattr(summary, name)
-    ]
-    click.echo(f"release {summary.release}: {', '.join(parts) or 'no features'}")
-    for slug in summary.status_changed + summary.dropped:
-        click.echo(f"  status changed: {slug}")
-
-
-@roadmap.command("export")
-@click.option("--release", help="Release name (default: the latest).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-")
-@click.pass_obj
-def roadmap_export(obj: Context, release: str | None, output: str) -> None:
-    """Write the release's roadmap as TOML that imports back to the same state."""
-    with Session(obj.engine()) as session:
-        found, features = load_roadmap(session, release)
-    with click.open_file(output, "w", encoding="utf-8") as f:
-        f.write(render_roadmap(found, features))
-
-
-def _now(value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"expected a date such as 2013-03-01, got {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-NOW = click.option(
-    "--now",
-    "now_text",
-    metavar="DATE",
-    help="Judge as of this date: only flights started by then count (default: today).",
-)
-
-
-def _rate(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
-
-
-@main.command()
-@click.option("--release", help="Release name (default: the latest).")
-@NOW
-@FORMAT
-@click.pass_obj
-def features(obj: Context, release: str | None, now_text: str | None, fmt: str) -> None:
-    """Show every feature's readiness: its declaration next to its tests' evidence."""
-    now = _now(now_text)
-    with Session(obj.engine()) as session:
-        found, judged = readiness(session, obj.settings.policy(), now, release)
-    if fmt == "json":
-        click.echo(json.dumps([feature_dict(j) for j in judged], indent=2))
-        return
-    view = freeze_dict(freeze_view(found, now))
-    click.echo(
-        f"release {found.name} on {found.branch}: feature freeze {view['feature_freeze']} "
-        f"({view['days_to_feature_freeze']} days), code freeze {view['code_freeze']} "
-        f"({view['days_to_code_freeze']} days), release {view['release_date']} "
-        f"({view['days_to_release']} days)"
-    )
-    click.echo(
-        f"{'feature':<28} {'readiness':<10} {'declared':<8} {'pass':>5} {'tests':>5} "
-        f"{'block':>5}  owners"
-    )
-    for j in judged:
-        flag = "!" if j.mismatch else " "
-        owners = ", ".join(j.feature.owners) or "?"
-        click.echo(
-            f"{j.feature.slug:<28} {j.readiness.value:<10} {j.feature.status.value:<8} "
-            f"{_rate(j.pass_rate):>5} {len(j.tests):>5} {len(j.blocking):>5}{flag} {owners}"
-        )
-    if any(j.mismatch for j in judged):
-        click.echo("! the declared status contradicts the tests")
-
-
-def _feature_text(j: FeatureReadiness) -> str:
-    f = j.feature
-    lines = [
-        f"{f.slug}: {f.title}",
-        f"  owners:     {', '.join(f.owners) or '?'}",
-        f"  declared:   {f.status.value}",
-        f"  readiness:  {j.readiness.value}"
-        + ("  (contradicts the declaration)" if j.mismatch else ""),
-        f"  pass rate:  {_rate(j.pass_rate)} over {len(j.series)} flights",
-        f"  projection: {j.projection.text}",
-        f"  patterns:   {', '.join(str(p) for p in f.tests) or '(none)'}",
-        f"  tests:      {len(j.tests)} linked",
-    ]
-    if f.notes:
-        lines.append(f"  notes:      {f.notes}")
-    lines.append("reasons:")
-    lines += [f"  - {reason}" for reason in j.reasons]
-    lines.append("history:")
-    lines += [
-        f"  {c.at:%Y-%m-%d %H:%M} {c.before.value if c.before else '(new)'} -> {c.after.value}"
-        + (f"  ({c.note})" if c.note else "")
-        for c in f.history
-    ]
-    return "\n".join(lines)
-
-
-@main.command()
-@click.argument("slug")
-@click.option("--release", help="Release name (default: the latest).")
-@NOW
-@FORMAT
-@click.pass_obj
-def feature(obj: Context, slug: str, release: str | None, now_text: str | None, fmt: str) -> None:
-    """Show one feature: readiness, reasons, projection and status history."""
-    with Session(obj.engine()) as session:
-        _found, judged = readiness(session, obj.settings.policy(), _now(now_text), release)
-    match = next((j for j in judged if j.feature.slug == slug), None)
-    if match is None:
-        raise click.ClickException(f"no feature {slug!r}")
-    if fmt == "json":
-        click.echo(json.dumps(feature_dict(match), indent=2))
-    else:
-        click.echo(_feature_text(match))
-
-
-@main.command()
-@click.option("--release", help="Release name (default: the latest).")
-@FORMAT
-@click.pass_obj
-def links(obj: Context, release: str | None, fmt: str) -> None:
-    """List tests of the release branch linked to no feature, and features no test serves."""
-    with Session(obj.engine()) as session:
-        found = coverage(session, release)
-    if fmt == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "unlinked_tests": [str(k) for k in found.unlinked_tests],
-                    "untested_features": [f.slug for f in found.untested_features],
-                },
-                indent=2,
-            )
-        )
-        return
-    click.echo(f"tests linked to no feature: {len(found.unlinked_tests)}")
-    for key in found.unlinked_tests:
-        click.echo(f"  {key}")
-    click.echo(f"features linked to no test that has run: {len(found.untested_features)}")
-    for f in found.untested_features:
-        click.echo(f"  {f.slug}  ({', '.join(str(p) for p in f.tests) or 'no patterns'})")
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
@@ -509,6 +287,12 @@ def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text
         return
     from web.app import create_app
 
-    app = create_app({"DATABASE_URL": url, "NOW": _now(now_text).isoformat()})
+    app = create_app({"DATABASE_URL": url, "NOW": parse_now(now_text).isoformat()})
     click.echo(f"serving the demo on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     app.run(host=host, port=port, threaded=True)
+
+
+# The command families that live in modules of their own.
+
+for command in (roadmap, features, feature, links):
+    main.add_command(command)

@@ -1,0 +1,178 @@
+"""The roadmap commands: import and export a release's roadmap, and judge its features."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import click
+from sqlalchemy.orm import Session
+
+from gate.readiness import FeatureReadiness, feature_dict, freeze_dict, freeze_view
+from gate.store.roadmap import coverage, load_roadmap, readiness, save_roadmap
+from ingest.roadmap_file import parse_roadmap, render_roadmap
+from web.context import FORMAT, Context, Group, parse_now
+
+
+@click.group(cls=Group)
+def roadmap() -> None:
+    """Import and export the release's roadmap (a TOML file)."""
+
+
+@roadmap.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--note", default="", help="Why the statuses changed, kept in their history.")
+@click.pass_obj
+def roadmap_import(obj: Context, file: str, note: str) -> None:
+    """Upsert the release and features of FILE; features missing from it are marked dropped."""
+    with click.open_file(file, encoding="utf-8") as f:
+        text = f.read()
+    release, features = parse_roadmap(text, "standard input" if file == "-" else file)
+    with Session(obj.engine()) as session:
+        summary = save_roadmap(session, release, features, datetime.now(UTC), note)
+        session.commit()
+    parts = [
+        f"{len(getattr(summary, name))} {label}"
+        for name, label in (
+            ("created", "new"),
+            ("status_changed", "changed status"),
+            ("updated", "updated"),
+            ("dropped", "dropped"),
+            ("unchanged", "unchanged"),
+        )
+        if getattr(summary, name)
+    ]
+    click.echo(f"release {summary.release}: {', '.join(parts) or 'no features'}")
+    for slug in summary.status_changed + summary.dropped:
+        click.echo(f"  status changed: {slug}")
+
+
+@roadmap.command("export")
+@click.option("--release", help="Release name (default: the latest).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-")
+@click.pass_obj
+def roadmap_export(obj: Context, release: str | None, output: str) -> None:
+    """Write the release's roadmap as TOML that imports back to the same state."""
+    with Session(obj.engine()) as session:
+        found, features = load_roadmap(session, release)
+    with click.open_file(output, "w", encoding="utf-8") as f:
+        f.write(render_roadmap(found, features))
+
+
+NOW = click.option(
+    "--now",
+    "now_text",
+    metavar="DATE",
+    help="Judge as of this date: only flights started by then count (default: today).",
+)
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+@click.command()
+@click.option("--release", help="Release name (default: the latest).")
+@NOW
+@FORMAT
+@click.pass_obj
+def features(obj: Context, release: str | None, now_text: str | None, fmt: str) -> None:
+    """Show every feature's readiness: its declaration next to its tests' evidence."""
+    now = parse_now(now_text)
+    with Session(obj.engine()) as session:
+        found, judged = readiness(session, obj.settings.policy(), now, release)
+    if fmt == "json":
+        click.echo(json.dumps([feature_dict(j) for j in judged], indent=2))
+        return
+    view = freeze_dict(freeze_view(found, now))
+    click.echo(
+        f"release {found.name} on {found.branch}: feature freeze {view['feature_freeze']} "
+        f"({view['days_to_feature_freeze']} days), code freeze {view['code_freeze']} "
+        f"({view['days_to_code_freeze']} days), release {view['release_date']} "
+        f"({view['days_to_release']} days)"
+    )
+    click.echo(
+        f"{'feature':<28} {'readiness':<10} {'declared':<8} {'pass':>5} {'tests':>5} "
+        f"{'block':>5}  owners"
+    )
+    for j in judged:
+        flag = "!" if j.mismatch else " "
+        owners = ", ".join(j.feature.owners) or "?"
+        click.echo(
+            f"{j.feature.slug:<28} {j.readiness.value:<10} {j.feature.status.value:<8} "
+            f"{_rate(j.pass_rate):>5} {len(j.tests):>5} {len(j.blocking):>5}{flag} {owners}"
+        )
+    if any(j.mismatch for j in judged):
+        click.echo("! the declared status contradicts the tests")
+
+
+def _feature_text(j: FeatureReadiness) -> str:
+    f = j.feature
+    lines = [
+        f"{f.slug}: {f.title}",
+        f"  owners:     {', '.join(f.owners) or '?'}",
+        f"  declared:   {f.status.value}",
+        f"  readiness:  {j.readiness.value}"
+        + ("  (contradicts the declaration)" if j.mismatch else ""),
+        f"  pass rate:  {_rate(j.pass_rate)} over {len(j.series)} flights",
+        f"  projection: {j.projection.text}",
+        f"  patterns:   {', '.join(str(p) for p in f.tests) or '(none)'}",
+        f"  tests:      {len(j.tests)} linked",
+    ]
+    if f.notes:
+        lines.append(f"  notes:      {f.notes}")
+    lines.append("reasons:")
+    lines += [f"  - {reason}" for reason in j.reasons]
+    lines.append("history:")
+    lines += [
+        f"  {c.at:%Y-%m-%d %H:%M} {c.before.value if c.before else '(new)'} -> {c.after.value}"
+        + (f"  ({c.note})" if c.note else "")
+        for c in f.history
+    ]
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("slug")
+@click.option("--release", help="Release name (default: the latest).")
+@NOW
+@FORMAT
+@click.pass_obj
+def feature(obj: Context, slug: str, release: str | None, now_text: str | None, fmt: str) -> None:
+    """Show one feature: readiness, reasons, projection and status history."""
+    with Session(obj.engine()) as session:
+        _found, judged = readiness(session, obj.settings.policy(), parse_now(now_text), release)
+    match = next((j for j in judged if j.feature.slug == slug), None)
+    if match is None:
+        raise click.ClickException(f"no feature {slug!r}")
+    if fmt == "json":
+        click.echo(json.dumps(feature_dict(match), indent=2))
+    else:
+        click.echo(_feature_text(match))
+
+
+@click.command()
+@click.option("--release", help="Release name (default: the latest).")
+@FORMAT
+@click.pass_obj
+def links(obj: Context, release: str | None, fmt: str) -> None:
+    """List tests of the release branch linked to no feature, and features no test serves."""
+    with Session(obj.engine()) as session:
+        found = coverage(session, release)
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "unlinked_tests": [str(k) for k in found.unlinked_tests],
+                    "untested_features": [f.slug for f in found.untested_features],
+                },
+                indent=2,
+            )
+        )
+        return
+    click.echo(f"tests linked to no feature: {len(found.unlinked_tests)}")
+    for key in found.unlinked_tests:
+        click.echo(f"  {key}")
+    click.echo(f"features linked to no test that has run: {len(found.untested_features)}")
+    for f in found.untested_features:
+        click.echo(f"  {f.slug}  ({', '.join(str(p) for p in f.tests) or 'no patterns'})")

@@ -1,0 +1,74 @@
+"""What every command shares: the settings, the engine, one-sentence errors, common options."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from gate.allow import AllowList, AllowListError
+from gate.settings import Settings, SettingsError
+from gate.store.db import SchemaError, ensure_schema, make_engine
+from gate.store.roadmap import UnknownRelease
+from ingest.roadmap_file import RoadmapError
+
+FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Plain text for people, JSON for scripts.",
+)
+
+
+class Context:
+    """What every command shares: the settings, and an engine made on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engine: Engine | None = None
+
+    def engine(self, *, ensure: bool = True) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.settings.database_url)
+            if ensure:
+                ensure_schema(self._engine)
+        return self._engine
+
+    def allow(self, path: str | None = None) -> AllowList:
+        path = path or self.settings.allow_file
+        if not path:
+            return AllowList()
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot read allow file {path}: {exc.strerror}") from None
+        return AllowList.parse(text, source=path)
+
+
+class Group(click.Group):
+    """A click group that turns the errors a user can fix into one sentence, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (SchemaError, SettingsError, AllowListError, RoadmapError, UnknownRelease) as exc:
+            raise click.ClickException(str(exc).strip("'\"")) from None
+        except OperationalError as exc:
+            raise click.ClickException(f"database error: {exc.orig}") from None
+
+
+def parse_now(value: str | None) -> datetime:
+    """Read a --now date; without one, the clock."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a date such as 2013-03-01, got {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
