@@ -25,7 +25,7 @@ from gate.store.db import writer
 from gate.store.flights import SaveStatus, save_flight
 from ingest.junit import Overrides, parse_flight
 from ingest.notify import payload, send, webhook_urls
-from ingest.source import IngestError, open_capped
+from ingest.source import DocumentTooLarge, IngestError, open_capped
 
 ERROR = "error"
 PARSE_AHEAD_FROM = 3  # files; below that a second process costs more than it saves
@@ -42,6 +42,7 @@ class IngestResult:
     branch: str | None = None
     counts: Counts | None = None
     verdict: str | None = None
+    too_large: bool = False
 
     @property
     def stored(self) -> bool:
@@ -92,6 +93,7 @@ class Parsed:
     flight: Flight | None = None
     digest: str = ""
     error: str | None = None
+    too_large: bool = False
 
 
 def parse_document(
@@ -109,7 +111,7 @@ def parse_document(
             )
             reader.drain()
     except IngestError as exc:
-        return Parsed(path, error=str(exc))
+        return Parsed(path, error=str(exc), too_large=isinstance(exc, DocumentTooLarge))
     except OSError as exc:
         return Parsed(path, error=f"cannot read: {exc.strerror or exc}")
     return Parsed(path, flight, _digest_of(reader.hexdigest(), overrides))
@@ -130,7 +132,7 @@ def store_parsed(
     transaction is rolled back and tried once more, when it finds the winner's flight.
     """
     if parsed.flight is None:
-        return IngestResult(parsed.path, ERROR, error=parsed.error)
+        return IngestResult(parsed.path, ERROR, error=parsed.error, too_large=parsed.too_large)
     flight = parsed.flight
     for attempt in (1, 2):
         try:
@@ -158,7 +160,7 @@ def store_parsed(
         send(urls, body, timeout=settings.webhook_timeout)
     error = None
     if saved.status is SaveStatus.CONFLICT:
-        error = f"flight {saved.number} exists with different content (use --replace to replace it)"
+        error = f"flight {saved.number} exists with different content"
     return IngestResult(
         parsed.path,
         saved.status.value,

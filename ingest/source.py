@@ -20,6 +20,10 @@ class IngestError(Exception):
     """A results document that cannot be ingested; the message is the reason, in one sentence."""
 
 
+class DocumentTooLarge(IngestError):
+    """A document over the size limit."""
+
+
 class CappedReader(io.RawIOBase):
     """A read-only stream that hashes what it reads and refuses to read more than `cap` bytes."""
 
@@ -40,7 +44,7 @@ class CappedReader(io.RawIOBase):
             raise IngestError(f"cannot read the document: {exc}") from exc
         self.size += len(chunk)
         if self.size > self._cap:
-            raise IngestError(f"document is larger than the limit of {self._cap} bytes")
+            raise DocumentTooLarge(f"document is larger than the limit of {self._cap} bytes")
         self._hash.update(chunk)
         return chunk
 

@@ -33,10 +33,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     ensure_schema(engine)
     app.extensions["pushgate"] = {"engine": engine, "settings": settings}
 
-    from web import api, feed, pages
+    from web import api, feed, pages, push
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(push.bp)
     app.register_blueprint(feed.bp)
     app.teardown_appcontext(_close_session)
     app.register_error_handler(HTTPException, _error)
@@ -84,6 +85,8 @@ def _close_session(_error: BaseException | None) -> None:
 
 def _error(error: HTTPException) -> Any:
     code = error.code or 500
+    # Keep what the exception says in its headers (Allow on a 405, WWW-Authenticate on a 401).
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     if request.path.startswith("/api/"):
-        return jsonify(error=error.description), code
-    return render_template("error.html", error=error), code
+        return jsonify(error=error.description), code, headers
+    return render_template("error.html", error=error), code, headers

@@ -26,6 +26,7 @@ from ingest.pipeline import IngestResult, ingest_paths
 from ingest.roadmap_file import parse_roadmap
 from ingest.source import expand
 from web.cli_roadmap import feature, features, links, roadmap
+from web.cli_tokens import token
 from web.context import FORMAT, Context, Group, parse_now
 
 
@@ -153,7 +154,8 @@ def ingest(
                 result = next(results)
             if result.failed:
                 failed += 1
-                click.echo(f"pushgate: {result.path}: {result.error}", err=True)
+                hint = " (--replace replaces it)" if result.status == "conflict" else ""
+                click.echo(f"pushgate: {result.path}: {result.error}{hint}", err=True)
             if fmt == "json":
                 click.echo(json.dumps(result.as_dict()))
             elif not result.failed:
@@ -294,5 +296,5 @@ def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text
 
 # The command families that live in modules of their own.
 
-for command in (roadmap, features, feature, links):
+for command in (roadmap, features, feature, links, token):
     main.add_command(command)

@@ -1,0 +1,186 @@
+"""POST /api/v1/flights: a CI pushes one flight's JUnit document, with a bearer token.
+
+The document goes through the same pipeline as `pushgate ingest`: parsed, judged and stored in
+one transaction, whole or not at all. The view reads the request through the helpers below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO, NoReturn, cast
+
+from flask import Blueprint, abort, current_app, jsonify, make_response, request, url_for
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from gate.allow import AllowList, AllowListError
+from gate.report import report_dict
+from gate.settings import Settings
+from gate.store import tokens
+from gate.store.db import writer
+from gate.store.flights import SaveStatus, load_flight
+from ingest.junit import Overrides
+from ingest.pipeline import ERROR, IngestResult, parse_document, store_parsed
+
+bp = Blueprint("push", __name__, url_prefix="/api/v1")
+
+DOCUMENT_TYPES = ("application/xml", "text/xml", "application/gzip", "application/octet-stream")
+ENCODINGS = ("", "identity", "gzip")  # the pipeline recognises gzip by its magic bytes
+PARAMETERS = ("branch", "flight", "revision", "baseline", "blessing")
+# The pipeline says so when a document decompresses past max_xml_bytes (ingest.source).
+STATUS_CODES = {SaveStatus.CREATED: 201, SaveStatus.UNCHANGED: 200}
+
+
+def _settings() -> Settings:
+    found: Settings = current_app.extensions["pushgate"]["settings"]
+    return found
+
+
+def _engine() -> Engine:
+    found: Engine = current_app.extensions["pushgate"]["engine"]
+    return found
+
+
+def _refuse(code: int, message: str) -> NoReturn:
+    abort(code, description=message)
+
+
+def _unauthorized(message: str, challenge: str) -> NoReturn:
+    # A ready response, because the app's HTTPException handler drops an exception's headers.
+    response = make_response(jsonify(error=message), 401)
+    response.headers["WWW-Authenticate"] = challenge
+    abort(response)
+
+
+def authorize() -> str:
+    """Return the name of the request's bearer token; answer 401 unless it is active."""
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    presented = presented.strip()
+    if scheme.lower() != "bearer" or not presented:
+        _unauthorized(
+            "pushing needs an API token: send Authorization: Bearer <token>",
+            'Bearer realm="pushgate"',
+        )
+    # Wrong tokens never take the write lock; only a known one is marked used.
+    with Session(_engine()) as session:
+        name = tokens.check(session, presented)
+    if name is None:
+        _unauthorized(
+            "the API token is unknown or revoked",
+            'Bearer realm="pushgate", error="invalid_token"',
+        )
+    with Session(writer(_engine())) as session:
+        tokens.mark_used(session, name, datetime.now(UTC))
+        session.commit()
+    return name
+
+
+def _single(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        _refuse(400, f"parameter {name} given {len(values)} times")
+    if not values:
+        return None
+    return values[0].strip() or None
+
+
+def _trees(values: list[str], name: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        tree, sep, sha = value.partition("=")
+        if not sep or not tree.strip() or not sha.strip():
+            _refuse(400, f"parameter {name} must be TREE=SHA, got {value!r}")
+        pairs[tree.strip()] = sha.strip()
+    return pairs
+
+
+def overrides() -> Overrides:
+    """Read the flight's metadata from the query (and, for multipart, the form fields)."""
+    given = request.values if request.mimetype == "multipart/form-data" else request.args
+    unknown = sorted(set(given) - set(PARAMETERS))
+    if unknown:
+        _refuse(400, f"unknown parameter {unknown[0]!r} (known: {', '.join(PARAMETERS)})")
+    flight = _single(given.getlist("flight"), "flight")
+    if flight is not None and not (flight.isdigit() and int(flight) > 0):
+        _refuse(400, f"parameter flight must be a positive whole number, got {flight!r}")
+    return Overrides(
+        branch=_single(given.getlist("branch"), "branch"),
+        flight=int(flight) if flight is not None else None,
+        blessing=_single(given.getlist("blessing"), "blessing"),
+        revisions=_trees(given.getlist("revision"), "revision"),
+        baseline=_trees(given.getlist("baseline"), "baseline"),
+    )
+
+
+def document() -> tuple[Callable[[], BinaryIO], str]:
+    """Return an opener of the pushed document's bytes, and a name for it."""
+    if request.mimetype == "multipart/form-data":
+        upload = next(iter(request.files.values()), None)
+        if upload is None:
+            _refuse(400, "the multipart body has no file")
+        upload_stream = cast(BinaryIO, upload.stream)
+        return (lambda: upload_stream), upload.filename or upload.name or "upload"
+    if request.mimetype not in DOCUMENT_TYPES:
+        _refuse(
+            415,
+            f"send the JUnit document as {', '.join(DOCUMENT_TYPES[:2])} "
+            f"or multipart/form-data, not {request.mimetype or 'no Content-Type'}",
+        )
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in ENCODINGS:
+        _refuse(415, f"Content-Encoding {encoding} is not supported; use gzip or none")
+    body_stream = cast(BinaryIO, request.stream)
+    return (lambda: body_stream), "body"
+
+
+def allow_list(settings: Settings) -> AllowList:
+    """Read the allow list that `pushgate ingest` would use (PUSHGATE_ALLOW_FILE)."""
+    if not settings.allow_file:
+        return AllowList()
+    try:
+        text = Path(settings.allow_file).read_text(encoding="utf-8")
+        return AllowList.parse(text, source=settings.allow_file)
+    except OSError as exc:
+        _refuse(500, f"cannot read allow file {settings.allow_file}: {exc.strerror}")
+    except AllowListError as exc:
+        _refuse(500, str(exc))
+
+
+def answer(result: IngestResult) -> Any:
+    """Answer with the stored flight's report, or the reason nothing was stored."""
+    if result.status == SaveStatus.CONFLICT:
+        return jsonify(error=f"flight {result.flight} exists with different content"), 409
+    if result.status == ERROR or result.flight is None:
+        error = result.error or "the document could not be read"
+        return jsonify(error=error), 413 if result.too_large else 400
+    # A session of its own, begun after the pipeline committed, so that it sees the flight.
+    with Session(_engine()) as session:
+        loaded = load_flight(session, result.flight)
+    assert loaded is not None
+    flight, judgement, _ids = loaded
+    body = {**report_dict(flight, judgement), "status": result.status}
+    response = make_response(jsonify(body), STATUS_CODES[SaveStatus(result.status)])
+    response.headers["Location"] = url_for("api.flight", number=result.flight)
+    return response
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_error: RequestEntityTooLarge) -> Any:
+    limit = _settings().max_upload_bytes
+    return jsonify(error=f"the request body is larger than the limit of {limit} bytes"), 413
+
+
+@bp.post("/flights")
+def push_flight() -> Any:
+    """Ingest one pushed flight; 201 created, 200 unchanged, 409 conflict, 400/413 refused."""
+    settings = _settings()
+    request.max_content_length = settings.max_upload_bytes
+    name = authorize()
+    metadata, allow = overrides(), allow_list(settings)
+    opener, what = document()
+    source = f"POST /api/v1/flights by {name} ({what})"
+    parsed = parse_document(opener, path=source, settings=settings, overrides=metadata)
+    now = datetime.now(UTC)
+    return answer(store_parsed(_engine(), parsed, settings=settings, now=now, allow=allow))
