@@ -25,6 +25,7 @@ from ingest.junit import Overrides
 from ingest.pipeline import IngestResult, ingest_paths
 from ingest.roadmap_file import parse_roadmap
 from ingest.source import expand
+from web.cli_pull import pull
 from web.cli_roadmap import feature, features, links, roadmap
 from web.cli_tokens import token
 from web.context import FORMAT, Context, Group, parse_now
@@ -296,5 +297,5 @@ def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text
 
 # The command families that live in modules of their own.
 
-for command in (roadmap, features, feature, links, token):
+for command in (roadmap, features, feature, links, token, pull):
     main.add_command(command)

@@ -1,0 +1,205 @@
+"""`pushgate pull`: ingest the new flights of a results server, once or every few seconds."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+import click
+import requests
+
+from gate.allow import AllowList
+from ingest.junit import Overrides
+from ingest.pipeline import IngestResult
+from ingest.pull import PullError, RoundSummary, make_session, pull_round, source_key
+from web.context import FORMAT, Context
+
+INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C
+
+
+@contextmanager
+def stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
+    """Turn the first Ctrl-C into a request to stop between flights; a second one stops at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def request_stop(_signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, request_stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class Progress:
+    """Show a round's flights: a bar on a terminal, each failure on stderr as one line."""
+
+    def __init__(self, label: str, *, bar: bool) -> None:
+        self.label = label
+        self.show_bar = bar
+        self._bar: Any = None
+        self._failures: list[IngestResult] = []
+
+    def __call__(self, result: IngestResult, position: int, total: int) -> None:
+        if self.show_bar and self._bar is None:
+            self._bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self._bar.__enter__()
+        if self._bar is not None:
+            self._bar.update(1)
+            if result.failed:
+                self._failures.append(result)  # printed under the finished bar
+        elif result.failed:
+            _say_failure(result.path, result.error)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+        for result in self._failures:
+            _say_failure(result.path, result.error)
+        self._failures = []
+
+
+def _say_failure(where: str, reason: str | None) -> None:
+    click.echo(f"pushgate: {where}: {reason}", err=True)
+
+
+def summary_line(number: int, summary: RoundSummary) -> str:
+    """Return a round's one-line summary."""
+    if summary.not_modified:
+        return f"round {number}: the index is not modified, nothing new"
+    line = (
+        f"round {number}: {summary.discovered} discovered, {summary.new} new, "
+        f"{summary.ingested} ingested"
+    )
+    if summary.unchanged:
+        line += f", {summary.unchanged} unchanged"
+    line += f", {summary.failed} failed"
+    return line + (", stopped" if summary.stopped else "")
+
+
+def _round(
+    obj: Context,
+    base_url: str,
+    number: int,
+    *,
+    session: requests.Session,
+    overrides: Overrides,
+    junit_name: str,
+    allow: AllowList,
+    stop: threading.Event,
+    fmt: str,
+) -> bool:
+    """Pull one round and report it; return whether it went without failure."""
+    progress = Progress(f"round {number}", bar=sys.stderr.isatty())
+    try:
+        summary = pull_round(
+            obj.engine(),
+            base_url,
+            settings=obj.settings,
+            overrides=overrides,
+            junit_name=junit_name,
+            allow=allow,
+            session=session,
+            progress=progress,
+            stop=stop,
+        )
+    except PullError as exc:
+        _say_failure(source_key(base_url), str(exc))
+        if fmt == "json":
+            click.echo(
+                json.dumps({"round": number, "source": source_key(base_url), "error": str(exc)})
+            )
+        return False
+    finally:
+        progress.close()
+    if fmt == "json":
+        click.echo(json.dumps({"round": number, **summary.as_dict()}))
+    else:
+        click.echo(summary_line(number, summary))
+    return summary.failed == 0
+
+
+@click.command()
+@click.argument("base_url")
+@click.option("--once", is_flag=True, help="Pull one round, then stop (the default).")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Pull a round every SECONDS until interrupted; Ctrl-C stops between flights.",
+)
+@click.option("--branch", help="Branch of the flights (else osstest.branch, else the default).")
+@click.option(
+    "--junit-name",
+    default="junit.xml",
+    show_default=True,
+    metavar="NAME",
+    help="A listed flight's results document in its directory (NAME.gz when NAME is missing).",
+)
+@click.option(
+    "--allow-file",
+    type=click.Path(dir_okay=False),
+    help="Allow list of regressions (default: $PUSHGATE_ALLOW_FILE).",
+)
+@FORMAT
+@click.pass_obj
+def pull(
+    obj: Context,
+    base_url: str,
+    once: bool,
+    interval: float | None,
+    branch: str | None,
+    junit_name: str,
+    allow_file: str | None,
+    fmt: str,
+) -> None:
+    """Ingest the new flights of the results server at BASE_URL, in flight order.
+
+    BASE_URL is a JSON index ({"flights": [{"id": 17001, "url": "17001/junit.xml"}]}, urls
+    relative to it) or a directory listing like osstest's log server (a link 17001/ is flight
+    17001, its results at 17001/NAME). Each flight is ingested like `pushgate ingest` does, and
+    the flights already pulled from BASE_URL are never fetched again. A flight that fails to
+    fetch or parse gets one line on stderr and is tried again next round.
+
+    The exit status is 1 when a --once round had a failure, 130 when Ctrl-C cut it short.
+    """
+    if once and interval is not None:
+        raise click.UsageError("--once and --interval exclude each other")
+    overrides = Overrides(branch=branch)
+    allow = obj.allow(allow_file)
+    stop = threading.Event()
+    number = 0
+    with make_session(obj.settings) as session, stop_on_interrupt(stop):
+        while True:
+            number += 1
+            clean = _round(
+                obj,
+                base_url,
+                number,
+                session=session,
+                overrides=overrides,
+                junit_name=junit_name,
+                allow=allow,
+                stop=stop,
+                fmt=fmt,
+            )
+            if interval is None or stop.is_set() or stop.wait(interval):
+                break
+    if stop.is_set():
+        click.echo(f"pushgate: stopped after round {number}", err=True)
+        if interval is None:
+            sys.exit(INTERRUPTED)
+    elif not clean:
+        sys.exit(1)
