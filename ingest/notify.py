@@ -1,11 +1,13 @@
 """Tell other systems that a flight was judged: a small JSON POST to each configured webhook.
 
-A webhook that fails is logged and tried a few times; it never fails the ingest.
+A webhook that fails is logged and tried a few times, in the background; it never fails or slows
+the ingest.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -73,3 +75,26 @@ def send(urls: Sequence[str], body: dict[str, Any], *, timeout: float, pause: fl
             else:
                 time.sleep(pause * attempt)
     return delivered
+
+
+_pending: list[threading.Thread] = []
+_lock = threading.Lock()
+
+
+def dispatch(urls: Sequence[str], body: dict[str, Any], *, timeout: float) -> None:
+    """Send in the background, so a slow or dead webhook never holds up the next flight."""
+    thread = threading.Thread(
+        target=send, args=(urls, body), kwargs={"timeout": timeout}, name="pushgate-webhook"
+    )
+    with _lock:
+        _pending[:] = [t for t in _pending if t.is_alive()]
+        _pending.append(thread)
+    thread.start()
+
+
+def drain(timeout: float | None = None) -> None:
+    """Wait for the webhooks sent so far (the commands do, before they exit)."""
+    with _lock:
+        waiting = list(_pending)
+    for thread in waiting:
+        thread.join(timeout)

@@ -24,7 +24,7 @@ from gate.settings import Settings
 from gate.store.db import writer
 from gate.store.flights import SaveStatus, save_flight
 from ingest.junit import Overrides, parse_flight
-from ingest.notify import payload, send, webhook_urls
+from ingest.notify import dispatch, payload, webhook_urls
 from ingest.source import DocumentTooLarge, IngestError, open_capped
 
 ERROR = "error"
@@ -157,7 +157,7 @@ def store_parsed(
     if urls and saved.judgement is not None:
         judged = dataclasses.replace(flight, number=saved.number)
         body = payload(judged, saved.judgement, settings.base_url)
-        send(urls, body, timeout=settings.webhook_timeout)
+        dispatch(urls, body, timeout=settings.webhook_timeout)
     error = None
     if saved.status is SaveStatus.CONFLICT:
         error = f"flight {saved.number} exists with different content"

@@ -21,6 +21,7 @@ from gate.settings import Settings, SettingsError
 from gate.store.db import ensure_schema, make_engine, upgrade
 from gate.store.flights import list_flights, load_flight, summary_dict
 from gate.store.roadmap import save_roadmap
+from ingest import notify
 from ingest.junit import Overrides
 from ingest.pipeline import IngestResult, ingest_paths
 from ingest.roadmap_file import parse_roadmap
@@ -162,6 +163,7 @@ def ingest(
             elif not result.failed:
                 prefix = f"[{number}/{len(inputs)}] " if len(inputs) > 1 else ""
                 click.echo(prefix + _result_line(result))
+    notify.drain()
     if failed:
         sys.exit(1)
 

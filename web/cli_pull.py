@@ -15,6 +15,7 @@ import click
 import requests
 
 from gate.allow import AllowList
+from ingest import notify
 from ingest.junit import Overrides
 from ingest.pipeline import IngestResult
 from ingest.pull import PullError, RoundSummary, make_session, pull_round, source_key
@@ -197,6 +198,7 @@ def pull(
             )
             if interval is None or stop.is_set() or stop.wait(interval):
                 break
+    notify.drain()
     if stop.is_set():
         click.echo(f"pushgate: stopped after round {number}", err=True)
         if interval is None:
