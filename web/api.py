@@ -48,8 +48,8 @@ def overview() -> Any:
 
 @bp.get("/features")
 def features() -> Any:
-    data = summaries.overview(session(), settings().policy(), now())
-    return jsonify(summaries.select_features(data["features"], **feature_args()))
+    rows = summaries.features(session(), settings().policy(), now())
+    return jsonify(summaries.select_features(rows, **feature_args()))
 
 
 @bp.get("/features/<slug>")

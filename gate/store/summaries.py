@@ -115,6 +115,15 @@ def overview(session: Session, policy: Policy, now: datetime) -> dict[str, Any]:
     }
 
 
+def features(session: Session, policy: Policy, now: datetime) -> list[dict[str, Any]]:
+    """Every feature of the latest release with its readiness; none without a roadmap."""
+    try:
+        _release, judged = readiness(session, policy, now)
+    except UnknownRelease:
+        return []
+    return [feature_dict(j) for j in judged]
+
+
 def release_dates(session: Session, now: datetime) -> dict[str, Any] | None:
     """The latest release's milestones and the days left to each, or None without a roadmap."""
     try:
