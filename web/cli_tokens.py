@@ -14,17 +14,7 @@ from gate.store.db import writer
 from web.context import FORMAT, Context, Group
 
 
-class TokenGroup(Group):
-    """The pushgate group that also says what is wrong with a token in one sentence."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except tokens.TokenError as exc:
-            raise click.ClickException(str(exc)) from None
-
-
-@click.group(cls=TokenGroup)
+@click.group(cls=Group)
 def token() -> None:
     """Create, list and revoke the API tokens that may push flights."""
 

@@ -14,6 +14,7 @@ from gate.allow import AllowList, AllowListError
 from gate.settings import Settings, SettingsError
 from gate.store.db import SchemaError, ensure_schema, make_engine
 from gate.store.roadmap import UnknownRelease
+from gate.store.tokens import TokenError
 from ingest.roadmap_file import RoadmapError
 
 FORMAT = click.option(
@@ -57,7 +58,14 @@ class Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (SchemaError, SettingsError, AllowListError, RoadmapError, UnknownRelease) as exc:
+        except (
+            SchemaError,
+            SettingsError,
+            AllowListError,
+            RoadmapError,
+            UnknownRelease,
+            TokenError,
+        ) as exc:
             raise click.ClickException(str(exc).strip("'\"")) from None
         except OperationalError as exc:
             raise click.ClickException(f"database error: {exc.orig}") from None
