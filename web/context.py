@@ -66,7 +66,7 @@ class Group(click.Group):
             UnknownRelease,
             TokenError,
         ) as exc:
-            raise click.ClickException(str(exc).strip("'\"")) from None
+            raise click.ClickException(str(exc)) from None
         except OperationalError as exc:
             raise click.ClickException(f"database error: {exc.orig}") from None
 
