@@ -29,7 +29,7 @@ from ingest.source import expand
 from web.cli_pull import pull
 from web.cli_roadmap import feature, features, links, roadmap
 from web.cli_tokens import token
-from web.context import FORMAT, Context, Group, parse_now
+from web.context import ALLOW_FILE, FORMAT, Context, Group, parse_now
 
 
 @click.group(cls=Group, name="pushgate")
@@ -108,11 +108,7 @@ def _result_line(result: IngestResult) -> str:
 )
 @click.option("--blessing", help="Blessing of the flight (default: osstest.blessing, else real).")
 @click.option("--replace", is_flag=True, help="Replace a stored flight whose content differs.")
-@click.option(
-    "--allow-file",
-    type=click.Path(dir_okay=False),
-    help="Allow list of regressions (default: $PUSHGATE_ALLOW_FILE).",
-)
+@ALLOW_FILE
 @FORMAT
 @click.pass_obj
 def ingest(

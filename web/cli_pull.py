@@ -19,7 +19,7 @@ from ingest import notify
 from ingest.junit import Overrides
 from ingest.pipeline import IngestResult
 from ingest.pull import PullError, RoundSummary, make_session, pull_round, source_key
-from web.context import FORMAT, Context
+from web.context import ALLOW_FILE, FORMAT, Context
 
 INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C
 
@@ -149,11 +149,7 @@ def _round(
     metavar="NAME",
     help="A listed flight's results document in its directory (NAME.gz when NAME is missing).",
 )
-@click.option(
-    "--allow-file",
-    type=click.Path(dir_okay=False),
-    help="Allow list of regressions (default: $PUSHGATE_ALLOW_FILE).",
-)
+@ALLOW_FILE
 @FORMAT
 @click.pass_obj
 def pull(

@@ -17,6 +17,11 @@ from gate.store.roadmap import UnknownRelease
 from gate.store.tokens import TokenError
 from ingest.roadmap_file import RoadmapError
 
+ALLOW_FILE = click.option(
+    "--allow-file",
+    type=click.Path(dir_okay=False),
+    help="Allow list of regressions (default: $PUSHGATE_ALLOW_FILE).",
+)
 FORMAT = click.option(
     "--format",
     "fmt",
