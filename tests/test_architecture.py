@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-RULE_MODULES = ["model", "rules", "allow", "policy", "report"]
+RULE_MODULES = ["model", "rules", "allow", "policy", "report", "roadmap", "readiness", "trends"]
 
 
 def imported(path: Path) -> set[str]:
