@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+from gate.allow import AllowList, AllowListError
+
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -100,6 +102,17 @@ class Input:
 
     path: str
     error: str | None = None
+
+
+def read_allow_list(path: str) -> AllowList:
+    """Read an allow file; an empty path means no allow list. Raises AllowListError."""
+    if not path:
+        return AllowList()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AllowListError(f"cannot read allow file {path}: {exc.strerror}") from None
+    return AllowList.parse(text, source=path)
 
 
 def _natural(path: str) -> list[object]:

@@ -57,9 +57,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 def session() -> Session:
     """Return this request's session, opened on first use and closed at teardown."""
     if "session" not in g:
-        engine: Engine = current_app.extensions["pushgate"]["engine"]
-        g.session = Session(engine)
+        g.session = Session(engine())
     found: Session = g.session
+    return found
+
+
+def engine() -> Engine:
+    """Return the app's engine."""
+    found: Engine = current_app.extensions["pushgate"]["engine"]
     return found
 
 

@@ -15,7 +15,6 @@ import click
 from sqlalchemy.orm import Session
 
 from gate import __version__
-from gate.allow import AllowList
 from gate.report import render_text, report_dict
 from gate.settings import Settings, SettingsError
 from gate.store.db import ensure_schema, make_engine, upgrade
@@ -25,7 +24,7 @@ from ingest import notify
 from ingest.junit import Overrides
 from ingest.pipeline import IngestResult, ingest_paths
 from ingest.roadmap_file import parse_roadmap
-from ingest.source import expand
+from ingest.source import expand, read_allow_list
 from web.cli_pull import pull
 from web.cli_roadmap import feature, features, links, roadmap
 from web.cli_tokens import token
@@ -257,9 +256,7 @@ def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text
     settings = dataclasses.replace(obj.settings, database_url=url)
     engine = make_engine(url)
     ensure_schema(engine)
-    allow = AllowList.parse(
-        demo_story.ALLOW_FILE.read_text(encoding="utf-8"), source="demo allow list"
-    )
+    allow = read_allow_list(str(demo_story.ALLOW_FILE))
     click.echo("generating the Xen 4.3 story...", err=True)
     story = demo_story.story(seed, allow)
     with tempfile.TemporaryDirectory(prefix="pushgate-demo-") as scratch:

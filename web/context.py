@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import click
@@ -16,6 +15,7 @@ from gate.store.db import SchemaError, ensure_schema, make_engine
 from gate.store.roadmap import UnknownRelease
 from gate.store.tokens import TokenError
 from ingest.roadmap_file import RoadmapError
+from ingest.source import read_allow_list
 
 ALLOW_FILE = click.option(
     "--allow-file",
@@ -47,14 +47,8 @@ class Context:
         return self._engine
 
     def allow(self, path: str | None = None) -> AllowList:
-        path = path or self.settings.allow_file
-        if not path:
-            return AllowList()
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise click.ClickException(f"cannot read allow file {path}: {exc.strerror}") from None
-        return AllowList.parse(text, source=path)
+        """Read the allow list named by --allow-file, else by the settings."""
+        return read_allow_list(path or self.settings.allow_file)
 
 
 class Group(click.Group):

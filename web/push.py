@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, BinaryIO, NoReturn, cast
 
-from flask import Blueprint, abort, current_app, jsonify, make_response, request, url_for
-from sqlalchemy import Engine
+from flask import Blueprint, abort, jsonify, make_response, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -24,24 +22,15 @@ from gate.store.db import writer
 from gate.store.flights import SaveStatus, load_flight
 from ingest.junit import Overrides
 from ingest.pipeline import ERROR, IngestResult, parse_document, store_parsed
+from ingest.source import read_allow_list
+from web.app import engine, settings
 
 bp = Blueprint("push", __name__, url_prefix="/api/v1")
 
 DOCUMENT_TYPES = ("application/xml", "text/xml", "application/gzip", "application/octet-stream")
 ENCODINGS = ("", "identity", "gzip")  # the pipeline recognises gzip by its magic bytes
 PARAMETERS = ("branch", "flight", "revision", "baseline", "blessing")
-# The pipeline says so when a document decompresses past max_xml_bytes (ingest.source).
 STATUS_CODES = {SaveStatus.CREATED: 201, SaveStatus.UNCHANGED: 200}
-
-
-def _settings() -> Settings:
-    found: Settings = current_app.extensions["pushgate"]["settings"]
-    return found
-
-
-def _engine() -> Engine:
-    found: Engine = current_app.extensions["pushgate"]["engine"]
-    return found
 
 
 def _refuse(code: int, message: str) -> NoReturn:
@@ -49,7 +38,6 @@ def _refuse(code: int, message: str) -> NoReturn:
 
 
 def _unauthorized(message: str, challenge: str) -> NoReturn:
-    # A ready response, because the app's HTTPException handler drops an exception's headers.
     response = make_response(jsonify(error=message), 401)
     response.headers["WWW-Authenticate"] = challenge
     abort(response)
@@ -65,14 +53,14 @@ def authorize() -> str:
             'Bearer realm="pushgate"',
         )
     # Wrong tokens never take the write lock; only a known one is marked used.
-    with Session(_engine()) as session:
+    with Session(engine()) as session:
         name = tokens.check(session, presented)
     if name is None:
         _unauthorized(
             "the API token is unknown or revoked",
             'Bearer realm="pushgate", error="invalid_token"',
         )
-    with Session(writer(_engine())) as session:
+    with Session(writer(engine())) as session:
         tokens.mark_used(session, name, datetime.now(UTC))
         session.commit()
     return name
@@ -135,15 +123,10 @@ def document() -> tuple[Callable[[], BinaryIO], str]:
     return (lambda: body_stream), "body"
 
 
-def allow_list(settings: Settings) -> AllowList:
+def allow_list(current: Settings) -> AllowList:
     """Read the allow list that `pushgate ingest` would use (PUSHGATE_ALLOW_FILE)."""
-    if not settings.allow_file:
-        return AllowList()
     try:
-        text = Path(settings.allow_file).read_text(encoding="utf-8")
-        return AllowList.parse(text, source=settings.allow_file)
-    except OSError as exc:
-        _refuse(500, f"cannot read allow file {settings.allow_file}: {exc.strerror}")
+        return read_allow_list(current.allow_file)
     except AllowListError as exc:
         _refuse(500, str(exc))
 
@@ -156,7 +139,7 @@ def answer(result: IngestResult) -> Any:
         error = result.error or "the document could not be read"
         return jsonify(error=error), 413 if result.too_large else 400
     # A session of its own, begun after the pipeline committed, so that it sees the flight.
-    with Session(_engine()) as session:
+    with Session(engine()) as session:
         loaded = load_flight(session, result.flight)
     assert loaded is not None
     flight, judgement, _ids = loaded
@@ -168,19 +151,19 @@ def answer(result: IngestResult) -> Any:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_error: RequestEntityTooLarge) -> Any:
-    limit = _settings().max_upload_bytes
+    limit = settings().max_upload_bytes
     return jsonify(error=f"the request body is larger than the limit of {limit} bytes"), 413
 
 
 @bp.post("/flights")
 def push_flight() -> Any:
     """Ingest one pushed flight; 201 created, 200 unchanged, 409 conflict, 400/413 refused."""
-    settings = _settings()
-    request.max_content_length = settings.max_upload_bytes
+    current = settings()
+    request.max_content_length = current.max_upload_bytes
     name = authorize()
-    metadata, allow = overrides(), allow_list(settings)
+    metadata, allow = overrides(), allow_list(current)
     opener, what = document()
     source = f"POST /api/v1/flights by {name} ({what})"
-    parsed = parse_document(opener, path=source, settings=settings, overrides=metadata)
+    parsed = parse_document(opener, path=source, settings=current, overrides=metadata)
     now = datetime.now(UTC)
-    return answer(store_parsed(_engine(), parsed, settings=settings, now=now, allow=allow))
+    return answer(store_parsed(engine(), parsed, settings=current, now=now, allow=allow))
