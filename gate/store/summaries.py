@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from gate.model import Classification, Status, TestKey, Verdict
 from gate.policy import Policy
-from gate.readiness import feature_dict, freeze_dict, freeze_view
+from gate.readiness import Observation, feature_dict, freeze_dict, freeze_view
 from gate.report import render_text, report_dict, subject, summary_of
 from gate.roadmap import Release, linked_tests
 from gate.store.flights import count_flights, list_flights, load_flight, summary_dict
@@ -96,7 +96,7 @@ def overview(session: Session, policy: Policy, now: datetime) -> dict[str, Any]:
     except UnknownRelease:
         return {"release": None, "gate": None, "features": [], "blockers": []}
     features = [feature_dict(j) for j in judged]
-    blockers = [
+    blockers: list[dict[str, Any]] = [
         {
             "slug": j.feature.slug,
             "title": j.feature.title,
@@ -107,12 +107,41 @@ def overview(session: Session, policy: Policy, now: datetime) -> dict[str, Any]:
         if j.blocking or j.failures
     ]
     blockers.sort(key=lambda b: (not any("regressed" in r for r in b["reasons"]), b["slug"]))
+    gate = gate_status(session, release.branch, now)
+    served = {key for j in judged for key in j.tests}
+    if gate["newest"] is not None:
+        orphans = [
+            o.sentence()
+            for o in _blocking_in(session, gate["newest"]["flight"])
+            if o.key not in served
+        ]
+        if orphans:
+            blockers.append(
+                {"slug": None, "title": "No feature", "readiness": "blocked", "reasons": orphans}
+            )
     return {
         "release": freeze_dict(freeze_view(release, now)),
-        "gate": gate_status(session, release.branch, now),
+        "gate": gate,
         "features": features,
         "blockers": blockers,
     }
+
+
+def _blocking_in(session: Session, flight: int) -> list[Observation]:
+    """Return the blocking regressions of one flight."""
+    rows = session.execute(
+        select(TestRecord.job, TestRecord.testid, StepRecord.status, StepRecord.ref_flight)
+        .join(StepRecord, StepRecord.test_id == TestRecord.id)
+        .where(
+            StepRecord.flight_id == flight,
+            StepRecord.classification == Classification.REGRESSION.value,
+        )
+        .order_by(StepRecord.position)
+    )
+    return [
+        Observation(flight, TestKey(job, testid), Status(status), Classification.REGRESSION, ref)
+        for job, testid, status, ref in rows
+    ]
 
 
 def features(session: Session, policy: Policy, now: datetime) -> list[dict[str, Any]]:

@@ -230,3 +230,16 @@ def test_the_atom_feeds_list_the_newest_flights_with_their_verdicts(client):
     branch = client.get("/branches/xen-unstable/feed.atom")
     assert branch.status_code == 200
     assert client.get("/branches/nothing/feed.atom").status_code == 404
+
+
+def test_blockers_that_serve_no_feature_are_listed_too(example_db):
+    client = create_app({"DATABASE_URL": example_db, "NOW": "2013-03-07T12:00"}).test_client()
+    data = client.get("/api/v1/overview").get_json()
+    assert data["gate"]["newest"]["flight"] == 17004
+    assert data["blockers"][-1] == {
+        "slug": None,
+        "title": "No feature",
+        "readiness": "blocked",
+        "reasons": ["build-i386 host-install(2) regressed in 17004 (REGR. vs. 17001)"],
+    }
+    assert "Steps that serve no feature" in client.get("/").get_data(as_text=True)
