@@ -243,3 +243,12 @@ def test_blockers_that_serve_no_feature_are_listed_too(example_db):
         "reasons": ["build-i386 host-install(2) regressed in 17004 (REGR. vs. 17001)"],
     }
     assert "Steps that serve no feature" in client.get("/").get_data(as_text=True)
+
+
+def test_the_features_table_says_why_a_feature_is_not_green(example_db):
+    client = create_app({"DATABASE_URL": example_db, "NOW": "2013-03-06T12:00"}).test_client()
+    html = client.get("/").get_data(as_text=True)
+    assert (
+        '<div class="why">test-amd64-amd64-pair guest-migrate/src_host/dst_host regressed in 17003'
+        in html
+    )
