@@ -59,6 +59,14 @@ class PullError(Exception):
     """A results server or document that cannot be read; the message says why, in a sentence."""
 
 
+class NotThereYet(PullError):
+    """A listed flight whose results are not written yet (HTTP 404): osstest lists a flight
+    as soon as it starts, and its results appear when it ends."""
+
+
+PENDING = "pending"
+
+
 @dataclass(frozen=True)
 class RemoteFlight:
     """A flight that a source's index lists: its number there and the URL of its results."""
@@ -112,6 +120,10 @@ class RoundSummary:
     def failed(self) -> int:
         return sum(1 for r in self.results if r.failed)
 
+    @property
+    def pending(self) -> int:
+        return sum(1 for r in self.results if r.status == PENDING)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
@@ -121,6 +133,7 @@ class RoundSummary:
             "ingested": self.ingested,
             "unchanged": self.unchanged,
             "failed": self.failed,
+            "pending": self.pending,
             "skipped": self.skipped,
             "stopped": self.stopped,
             "flights": [r.as_dict() for r in self.results],
@@ -437,6 +450,8 @@ def fetch_flight(session: requests.Session, flight: RemoteFlight, *, limit: int)
     else:
         note = ""
     with response:
+        if response.status_code == 404:
+            raise NotThereYet(f"no results yet (HTTP 404{note})")
         _check_status(response, note=note)
         body = _read_capped(response, limit, what="document", session=session)
     _check_not_html(body)
@@ -511,6 +526,8 @@ def _ingest_one(
     """Fetch, parse, judge and store one flight; a failure is a result, never an exception."""
     try:
         fetched = fetch_flight(session, flight, limit=settings.max_xml_bytes)
+    except NotThereYet as exc:
+        return IngestResult(flight.url, PENDING, error=str(exc))
     except PullError as exc:
         return IngestResult(flight.url, ERROR, error=str(exc))
     body = fetched.body
@@ -566,7 +583,7 @@ def pull_round(
         )
         if result.failed:
             log.warning("%s: %s", result.path, result.error)
-        if result.status != ERROR:
+        if result.status not in (ERROR, PENDING):
             _record(engine, source.id, flight.number, result.status)
         results.append(result)
         if progress is not None:
@@ -574,7 +591,7 @@ def pull_round(
     stopped = len(results) < len(todo)
     if not found.not_modified and not stopped:
         # After a failure the next round must read the index again, not hear 304.
-        clean = all(r.status != ERROR for r in results)
+        clean = all(r.status not in (ERROR, PENDING) for r in results)
         etag, last_modified = (found.etag, found.last_modified) if clean else (None, None)
         _remember(engine, source.id, etag, last_modified)
     return RoundSummary(

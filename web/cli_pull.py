@@ -87,6 +87,8 @@ def summary_line(number: int, summary: RoundSummary) -> str:
     if summary.unchanged:
         line += f", {summary.unchanged} unchanged"
     line += f", {summary.failed} failed"
+    if summary.pending:
+        line += f", {summary.pending} not finished yet"
     return line + (", stopped" if summary.stopped else "")
 
 

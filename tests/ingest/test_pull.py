@@ -316,6 +316,21 @@ def test_new_flights_appearing_between_rounds_are_pulled_next_round(pushgate, se
     assert server.hits["/logs/17002/junit.xml"] == 1
 
 
+def test_a_listed_flight_without_results_yet_is_pulled_when_they_appear(pushgate, server):
+    publish(server, flight(17001, GOOD, xen="a"))
+    (server.root / "logs" / "17002").mkdir()  # osstest lists a flight as soon as it starts
+    first = pushgate("pull", server.url("/logs/"))
+    assert first.exit_code == 0, first.output  # a running flight is no failure
+    assert (
+        first.stdout == "round 1: 2 discovered, 2 new, 1 ingested, 0 failed, 1 not finished yet\n"
+    )
+    assert first.stderr == ""
+    publish(server, flight(17002, BAD, xen="b", baseline="a"))
+    second = pushgate("pull", server.url("/logs/"))  # the pending flight kept the ETag out
+    assert second.stdout == "round 1: 2 discovered, 1 new, 1 ingested, 0 failed\n"
+    assert verdicts(pushgate) == {17001: "perfect", 17002: "regressions"}
+
+
 def test_a_500_fails_that_flight_only_and_the_next_round_fetches_it(pushgate, server):
     url = three(server)
     server.routes["/logs/17002/junit.xml"] = once_then(Reply(500))
