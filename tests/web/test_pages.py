@@ -252,3 +252,27 @@ def test_the_features_table_says_why_a_feature_is_not_green(example_db):
         '<div class="why">test-amd64-amd64-pair guest-migrate/src_host/dst_host regressed in 17003'
         in html
     )
+
+
+@pytest.mark.postgres
+def test_every_page_and_twin_answers_on_postgresql(postgres_url):
+    run = CliRunner().invoke
+    allow = str(ROOT / "examples" / "allow.xen-unstable")
+    flights = str(ROOT / "examples" / "flights")
+    roadmap = str(ROOT / "examples" / "xen-4.3" / "roadmap.toml")
+    assert (
+        run(main, ["--database", postgres_url, "ingest", "--allow-file", allow, flights]).exit_code
+        == 0
+    )
+    assert run(main, ["--database", postgres_url, "roadmap", "import", roadmap]).exit_code == 0
+    app = create_app({"DATABASE_URL": postgres_url, "NOW": "2013-03-07T12:00"})
+    client = app.test_client()
+    for url in [*PAGES, *TWINS, "/flights/17003/report.txt", "/feed.atom"]:
+        assert client.get(url).status_code == 200, url
+    gate = client.get("/api/v1/overview").get_json()["gate"]
+    assert (gate["newest"]["flight"], gate["basis"]["flight"], gate["attempts"]) == (
+        17004,
+        17001,
+        3,
+    )
+    app.extensions["pushgate"]["engine"].dispose()
