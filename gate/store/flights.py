@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
@@ -38,6 +38,7 @@ from gate.store.records import (
     StepRecord,
     TestRecord,
     TestTagRecord,
+    as_utc,
 )
 
 CHUNK = 500
@@ -96,15 +97,10 @@ class FlightSummary:
     ingested: datetime
 
 
-def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+def in_chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """Yield the items a bounded slice at a time, for IN lists every database accepts."""
     for start in range(0, len(items), CHUNK):
         yield items[start : start + CHUNK]
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 def _insert_ignoring_duplicates(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -151,7 +147,7 @@ def test_ids(session: Session, keys: Iterable[TestKey], *, create: bool) -> dict
 
     def lookup() -> dict[TestKey, int]:
         found: dict[TestKey, int] = {}
-        for names in _chunks(jobs):
+        for names in in_chunks(jobs):
             # Core rows through the connection: no ORM result machinery for bulk reads.
             rows = session.connection().execute(
                 select(TEST.c.id, TEST.c.job, TEST.c.testid).where(TEST.c.job.in_(names))
@@ -190,7 +186,7 @@ def prior_flights(
     key_of = {test_id: key for key, test_id in ids.items()}
     results: dict[int, dict[TestKey, set[Status]]] = defaultdict(lambda: defaultdict(set))
     lowest = headers[-1].id
-    for chunk in _chunks(sorted(key_of)):
+    for chunk in in_chunks(sorted(key_of)):
         rows = session.connection().execute(
             select(StepRecord.flight_id, StepRecord.test_id, StepRecord.status)
             .join(FlightRecord, FlightRecord.id == StepRecord.flight_id)
@@ -453,7 +449,7 @@ def load_flight(session: Session, number: int) -> tuple[Flight, Judgement, list[
         blessing=record.blessing,
         revisions=record.revisions,
         baseline=record.baseline,
-        started=_utc(record.started),
+        started=as_utc(record.started),
     )
     # Positions were given job by job, so position order is the order of flight.steps().
     findings = tuple(
@@ -529,8 +525,8 @@ def list_flights(
             pushed=r.pushed,
             counts=Counts(r.tests, r.failures, r.errors, r.skipped),
             blocking=n_blocking,
-            started=_utc(r.started),
-            ingested=_utc(r.ingested) or r.ingested,
+            started=as_utc(r.started),
+            ingested=as_utc(r.ingested),
         )
         for r, name, n_blocking in session.execute(query)
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,7 +21,7 @@ from gate.readiness import (
     judge_feature,
 )
 from gate.roadmap import Declared, Feature, Release, StatusChange, TestPattern, linked_tests
-from gate.store.flights import CHUNK
+from gate.store.flights import in_chunks
 from gate.store.records import (
     BranchRecord,
     FeatureRecord,
@@ -31,6 +31,7 @@ from gate.store.records import (
     StepRecord,
     TestRecord,
     TestTagRecord,
+    as_utc,
 )
 
 
@@ -48,10 +49,6 @@ class ImportSummary:
     status_changed: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _release(record: ReleaseRecord) -> Release:
@@ -171,7 +168,7 @@ def load_roadmap(session: Session, name: str | None = None) -> tuple[Release, li
     for change in changes:
         history[change.feature_id].append(
             StatusChange(
-                at=_utc(change.at),
+                at=as_utc(change.at),
                 before=Declared(change.before) if change.before else None,
                 after=Declared(change.after),
                 note=change.note,
@@ -234,11 +231,7 @@ def _window(session: Session, branch: str, policy: Policy, now: datetime) -> lis
         .order_by(FlightRecord.id.desc())
         .limit(policy.window_flights)
     ).all()
-    return [FlightPoint(n, _utc(started or ingested)) for n, started, ingested in reversed(rows)]
-
-
-def _in_chunks(test_ids: Sequence[int]) -> list[Sequence[int]]:
-    return [test_ids[i : i + CHUNK] for i in range(0, len(test_ids), CHUNK)]
+    return [FlightPoint(n, as_utc(started or ingested)) for n, started, ingested in reversed(rows)]
 
 
 def readiness(
@@ -258,7 +251,7 @@ def readiness(
         .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
         .where(BranchRecord.name == rel.branch, happened_by(now))
     )
-    for chunk in _in_chunks(wanted):
+    for chunk in in_chunks(wanted):
         for test_id, newest in session.execute(
             select(StepRecord.test_id, func.max(StepRecord.flight_id))
             .where(StepRecord.test_id.in_(chunk), StepRecord.flight_id.in_(branch_flights))

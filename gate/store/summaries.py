@@ -6,7 +6,7 @@ The pages render these dicts; the API returns them as they are. No function here
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -18,7 +18,7 @@ from gate.readiness import Observation, feature_dict, freeze_dict, freeze_view
 from gate.report import render_text, report_dict, subject, summary_of
 from gate.roadmap import Release, linked_tests
 from gate.store.flights import count_flights, list_flights, load_flight, summary_dict
-from gate.store.records import BranchRecord, FlightRecord, JobRecord, StepRecord, TestRecord
+from gate.store.records import BranchRecord, FlightRecord, JobRecord, StepRecord, TestRecord, as_utc
 from gate.store.roadmap import (
     UnknownRelease,
     catalogue,
@@ -31,10 +31,6 @@ from gate.trends import FlightMark, StepRecordView, flaky, pass_rate_of, push_ag
 
 GRID_FLIGHTS = 30
 HISTORY_FLIGHTS = 100
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -56,7 +52,7 @@ def _marks(session: Session, branch: str, now: datetime) -> list[FlightMark]:
         .order_by(FlightRecord.id)
     )
     return [
-        FlightMark(n, _utc(started or ingested), Verdict(verdict), pushed, revisions)
+        FlightMark(n, as_utc(started or ingested), Verdict(verdict), pushed, revisions)
         for n, started, ingested, verdict, pushed, revisions in rows
     ]
 
@@ -373,7 +369,7 @@ def test_detail(session: Session, job: str, testid: str) -> dict[str, Any] | Non
     records = [
         StepRecordView(
             flight=n,
-            at=_utc(started or ingested),
+            at=as_utc(started or ingested),
             status=Status(status),
             classification=Classification(cls) if cls else None,
             ref_flight=ref,

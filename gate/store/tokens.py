@@ -9,13 +9,13 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gate.store.records import TokenRecord
+from gate.store.records import TokenRecord, as_utc
 
 PREFIX = "pg_"  # says what a leaked string is, to people and to secret scanners
 RANDOM_BYTES = 32
@@ -48,17 +48,10 @@ class Token:
         return self.revoked is None
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    # SQLite gives back naive datetimes; every stored moment is UTC.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def _token(record: TokenRecord) -> Token:
-    created = _utc(record.created)
+    created = as_utc(record.created)
     assert created is not None
-    return Token(record.name, created, _utc(record.revoked), _utc(record.last_used))
+    return Token(record.name, created, as_utc(record.revoked), as_utc(record.last_used))
 
 
 def digest_of(token: str) -> str:
