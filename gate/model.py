@@ -10,27 +10,53 @@ from typing import NamedTuple
 
 
 class Status(StrEnum):
-    """The outcome of one step, after osstest's step statuses (plus `skip` for other producers)."""
+    """The status of a step or a job, after osstest's (plus `skip` for other producers).
+
+    `queued`, `preparing`, `running` and `retriable` are the states of a job or step that has not
+    finished; `aborted` and `stopped` end a job that osstest did not let finish.
+    """
 
     PASS = "pass"
     FAIL = "fail"
     BROKEN = "broken"
     BLOCKED = "blocked"
     SKIP = "skip"
+    QUEUED = "queued"
+    PREPARING = "preparing"
+    RUNNING = "running"
+    RETRIABLE = "retriable"
+    ABORTED = "aborted"
+    STOPPED = "stopped"
 
     @property
     def failing(self) -> bool:
+        """Tell whether this is a status osstest compares with the baseline (fail, broken)."""
         return self in (Status.FAIL, Status.BROKEN)
+
+    @property
+    def finished(self) -> bool:
+        """Tell whether a step or job in this status has ended."""
+        return self in (Status.PASS, Status.FAIL, Status.BROKEN, Status.BLOCKED, Status.SKIP)
 
 
 class Classification(StrEnum):
-    """How the gate judged one non-pass step against the branch's history."""
+    """How the gate judged one non-pass step, in the order osstest's `sg-report-flight` tries them.
 
+    The baseline outcomes (like ... baseline untested) are compared by `priority`; the strongest
+    over all baseline flights wins. `pass_in` is a regression that passed in another flight of
+    the same revisions (a heisenbug); `allowable` a regression that an allow list excuses.
+    """
+
+    NONE_EXECUTED = "none_executed"
     BLOCKED = "blocked"
     SKIPPED = "skipped"
+    UNFINISHED = "unfinished"
+    UNEXPECTED = "unexpected"
     NEVER_PASS = "never_pass"
     LIKE = "like"
     FAILED_IN = "failed_in"
+    OTHER_IN = "other_in"
+    BLOCKED_IN = "blocked_in"
     BASELINE_UNTESTED = "baseline_untested"
     PASS_IN = "pass_in"
     ALLOWABLE = "allowable"
@@ -38,7 +64,47 @@ class Classification(StrEnum):
 
     @property
     def blocking(self) -> bool:
-        return self is Classification.REGRESSION
+        """Tell whether a step judged so stops the push."""
+        return self in _BLOCKING
+
+    @property
+    def heisenbug(self) -> bool:
+        return self is Classification.PASS_IN
+
+    @property
+    def compared(self) -> bool:
+        """Tell whether the step was compared with the baseline flights to be judged so."""
+        return self in _COMPARED
+
+
+_BLOCKING = frozenset(
+    {
+        Classification.NONE_EXECUTED,
+        Classification.UNFINISHED,
+        Classification.UNEXPECTED,
+        Classification.REGRESSION,
+    }
+)
+_COMPARED = frozenset(
+    {
+        Classification.LIKE,
+        Classification.FAILED_IN,
+        Classification.OTHER_IN,
+        Classification.BLOCKED_IN,
+        Classification.BASELINE_UNTESTED,
+        Classification.PASS_IN,
+        Classification.ALLOWABLE,
+        Classification.REGRESSION,
+    }
+)
+
+
+class Blocker(StrEnum):
+    """Why a blocking step blocks: osstest's blocker kinds. Only `regression` makes `Regressions`."""
+
+    REGRESSION = "regression"
+    BROKEN = "broken"
+    UNFINISHED = "unfinished"
 
 
 class Verdict(StrEnum):
@@ -51,7 +117,45 @@ class Verdict(StrEnum):
 
     @property
     def pushable(self) -> bool:
+        """Tell whether osstest's machine-readable output says `tolerable` for this verdict."""
         return self in (Verdict.PERFECT, Verdict.TOLERABLE)
+
+
+class Push(StrEnum):
+    """What the push gate did with a judged flight, after `cr-daily-branch`."""
+
+    PUSHED = "pushed"
+    NOT_PUSHING = "not_pushing"  # the verdict is not tolerable
+    UP_TO_DATE = "up_to_date"  # the flight tested the revision already pushed
+    BASELINE_UNTESTED = "baseline_untested"  # no evidence flight built the baseline
+    NO_BASELINE = "no_baseline"  # nothing declared and nothing pushed yet
+    NO_TESTS = "no_tests"  # a flight without a single testcase
+    NOT_A_PUSH_FLIGHT = "not_a_push_flight"  # its blessing is not the push blessing
+
+    @property
+    def pushed(self) -> bool:
+        return self is Push.PUSHED
+
+    @property
+    def wanted(self) -> bool:
+        """Tell whether a push was wanted at all (osstest's `wantpush`)."""
+        return self in (Push.PUSHED, Push.NOT_PUSHING)
+
+    @property
+    def sentence(self) -> str:
+        """Say what the gate did with the flight, and why."""
+        return _PUSH_SENTENCES[self]
+
+
+_PUSH_SENTENCES = {
+    Push.PUSHED: "Pushed: its revisions are the branch's new baseline.",
+    Push.NOT_PUSHING: "Not pushed: its verdict is not tolerable.",
+    Push.UP_TO_DATE: "Not pushed: it tested the revision already pushed (up to date).",
+    Push.BASELINE_UNTESTED: "Not pushed: no earlier flight tested its baseline (a baseline test).",
+    Push.NO_BASELINE: "Not pushed: nothing is known of its baseline (none pushed or declared).",
+    Push.NO_TESTS: "Not pushed: it has no testcase.",
+    Push.NOT_A_PUSH_FLIGHT: "Not pushed: its blessing is not the one that pushes.",
+}
 
 
 class TestKey(NamedTuple):
@@ -103,18 +207,34 @@ class Flight:
     revisions: Mapping[str, str] = field(default_factory=dict)
     baseline: Mapping[str, str] = field(default_factory=dict)
     started: datetime | None = None
+    intended: str | None = None  # the blessing the flight was made for, when it differs
+    log_url: str | None = None  # where its logs are, when its document says
 
     def steps(self) -> list[Step]:
         """Return every step of every job, in document order."""
         return [step for job in self.jobs for step in job.steps]
 
 
+def flight_label(number: int | None, blessing: str | None) -> str | None:
+    """Return a flight as osstest's reports name it: `17086`, or `17086-retest` for a retest."""
+    if number is None:
+        return None
+    blessing = blessing or ""
+    return f"{number}{blessing[blessing.index('-') :] if '-' in blessing else ''}"
+
+
+NONE_EXECUTED = "<none executed>"  # the testid osstest gives a non-pass job with no non-pass step
+
+
 @dataclass(frozen=True)
 class PriorFlight:
-    """A lower flight of the same branch, as evidence: its revisions and the statuses it saw.
+    """Another flight of the same branch, as evidence: its revisions and the statuses it saw.
 
     `results` holds, for the test keys that matter to the flight being judged, the set of
     statuses that key had in this flight (a set, because other producers repeat testcases).
+    `jobs` holds the status of each job the flight ran (at least those that matter); a flight
+    that did not run a job is no evidence about it. `failures` are the flight's own non-pass
+    steps, loaded for the flights that may excuse a heisenbug (None when not loaded).
     """
 
     number: int
@@ -122,34 +242,104 @@ class PriorFlight:
     revisions: Mapping[str, str]
     pushed: bool
     results: Mapping[TestKey, frozenset[Status]]
+    jobs: Mapping[str, Status] | None = None
+    failures: tuple[Step, ...] | None = None
+    started: datetime | None = None
+    baseline: Mapping[str, str] = field(default_factory=dict)  # as the flight declared it
+
+    @classmethod
+    def of(cls, flight: Flight, pushed: bool) -> PriorFlight:
+        """Return a whole flight as evidence, everything loaded."""
+        assert flight.number is not None
+        results: dict[TestKey, set[Status]] = {}
+        for step in flight.steps():
+            results.setdefault(step.key, set()).add(step.status)
+        return cls(
+            number=flight.number,
+            blessing=flight.blessing,
+            revisions=dict(flight.revisions),
+            pushed=pushed,
+            results={k: frozenset(v) for k, v in results.items()},
+            jobs={job.name: job.status for job in flight.jobs},
+            failures=tuple(s for s in flight.steps() if s.status is not Status.PASS),
+            started=flight.started,
+            baseline=dict(flight.baseline),
+        )
+
+    def ran(self, job: str) -> bool:
+        """Tell whether this flight ran the job (unknown job lists count every job)."""
+        if self.jobs is None:
+            return any(key.job == job for key in self.results)
+        return job in self.jobs
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One non-pass step with its classification and the flight that classification refers to."""
+    """One non-pass step with its classification and the flight that classification refers to.
+
+    `in_flight` is set for a failure of another flight that this flight's report justifies (osstest
+    prints it `fail in N ...`): the flight that excused one of this flight's heisenbugs.
+    `ref_status` is the status the step had in the reference flight (`broken in N`);
+    `ref_blessing` the reference flight's blessing, shown after its number (`N-retest`).
+    """
 
     step: Step
     classification: Classification
     ref_flight: int | None = None
+    ref_status: Status | None = None
+    ref_blessing: str | None = None
+    in_flight: int | None = None
 
     @property
     def blocking(self) -> bool:
         return self.classification.blocking
 
+    @property
+    def blocker(self) -> Blocker | None:
+        """Return osstest's blocker kind: a fail that regressed is a regression, the rest broken."""
+        match self.classification:
+            case Classification.REGRESSION:
+                return Blocker.REGRESSION if self.step.status is Status.FAIL else Blocker.BROKEN
+            case Classification.UNFINISHED:
+                return Blocker.UNFINISHED
+            case Classification.NONE_EXECUTED | Classification.UNEXPECTED:
+                return Blocker.BROKEN
+        return None
+
+    @property
+    def ref_label(self) -> str | None:
+        """Return the reference flight as osstest shows it: `17086`, or `17086-retest`."""
+        return flight_label(self.ref_flight, self.ref_blessing)
+
 
 @dataclass(frozen=True)
 class Judgement:
-    """The gate's decision on one flight."""
+    """The gate's decision on one flight.
+
+    `tested` and `baseline` are the revisions compared (osstest's `--this-` and `--that-` trees);
+    `findings` hold this flight's own non-pass steps in document order, then the failures of the
+    flights that excused its heisenbugs; `retests` are the retest flights of its revisions.
+    """
 
     verdict: Verdict
-    pushed: bool
+    push: Push
     findings: tuple[Finding, ...]
     baseline: Mapping[str, str]
     baseline_flights: tuple[int, ...]
+    tested: Mapping[str, str] = field(default_factory=dict)
+    retests: tuple[int, ...] = ()
+
+    @property
+    def pushed(self) -> bool:
+        return self.push.pushed
 
     def blocking(self) -> list[Finding]:
         """Return the findings that stop the push."""
         return [f for f in self.findings if f.blocking]
+
+    def own(self) -> list[Finding]:
+        """Return the findings of this flight's own steps."""
+        return [f for f in self.findings if f.in_flight is None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,11 +353,13 @@ class Counts:
 
     @classmethod
     def of(cls, steps: list[Step]) -> Counts:
-        """Count steps: failures are fail, errors broken, skipped skip or blocked."""
+        """Count steps: failures are fail, skipped skip or blocked, errors the rest that did not pass
+        (broken, and steps that had not finished)."""
         statuses = [step.status for step in steps]
+        quiet = (Status.PASS, Status.FAIL, Status.SKIP, Status.BLOCKED)
         return cls(
             tests=len(statuses),
             failures=statuses.count(Status.FAIL),
-            errors=statuses.count(Status.BROKEN),
+            errors=sum(1 for s in statuses if s not in quiet),
             skipped=statuses.count(Status.SKIP) + statuses.count(Status.BLOCKED),
         )

@@ -1,116 +1,327 @@
-"""Judge a flight the way osstest's push gate does: classify each non-pass step, then decide."""
+"""Judge a flight the way osstest's push gate does: classify each non-pass step, then decide.
+
+This follows `sg-report-flight` (how each failure is justified) and `cr-daily-branch` (whether
+the flight is pushed). Where we had to choose, the choice is said where it is made.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from gate.allow import AllowList
 from gate.model import (
+    NONE_EXECUTED,
+    Blocker,
     Classification,
     Finding,
     Flight,
     Judgement,
     PriorFlight,
+    Push,
     Status,
     Step,
+    TestKey,
     Verdict,
 )
-from gate.policy import Policy
+from gate.policy import Policy, is_retest
 
-_OTHER_FAILING = {Status.FAIL: Status.BROKEN, Status.BROKEN: Status.FAIL}
+BUILD_PREFIX = "build"  # osstest matches job names against /^build/
+HEISEN_SEARCH_BELOW = 500  # a baseline outcome this strong is never excused as a heisenbug
 
 
-def evidence(flight: Flight, prior: Iterable[PriorFlight], policy: Policy) -> list[PriorFlight]:
-    """Return the lower flights that count as evidence for this flight, newest first."""
-    assert flight.number is not None, "a flight is numbered before it is judged"
-    usable = [
-        p for p in prior if p.number < flight.number and p.blessing in policy.evidence_blessings
+@dataclass(frozen=True)
+class Outcome:
+    """What one baseline flight says about a failing step, with osstest's priority for it."""
+
+    priority: int
+    classification: Classification
+    flight: PriorFlight | None = None
+    status: Status | None = None
+
+
+BASELINE_UNTESTED = Outcome(10, Classification.BASELINE_UNTESTED)
+
+
+def failures_of(flight: Flight) -> list[Step]:
+    """Return a flight's non-pass steps in document order, then a `<none executed>` step for each
+    non-pass job without one (osstest's `examineflight`): a job that broke before any step
+    failed, or never ran.
+    """
+    found = [s for s in flight.steps() if s.status is not Status.PASS]
+    failing_jobs = {s.key.job for s in found}
+    return found + [
+        Step(TestKey(job.name, NONE_EXECUTED), 0, job.status)
+        for job in flight.jobs
+        if job.status is not Status.PASS and job.name not in failing_jobs
     ]
-    usable.sort(key=lambda p: p.number, reverse=True)
-    return usable[: policy.history_flights]
 
 
-def baseline_of(flight: Flight, lower: Sequence[PriorFlight]) -> Mapping[str, str]:
-    """Return the flight's baseline revisions: declared, or those of the newest pushed flight."""
+def _failures_of_prior(prior: PriorFlight) -> list[Step]:
+    assert prior.failures is not None, f"flight {prior.number}'s failures were not loaded"
+    found = list(prior.failures)
+    failing_jobs = {s.key.job for s in found}
+    for job, status in (prior.jobs or {}).items():
+        if status is not Status.PASS and job not in failing_jobs:
+            found.append(Step(TestKey(job, NONE_EXECUTED), 0, status))
+    return found
+
+
+def revision_matches(built: str | None, wanted: str) -> bool:
+    """Tell whether a built revision is the wanted one: osstest accepts a prefix, after an
+    optional `...: ` qualifier."""
+    if built is None:
+        return False
+    if built.startswith(wanted):
+        return True
+    return any(built[i + 1 :].startswith(wanted) for i, c in enumerate(built) if c == ":")
+
+
+def built(revisions: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
+    """Tell whether a flight that built `revisions` built every tree of `wanted` at its revision."""
+    return bool(wanted) and all(revision_matches(revisions.get(t), v) for t, v in wanted.items())
+
+
+def specs(
+    flight: Flight, lower: Sequence[PriorFlight], policy: Policy
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Return the revisions under test and the baseline, on the trees that are compared.
+
+    A flight that declares `osstest.baseline.*` is compared on exactly those trees. Otherwise
+    the branch's own tree (osstest's branch naming, or the `branch_trees` setting) is compared
+    with what the newest flight that knew the branch's master says of it: the revision it pushed,
+    or the baseline it declared. A branch whose name gives no tree compares every tree.
+    """
     if flight.baseline:
-        return flight.baseline
-    pushed = next((p for p in lower if p.pushed), None)
-    return pushed.revisions if pushed else {}
+        trees: Sequence[str] = sorted(flight.baseline)
+        baseline = dict(flight.baseline)
+    else:
+        trees = policy.trees(flight.branch) or sorted(flight.revisions)
+        known = next((p for p in lower if p.pushed or p.baseline), None)
+        master = (known.revisions if known.pushed else known.baseline) if known else {}
+        baseline = {t: master[t] for t in trees if t in master}
+    tested = {t: flight.revisions[t] for t in trees if t in flight.revisions}
+    return tested, baseline
 
 
-def tested(revisions: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
-    """Tell whether a flight that tested `revisions` tested every tree of `wanted` at its revision."""
-    return bool(wanted) and all(revisions.get(tree) == sha for tree, sha in wanted.items())
+class _Justifier:
+    """osstest's `justifyfailures`, for one judged flight and the evidence available to it."""
+
+    def __init__(
+        self,
+        flight: Flight,
+        available: Sequence[PriorFlight],
+        tested: Mapping[str, str],
+        baseline: Mapping[str, str],
+        allow: AllowList,
+        policy: Policy,
+    ) -> None:
+        self.flight = flight
+        # osstest orders candidates by blessing, then newest first; Python's sort is stable.
+        self.available = sorted(
+            sorted(available, key=lambda p: p.number, reverse=True), key=lambda p: p.blessing
+        )
+        self.tested = tested
+        self.baseline = baseline
+        self.allow = allow
+        self.policy = policy
+        self.justified: set[int] = set()
+        self._ran: dict[str, list[PriorFlight]] = {}
+        assert flight.number is not None
+        self.number = flight.number
+
+    def candidates(self, job: str, excluding: int) -> list[PriorFlight]:
+        """Return the flights examined for a job: the newest that ran it, in osstest's order."""
+        if job not in self._ran:
+            ran = [p for p in self.available if p.ran(job)]
+            limit = self.policy.history_flights
+            if len(ran) > limit:
+                newest = set(sorted((p.number for p in ran), reverse=True)[:limit])
+                ran = [p for p in ran if p.number in newest]
+            self._ran[job] = ran
+        return [p for p in self._ran[job] if p.number != excluding]
+
+    def ever_passed(self, key: TestKey) -> bool:
+        return any(Status.PASS in p.results.get(key, ()) for p in self.available)
+
+    def outcomes(self, step: Step, excluding: int) -> list[Outcome]:
+        found = [BASELINE_UNTESTED]
+        if not self.baseline:
+            return found
+        for p in self.candidates(step.key.job, excluding):
+            if not built(p.revisions, self.baseline):
+                continue
+            statuses = p.results.get(step.key)
+            if not statuses:
+                found.append(self.outcome(step, p, None))
+            found += [self.outcome(step, p, status) for status in sorted(statuses or ())]
+        return found
+
+    def outcome(self, step: Step, there: PriorFlight, status: Status | None) -> Outcome:
+        if status is None:
+            return Outcome(50, Classification.BLOCKED_IN, there)
+        if status is step.status:
+            return Outcome(190, Classification.LIKE, there)
+        if status is Status.FAIL:
+            return Outcome(180, Classification.FAILED_IN, there)
+        if status is Status.PASS:
+            priority = 600 if step.key.job.startswith(BUILD_PREFIX) else 100
+            return Outcome(priority, Classification.REGRESSION, there)
+        return Outcome(170, Classification.OTHER_IN, there, status)
+
+    def heisen_flight(self, step: Step, excluding: int) -> PriorFlight | None:
+        if not self.tested:
+            return None
+        return next(
+            (
+                p
+                for p in self.candidates(step.key.job, excluding)
+                if built(p.revisions, self.tested) and Status.PASS in p.results.get(step.key, ())
+            ),
+            None,
+        )
+
+    def classify(self, step: Step, in_flight: int | None) -> tuple[Finding, PriorFlight | None]:
+        """Classify one failure; return it with the flight that excused it as a heisenbug."""
+        excluding = self.number if in_flight is None else in_flight
+
+        def found(cls: Classification, outcome: Outcome | None = None) -> Finding:
+            there = outcome.flight if outcome else None
+            return Finding(
+                step,
+                cls,
+                there.number if there else None,
+                outcome.status if outcome else None,
+                there.blessing if there else None,
+                in_flight,
+            )
+
+        if step.key.testid == NONE_EXECUTED:
+            return found(Classification.NONE_EXECUTED), None
+        if step.status is Status.BLOCKED:
+            return found(Classification.BLOCKED), None
+        if step.status is Status.SKIP:
+            return found(Classification.SKIPPED), None
+        if step.status is Status.RUNNING:
+            return found(Classification.UNFINISHED), None
+        if not step.status.failing:
+            return found(Classification.UNEXPECTED), None
+        if not self.ever_passed(step.key):
+            return found(Classification.NEVER_PASS), None
+        outcomes = self.outcomes(step, excluding)
+        best = max(outcomes, key=lambda o: o.priority)  # the first of the strongest
+        if best.classification is not Classification.REGRESSION:
+            return found(best.classification, best), None
+        if best.priority < HEISEN_SEARCH_BELOW:
+            heisen = self.heisen_flight(step, excluding)
+            if heisen is not None:
+                return found(
+                    Classification.PASS_IN, Outcome(20, Classification.PASS_IN, heisen)
+                ), heisen
+        if self.allow.allows(step.key):
+            return found(Classification.ALLOWABLE, best), None
+        return found(Classification.REGRESSION, best), None
+
+    def justify(self, failures: Iterable[Step], in_flight: int | None) -> list[Finding]:
+        """Classify failures, then justify in turn each flight that excused a heisenbug."""
+        findings: list[Finding] = []
+        heisen: list[PriorFlight] = []
+        for step in failures:
+            finding, excused_by = self.classify(step, in_flight)
+            findings.append(finding)
+            if excused_by is not None:
+                heisen.append(excused_by)
+        for other in heisen:
+            if other.number == self.number or other.number in self.justified:
+                continue
+            self.justified.add(other.number)
+            findings += self.justify(_failures_of_prior(other), other.number)
+        return findings
 
 
-def _first(flights: Sequence[PriorFlight], step: Step, status: Status) -> PriorFlight | None:
-    return next((p for p in flights if status in p.results.get(step.key, ())), None)
+def evidence(flight: Flight, others: Iterable[PriorFlight], policy: Policy) -> list[PriorFlight]:
+    """Return the other flights of the branch that count as evidence for this flight.
 
-
-def classify(
-    step: Step,
-    lower: Sequence[PriorFlight],
-    baseline_flights: Sequence[PriorFlight],
-    same_revision_flights: Sequence[PriorFlight],
-    allow: AllowList,
-) -> Finding:
-    """Classify one non-pass step; every sequence of flights is newest first."""
-    if step.status is Status.BLOCKED:
-        return Finding(step, Classification.BLOCKED)
-    if step.status is Status.SKIP:
-        return Finding(step, Classification.SKIPPED)
-    if _first(lower, step, Status.PASS) is None:
-        return Finding(step, Classification.NEVER_PASS)
-    if like := _first(baseline_flights, step, step.status):
-        return Finding(step, Classification.LIKE, like.number)
-    if other := _first(baseline_flights, step, _OTHER_FAILING[step.status]):
-        return Finding(step, Classification.FAILED_IN, other.number)
-    passed = _first(baseline_flights, step, Status.PASS)
-    if passed is None:
-        newest = baseline_flights[0].number if baseline_flights else None
-        return Finding(step, Classification.BASELINE_UNTESTED, newest)
-    if heisen := _first(same_revision_flights, step, Status.PASS):
-        return Finding(step, Classification.PASS_IN, heisen.number)
-    if allow.allows(step.key):
-        return Finding(step, Classification.ALLOWABLE, passed.number)
-    return Finding(step, Classification.REGRESSION, passed.number)
+    osstest reports a flight as soon as it ends, so its evidence is the flights before it with
+    an evidence blessing, and the retests of its revisions that run after it.
+    """
+    assert flight.number is not None, "a flight is numbered before it is judged"
+    blessings = policy.blessings(flight.branch)
+    return [
+        p
+        for p in others
+        if p.number != flight.number
+        and p.blessing in blessings
+        and (p.number < flight.number or is_retest(p.blessing))
+    ]
 
 
 def verdict_of(findings: Sequence[Finding]) -> Verdict:
     """Decide the verdict from the findings, as osstest's report headline does."""
-    blocking = [f for f in findings if f.blocking]
     if not findings:
         return Verdict.PERFECT
-    if any(f.step.status is Status.FAIL for f in blocking):
+    blockers = {f.blocker for f in findings} - {None}
+    if Blocker.REGRESSION in blockers:
         return Verdict.REGRESSIONS
-    if blocking:
+    if blockers:
         return Verdict.TROUBLE
     return Verdict.TOLERABLE
 
 
+def push_of(
+    flight: Flight,
+    verdict: Verdict,
+    tested: Mapping[str, str],
+    baseline: Mapping[str, str],
+    available: Sequence[PriorFlight],
+    policy: Policy,
+) -> Push:
+    """Decide the push as `cr-daily-branch` does: a tolerable flight of new revisions whose
+    baseline some evidence flight has built."""
+    if not flight.steps():
+        return Push.NO_TESTS
+    if flight.blessing != policy.push_blessing:
+        return Push.NOT_A_PUSH_FLIGHT
+    if not baseline or not tested:
+        return Push.NO_BASELINE
+    if not any(built(p.revisions, baseline) for p in available if not is_retest(p.blessing)):
+        return Push.BASELINE_UNTESTED
+    if all(tested.get(tree) == sha for tree, sha in baseline.items()):
+        return Push.UP_TO_DATE
+    return Push.PUSHED if verdict.pushable else Push.NOT_PUSHING
+
+
 def judge(
     flight: Flight,
-    prior: Iterable[PriorFlight],
+    others: Iterable[PriorFlight],
     allow: AllowList | None = None,
     policy: Policy | None = None,
 ) -> Judgement:
-    """Classify each non-pass step of a flight against the lower flights of its branch."""
+    """Classify each failure of a flight against the other flights of its branch, then decide."""
     allow = allow or AllowList()
     policy = policy or Policy()
-    lower = evidence(flight, prior, policy)
-    baseline = baseline_of(flight, lower)
-    baseline_flights = [p for p in lower if tested(p.revisions, baseline)]
-    same_revision = [p for p in lower if tested(p.revisions, flight.revisions)]
-    findings = tuple(
-        classify(step, lower, baseline_flights, same_revision, allow)
-        for step in flight.steps()
-        if step.status is not Status.PASS
+    available = evidence(flight, others, policy)
+    lower = sorted(
+        (p for p in available if p.number < (flight.number or 0)), key=lambda p: -p.number
     )
+    tested, baseline = specs(flight, lower, policy)
+    own = PriorFlight.of(flight, pushed=False)
+    universe = [*available, own] if own.blessing in policy.blessings(flight.branch) else available
+    justifier = _Justifier(flight, universe, tested, baseline, allow, policy)
+    findings = tuple(justifier.justify(failures_of(flight), None))
     verdict = verdict_of(findings)
+    baseline_flights = tuple(
+        p.number for p in justifier.available if p is not own and built(p.revisions, baseline)
+    )
+    retests = tuple(
+        sorted(p.number for p in available if is_retest(p.blessing) and built(p.revisions, tested))
+    )
     return Judgement(
         verdict=verdict,
-        pushed=flight.blessing == policy.push_blessing and verdict.pushable,
+        push=push_of(flight, verdict, tested, baseline, available, policy),
         findings=findings,
-        baseline=dict(baseline),
-        baseline_flights=tuple(p.number for p in baseline_flights),
+        baseline=baseline,
+        baseline_flights=tuple(sorted(baseline_flights, reverse=True)),
+        tested=tested,
+        retests=retests,
     )

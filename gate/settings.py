@@ -29,9 +29,13 @@ class SettingsError(ValueError):
 class Settings:
     database_url: str = "sqlite:///pushgate.sqlite"
     allow_file: str = ""
+    allow_dir: str = ""
     max_xml_bytes: int = 256 * MIB
     output_excerpt: int = 4096
     history_flights: int = 1000
+    evidence_blessings: str = "real"
+    branch_trees: str = ""
+    log_url: str = ""
     default_branch: str = "default"
     window_flights: int = 10
     at_risk_below: float = 0.9
@@ -71,11 +75,41 @@ class Settings:
 
     def policy(self) -> Policy:
         """Return the gate policy these settings describe."""
+        blessings = per_branch("evidence_blessings", self.evidence_blessings)
+        default = blessings.pop("", "real")
+        trees = per_branch("branch_trees", self.branch_trees)
+        if "" in trees:
+            raise SettingsError(
+                f"{SETTINGS['branch_trees'].env}={self.branch_trees!r}: expected BRANCH=TREE[,TREE]"
+            )
         return Policy(
             history_flights=self.history_flights,
+            evidence_blessings=_listed(default),
+            branch_blessings={b: _listed(v) for b, v in blessings.items()},
+            branch_trees={b: _listed(v) for b, v in trees.items()},
+            log_urls=per_branch("log_url", self.log_url),
             window_flights=self.window_flights,
             at_risk_below=self.at_risk_below,
         )
+
+
+def _listed(value: str) -> tuple[str, ...]:
+    return tuple(v for v in value.split(",") if v)
+
+
+def per_branch(name: str, value: str) -> dict[str, str]:
+    """Read a per-branch setting: `DEFAULT BRANCH=VALUE ...`, space-separated; "" keys the default."""
+    found: dict[str, str] = {}
+    for word in value.split():
+        branch, sep, rest = word.partition("=")
+        if not sep:
+            branch, rest = "", word
+        if not rest or (sep and not branch) or branch in found:
+            raise SettingsError(
+                f"{SETTINGS[name].env}={value!r}: {word!r} is not VALUE or BRANCH=VALUE once each"
+            )
+        found[branch] = rest
+    return found
 
 
 SETTINGS: dict[str, Setting] = {
@@ -88,6 +122,12 @@ SETTINGS: dict[str, Setting] = {
         "PUSHGATE_ALLOW_FILE",
         Settings.allow_file,
         "File of allowable regressions in osstest's syntax (JOB-PATTERN [TESTID-PATTERN]).",
+    ),
+    "allow_dir": Setting(
+        "PUSHGATE_ALLOW_DIR",
+        Settings.allow_dir,
+        "Directory of osstest allow files: a flight of BRANCH is judged with allow.all, then "
+        "allow.BRANCH (a missing one is none), then the allow file.",
     ),
     "max_xml_bytes": Setting(
         "PUSHGATE_MAX_XML_BYTES",
@@ -102,7 +142,25 @@ SETTINGS: dict[str, Setting] = {
     "history_flights": Setting(
         "PUSHGATE_HISTORY_FLIGHTS",
         Settings.history_flights,
-        "Lower flights of a branch examined as evidence when judging a flight.",
+        "Newest flights of a branch that ran a job examined as evidence for it (osstest: 1000).",
+    ),
+    "evidence_blessings": Setting(
+        "PUSHGATE_EVIDENCE_BLESSINGS",
+        Settings.evidence_blessings,
+        "Blessings of evidence flights, comma-separated (osstest's --blessings); BRANCH=LIST for "
+        "one branch. Their retests (`real-retest`) count too.",
+    ),
+    "branch_trees": Setting(
+        "PUSHGATE_BRANCH_TREES",
+        Settings.branch_trees,
+        "BRANCH=TREE[,TREE] entries: the trees a branch tests and pushes, instead of osstest's "
+        "branch naming (xen-* -> xen, linux-* -> linux, qemu-upstream-* -> qemuu...).",
+    ),
+    "log_url": Setting(
+        "PUSHGATE_LOG_URL",
+        Settings.log_url,
+        "URL of a flight's logs for the report, {flight} and {branch} filled in; BRANCH=URL for one "
+        "branch. A document's osstest.log_url property wins.",
     ),
     "default_branch": Setting(
         "PUSHGATE_DEFAULT_BRANCH",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from gate.model import Classification, Status, TestKey, Verdict
+from gate.rules import built
 
 
 @dataclass(frozen=True)
@@ -18,48 +20,82 @@ class FlightMark:
     verdict: Verdict
     pushed: bool
     revisions: Mapping[str, str]
+    baseline: Mapping[str, str] = field(default_factory=dict)  # as judged: the trees compared
+    tested: Mapping[str, str] = field(default_factory=dict)
+    blessing: str = "real"
+
+
+@dataclass(frozen=True)
+class FlightAge:
+    """A flight the push-gate summary names, with its start and its age in whole days."""
+
+    number: int
+    started: datetime | None
+    days: int
 
 
 @dataclass(frozen=True)
 class PushAge:
-    """osstest's push-gate summary lines, for the newest flight of a branch.
+    """How long a branch's push gate has been waiting, after osstest's `report_find_push_age_info`.
 
-    basis: the newest pushed flight; failing_since: the first flight after it (None when the
-    newest flight was pushed), with the attempts since; same_since: the first of the newest run of
-    flights that tested the newest flight's revisions, with their count.
+    `basis` is the newest flight that tested the baseline revision ("last test of basis");
+    `failing_since` the first flight after it and `failing_attempts` how many flights came after
+    it (both None without a basis); `same_since` the first flight of the tested revision after the
+    basis and `same_attempts` how many flights tested that revision since. `tree` is the one tree
+    compared, or None when several are (osstest prints the summary only for one).
     """
 
-    newest: FlightMark | None
-    basis: FlightMark | None
-    days_since_push: float | None
-    failing_since: FlightMark | None
-    attempts: int
-    same_since: FlightMark | None
+    tree: str | None
+    basis: FlightAge | None
+    failing_since: FlightAge | None
+    failing_attempts: int | None
+    same_since: FlightAge | None
     same_attempts: int
 
 
-def push_age(flights: Sequence[FlightMark], now: datetime) -> PushAge:
-    """Summarise a branch's gate from its flights (any order)."""
-    ordered = sorted(flights, key=lambda f: f.number)
-    if not ordered:
-        return PushAge(None, None, None, None, 0, None, 0)
-    newest = ordered[-1]
-    pushed = [f for f in ordered if f.pushed]
-    basis = pushed[-1] if pushed else None
-    after = [f for f in ordered if basis is None or f.number > basis.number]
-    same: list[FlightMark] = []
-    for flight in reversed(ordered):
-        if dict(flight.revisions) != dict(newest.revisions):
-            break
-        same.insert(0, flight)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # osstest's start time of a flight that has none
+DAY = 86400.0
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def push_age(
+    number: int,
+    tested: Mapping[str, str],
+    baseline: Mapping[str, str],
+    flights: Iterable[FlightMark],
+    now: datetime,
+    *,
+    blessing: str = "real",
+) -> PushAge:
+    """Find the last test of the basis and the tests since, for flight `number`, as of `now`.
+
+    `flights` are the branch's flights, the judged one included; only those blessed `blessing`
+    (the push blessing) and none newer than the judged flight count.
+    """
+    seen = {p.number: p for p in flights if p.blessing == blessing and p.number <= number}
+    numbers = sorted(seen)
+
+    def age(found: int | None) -> FlightAge | None:
+        if found is None:
+            return None
+        started = seen[found].at
+        days = math.floor((utc(now) - utc(started)).total_seconds() / DAY)
+        return FlightAge(found, started, days)
+
+    basis = max((n for n in numbers if built(seen[n].revisions, baseline)), default=None)
+    after = [n for n in numbers if basis is None or n > basis]
+    tip = [n for n in after if built(seen[n].revisions, tested)]
+    trees = sorted(tested)
     return PushAge(
-        newest=newest,
-        basis=basis,
-        days_since_push=(now - basis.at).total_seconds() / 86400 if basis else None,
-        failing_since=after[0] if after else None,
-        attempts=len(after),
-        same_since=same[0],
-        same_attempts=len(same),
+        tree=trees[0] if len(trees) == 1 and trees == sorted(baseline) else None,
+        basis=age(basis),
+        failing_since=age(min(after, default=None)) if basis is not None else None,
+        failing_attempts=len(after) if basis is not None else None,
+        same_since=age(min(tip, default=None)),
+        same_attempts=len(tip),
     )
 
 

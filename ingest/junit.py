@@ -35,6 +35,13 @@ ROOTS = ("testsuites", "testsuite")
 # Only these elements raise parser events; `{*}` matches them in any namespace or none.
 WATCHED = ("{*}testsuite", "{*}testcase")
 SKIP_STATUSES = ("disabled", "notrun", "skipped")
+# An <error> of these types is a step that had not finished (osstest's step statuses).
+UNFINISHED_TYPES = {
+    "unfinished": Status.RUNNING,
+    "running": Status.RUNNING,
+    "queued": Status.QUEUED,
+    "preparing": Status.PREPARING,
+}
 RESULTS = {"failure": Failure, "error": Error, "skipped": Skipped}
 OUTPUTS = ("system-out", "system-err")
 UNNAMED_JOB = "unnamed"
@@ -145,6 +152,8 @@ def _status(results: list[Any], elem: Any) -> tuple[Status, str]:
     for kind, status in ((Error, Status.BROKEN), (Failure, Status.FAIL)):
         hits = [r for r in results if isinstance(r, kind)]
         if hits:
+            if kind is Error:
+                status = UNFINISHED_TYPES.get((hits[0]._elem.get("type") or "").lower(), status)
             return status, hits[0].message or (hits[0].text or "").strip().split("\n", 1)[0]
     skips = [r for r in results if isinstance(r, Skipped)]
     if skips:
@@ -362,7 +371,7 @@ def _job_status(declared: str | None, steps: list[Step]) -> Status:
         try:
             return Status(declared.strip().lower())
         except ValueError:
-            return Status.BROKEN  # aborted, running, queued...: the job did not finish
+            return Status.BROKEN  # a status osstest does not have: the job did not end well
     statuses = {step.status for step in steps}
     for status in (Status.BROKEN, Status.FAIL, Status.BLOCKED):
         if status in statuses:
@@ -417,6 +426,8 @@ def parse_flight(
         revisions={**flight_props.trees("osstest.revision."), **overrides.revisions},
         baseline={**flight_props.trees("osstest.baseline."), **overrides.baseline},
         started=min(started) if started else None,
+        intended=values.get("osstest.intended") or None,
+        log_url=values.get("osstest.log_url") or None,
         jobs=tuple(
             Job(name, _job_status(declared[name], steps), tuple(steps), hosts[name])
             for name, steps in jobs.items()

@@ -16,6 +16,7 @@ import requests
 
 from gate import __version__
 from gate.model import Flight, Judgement
+from gate.report import described
 from gate.settings import Settings
 
 log = logging.getLogger("pushgate.webhooks")
@@ -29,12 +30,15 @@ def payload(flight: Flight, judgement: Judgement, base_url: str) -> dict[str, An
         "branch": flight.branch,
         "verdict": judgement.verdict.value,
         "pushed": judgement.pushed,
+        "push": judgement.push.value,
         "blocking": [
             {
                 "job": f.step.key.job,
                 "testid": f.step.key.testid,
                 "status": f.step.status.value,
                 "ref_flight": f.ref_flight,
+                "in_flight": f.in_flight,
+                "summary": described(f),
             }
             for f in judgement.blocking()
         ],

@@ -16,6 +16,9 @@ _RESULT = {
     Status.BROKEN: ("error", "broken"),
     Status.BLOCKED: ("skipped", "blocked"),
     Status.SKIP: ("skipped", "skip"),
+    Status.RUNNING: ("error", "running"),
+    Status.QUEUED: ("error", "queued"),
+    Status.PREPARING: ("error", "preparing"),
 }
 
 
@@ -28,6 +31,10 @@ def _flight_properties(xf: etree.xmlfile, flight: Flight) -> None:
         _property(xf, "osstest.flight", str(flight.number))
     _property(xf, "osstest.branch", flight.branch)
     _property(xf, "osstest.blessing", flight.blessing)
+    if flight.intended:
+        _property(xf, "osstest.intended", flight.intended)
+    if flight.log_url:
+        _property(xf, "osstest.log_url", flight.log_url)
     if flight.started is not None:
         _property(xf, "osstest.flight.started", flight.started.isoformat())
     for tree, sha in sorted(flight.revisions.items()):

@@ -43,6 +43,7 @@ class IngestResult:
     counts: Counts | None = None
     verdict: str | None = None
     too_large: bool = False
+    changes: tuple[str, ...] = ()  # the earlier or later flights whose verdict or push it changed
 
     @property
     def stored(self) -> bool:
@@ -66,6 +67,7 @@ class IngestResult:
             "errors": counts.errors,
             "skipped": counts.skipped,
             "verdict": self.verdict,
+            "changed": list(self.changes),
         }
 
 
@@ -128,6 +130,8 @@ def store_parsed(
 ) -> IngestResult:
     """Judge and store a parsed flight in one transaction: stored whole, or not at all.
 
+    The flight is judged with the allow list of its branch (`AllowList.for_branch`).
+
     Two writers racing for the same flight number meet at its primary key: the loser's
     transaction is rolled back and tried once more, when it finds the winner's flight.
     """
@@ -144,7 +148,7 @@ def store_parsed(
                     source=parsed.path,
                     now=now,
                     replace=replace,
-                    allow=allow,
+                    allow=None if allow is None else allow.for_branch(flight.branch),
                     policy=settings.policy(),
                 )
                 if saved.status in (SaveStatus.CREATED, SaveStatus.REPLACED):
@@ -169,6 +173,7 @@ def store_parsed(
         branch=flight.branch,
         counts=Counts.of(flight.steps()),
         verdict=saved.verdict.value,
+        changes=tuple(change.sentence() for change in saved.changes),
     )
 
 

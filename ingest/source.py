@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from gate.allow import AllowList, AllowListError
+from gate.allow import BRANCH_PREFIX, AllowFile, AllowList, AllowListError
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -104,15 +104,38 @@ class Input:
     error: str | None = None
 
 
-def read_allow_list(path: str) -> AllowList:
-    """Read an allow file; an empty path means no allow list. Raises AllowListError."""
-    if not path:
-        return AllowList()
+def _read_allow_file(path: Path) -> AllowFile:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
     except OSError as exc:
         raise AllowListError(f"cannot read allow file {path}: {exc.strerror}") from None
-    return AllowList.parse(text, source=path)
+    except UnicodeDecodeError:
+        raise AllowListError(f"cannot read allow file {path}: it is not UTF-8 text") from None
+    return AllowFile(str(path), text)
+
+
+def _allow_directory(directory: Path) -> dict[str, AllowFile]:
+    try:
+        names = sorted(p.name for p in directory.iterdir() if p.name.startswith(BRANCH_PREFIX))
+    except OSError as exc:
+        raise AllowListError(f"cannot read allow directory {directory}: {exc.strerror}") from None
+    # Like osstest, a file that is not there (a dangling link, say) is no allow file at all.
+    return {
+        name: _read_allow_file(directory / name) for name in names if (directory / name).exists()
+    }
+
+
+def read_allow_list(path: str = "", *, directory: str = "") -> AllowList:
+    """Read every branch's allow list: the directory's allow.all and allow.BRANCH, then `path`.
+
+    An empty name means none. A file the directory lacks is simply absent, as osstest ignores
+    an allow file that does not exist; a missing `path` or directory is refused. Raises
+    AllowListError.
+    """
+    after = [_read_allow_file(Path(path))] if path else []
+    if not directory:
+        return AllowList.read(after)
+    return AllowList.from_directory(_allow_directory(Path(directory)), after=after)
 
 
 def _natural(path: str) -> list[object]:

@@ -15,11 +15,11 @@ import click
 from sqlalchemy.orm import Session
 
 from gate import __version__
-from gate.report import render_text, report_dict
 from gate.settings import Settings, SettingsError
 from gate.store.db import ensure_schema, make_engine, upgrade
-from gate.store.flights import list_flights, load_flight, summary_dict
+from gate.store.flights import list_flights, summary_dict
 from gate.store.roadmap import save_roadmap
+from gate.store.summaries import flight_detail
 from ingest import notify
 from ingest.junit import Overrides
 from ingest.pipeline import IngestResult, ingest_paths
@@ -82,7 +82,7 @@ def _result_line(result: IngestResult) -> str:
         f"{result.status:<9} flight {result.flight} {result.branch} {result.verdict}: "
         f"{counts['tests']} tests, {counts['failures']} failed, {counts['errors']} broken, "
         f"{counts['skipped']} skipped  {result.path}"
-    )
+    ) + "".join(f"\n          {change}" for change in result.changes)
 
 
 @main.command()
@@ -197,18 +197,28 @@ def flights(obj: Context, branch: str | None, limit: int, fmt: str) -> None:
 @main.command()
 @click.argument("flight", type=int)
 @FORMAT
+@click.option(
+    "--headers",
+    is_flag=True,
+    help="Put the X-Osstest-Failures and X-Osstest-Versions headers after the subject (text).",
+)
+@click.option("--now", "now_text", help="Count the push-gate ages from this date (default: today).")
 @click.pass_obj
-def report(obj: Context, flight: int, fmt: str) -> None:
-    """Print a flight's report: osstest's e-mail body, or JSON."""
+def report(obj: Context, flight: int, fmt: str, headers: bool, now_text: str | None) -> None:
+    """Print a flight's report: osstest's e-mail, or JSON."""
+    now = parse_now(now_text or obj.settings.now or None)
     with Session(obj.engine()) as session:
-        loaded = load_flight(session, flight)
-    if loaded is None:
+        found = flight_detail(session, flight, obj.settings.policy(), now)
+    if found is None:
         raise click.ClickException(f"no flight {flight}")
-    stored, judgement, _ids = loaded
     if fmt == "json":
-        click.echo(json.dumps(report_dict(stored, judgement), indent=2))
-    else:
-        click.echo(render_text(stored, judgement), nl=False)
+        click.echo(json.dumps(found, indent=2))
+        return
+    text = found["text"]
+    if headers:
+        subject, _blank, body = text.partition("\n")
+        text = f"{subject}\n{found['headers']}{body}"
+    click.echo(text, nl=False)
 
 
 @main.command()

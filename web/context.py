@@ -20,7 +20,8 @@ from ingest.source import read_allow_list
 ALLOW_FILE = click.option(
     "--allow-file",
     type=click.Path(dir_okay=False),
-    help="Allow list of regressions (default: $PUSHGATE_ALLOW_FILE).",
+    help="Allow list of regressions, read after $PUSHGATE_ALLOW_DIR's files "
+    "(default: $PUSHGATE_ALLOW_FILE).",
 )
 FORMAT = click.option(
     "--format",
@@ -47,8 +48,8 @@ class Context:
         return self._engine
 
     def allow(self, path: str | None = None) -> AllowList:
-        """Read the allow list named by --allow-file, else by the settings."""
-        return read_allow_list(path or self.settings.allow_file)
+        """Read every branch's allow list: PUSHGATE_ALLOW_DIR's, then --allow-file or the setting's."""
+        return read_allow_list(path or self.settings.allow_file, directory=self.settings.allow_dir)
 
 
 class Group(click.Group):

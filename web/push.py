@@ -124,9 +124,9 @@ def document() -> tuple[Callable[[], BinaryIO], str]:
 
 
 def allow_list(current: Settings) -> AllowList:
-    """Read the allow list that `pushgate ingest` would use (PUSHGATE_ALLOW_FILE)."""
+    """Read the allow lists that `pushgate ingest` would use (PUSHGATE_ALLOW_DIR and _FILE)."""
     try:
-        return read_allow_list(current.allow_file)
+        return read_allow_list(current.allow_file, directory=current.allow_dir)
     except AllowListError as exc:
         _refuse(500, str(exc))
 

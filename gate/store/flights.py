@@ -5,6 +5,7 @@ Every function takes a Session and never commits: the entrypoint owns the transa
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from gate.allow import AllowList
 from gate.model import (
+    NONE_EXECUTED,
     Classification,
     Counts,
     Finding,
@@ -24,13 +26,14 @@ from gate.model import (
     Job,
     Judgement,
     PriorFlight,
+    Push,
     Status,
     Step,
     TestKey,
     Verdict,
 )
-from gate.policy import Policy
-from gate.rules import judge
+from gate.policy import Policy, is_retest
+from gate.rules import built, failures_of, judge, specs
 from gate.store.records import (
     BranchRecord,
     FlightRecord,
@@ -59,6 +62,8 @@ STEP_COLUMNS = (
     "output",
     "classification",
     "ref_flight",
+    "ref_status",
+    "ref_blessing",
 )
 
 
@@ -79,6 +84,7 @@ class Saved:
     pushed: bool
     rejudged: int = 0
     judgement: Judgement | None = None  # when the flight was judged now (created or replaced)
+    changes: tuple[Change, ...] = ()  # the other flights whose verdict or push it changed
 
 
 @dataclass(frozen=True)
@@ -167,82 +173,189 @@ def test_ids(session: Session, keys: Iterable[TestKey], *, create: bool) -> dict
     return found
 
 
-def prior_flights(
-    session: Session, branch: int, number: int, ids: Mapping[TestKey, int], policy: Policy
+def _prior_headers(
+    session: Session, branch: int, flight: Flight, policy: Policy
 ) -> list[PriorFlight]:
-    """Load the evidence for judging flight `number`: lower flights with their results for `keys`."""
-    headers = session.execute(
-        select(FlightRecord.id, FlightRecord.blessing, FlightRecord.revisions, FlightRecord.pushed)
+    """Return the branch's flights that may be evidence for this one, without their results."""
+    assert flight.number is not None
+    blessings = sorted(policy.blessings(flight.branch))
+    columns = (
+        FlightRecord.id,
+        FlightRecord.blessing,
+        FlightRecord.revisions,
+        FlightRecord.pushed,
+        FlightRecord.started,
+        FlightRecord.baseline,
+    )
+    lower = session.execute(
+        select(*columns)
         .where(
             FlightRecord.branch_id == branch,
-            FlightRecord.id < number,
-            FlightRecord.blessing.in_(policy.evidence_blessings),
+            FlightRecord.id < flight.number,
+            FlightRecord.blessing.in_(blessings),
         )
         .order_by(FlightRecord.id.desc())
         .limit(policy.history_flights)
     ).all()
-    if not headers:
-        return []
-    key_of = {test_id: key for key, test_id in ids.items()}
-    results: dict[int, dict[TestKey, set[Status]]] = defaultdict(lambda: defaultdict(set))
-    lowest = headers[-1].id
-    for chunk in in_chunks(sorted(key_of)):
-        rows = session.connection().execute(
-            select(StepRecord.flight_id, StepRecord.test_id, StepRecord.status)
-            .join(FlightRecord, FlightRecord.id == StepRecord.flight_id)
-            .where(
-                StepRecord.test_id.in_(chunk),
-                StepRecord.flight_id >= lowest,
-                StepRecord.flight_id < number,
-                FlightRecord.branch_id == branch,
-            )
+    retests = session.execute(
+        select(*columns).where(
+            FlightRecord.branch_id == branch,
+            FlightRecord.id > flight.number,
+            FlightRecord.blessing.in_([b for b in blessings if is_retest(b)]),
         )
-        for flight_id, test_id, status in rows:
-            results[flight_id][key_of[test_id]].add(Status(status))
+    ).all()
     return [
         PriorFlight(
-            number=h.id,
+            h.id,
+            h.blessing,
+            h.revisions,
+            h.pushed,
+            {},
+            started=as_utc(h.started),
+            baseline=h.baseline,
+        )
+        for h in (*lower, *retests)
+    ]
+
+
+def prior_flights(
+    session: Session, branch: int, flight: Flight, policy: Policy
+) -> list[PriorFlight]:
+    """Load the evidence for judging a flight: the flights that may count, with the results of
+    the steps that matter, and the failures of the flights that may excuse a heisenbug."""
+    headers = _prior_headers(session, branch, flight, policy)
+    if not headers:
+        return []
+    lower = [h for h in headers if h.number < (flight.number or 0)]
+    tested, _baseline = specs(flight, lower, policy)
+    heisen = [h.number for h in headers if built(h.revisions, tested)]
+    heisen_set = set(heisen)
+    failures: dict[int, list[Step]] = defaultdict(list)
+    all_jobs: dict[int, dict[str, Status]] = defaultdict(dict)
+    for chunk in in_chunks(heisen):
+        rows = session.execute(
+            select(
+                StepRecord.flight_id,
+                TestRecord.job,
+                TestRecord.testid,
+                StepRecord.stepno,
+                StepRecord.status,
+            )
+            .join(TestRecord, TestRecord.id == StepRecord.test_id)
+            .where(StepRecord.flight_id.in_(chunk), StepRecord.status != Status.PASS.value)
+            .order_by(StepRecord.flight_id, StepRecord.position)
+        )
+        for number, job, testid, stepno, status in rows:
+            failures[number].append(Step(TestKey(job, testid), stepno, Status(status)))
+        jobs = session.execute(
+            select(JobRecord.flight_id, JobRecord.name, JobRecord.status).where(
+                JobRecord.flight_id.in_(chunk)
+            )
+        )
+        for number, name, status in jobs:
+            all_jobs[number][name] = Status(status)
+    keys = {s.key for s in failures_of(flight)}
+    keys |= {s.key for steps in failures.values() for s in steps}
+    ids = test_ids(session, keys, create=False)
+    key_of = {test_id: key for key, test_id in ids.items()}
+    wanted_jobs = sorted({key.job for key in keys})
+    numbers = [h.number for h in headers]
+    results: dict[int, dict[TestKey, set[Status]]] = defaultdict(lambda: defaultdict(set))
+    ran: dict[int, dict[str, Status]] = defaultdict(dict)
+    for flights in in_chunks(numbers):
+        for tests in in_chunks(sorted(key_of)):
+            rows = session.connection().execute(
+                select(STEP.c.flight_id, STEP.c.test_id, STEP.c.status).where(
+                    STEP.c.flight_id.in_(flights), STEP.c.test_id.in_(tests)
+                )
+            )
+            for number, test_id, status in rows:
+                results[number][key_of[test_id]].add(Status(status))
+        for names in in_chunks(wanted_jobs):
+            jobs = session.connection().execute(
+                select(JOB.c.flight_id, JOB.c.name, JOB.c.status).where(
+                    JOB.c.flight_id.in_(flights), JOB.c.name.in_(names)
+                )
+            )
+            for number, name, status in jobs:
+                ran[number][name] = Status(status)
+    return [
+        PriorFlight(
+            number=h.number,
             blessing=h.blessing,
             revisions=h.revisions,
             pushed=h.pushed,
-            results={k: frozenset(v) for k, v in results.get(h.id, {}).items()},
+            results={k: frozenset(v) for k, v in results.get(h.number, {}).items()},
+            jobs={**ran.get(h.number, {}), **all_jobs.get(h.number, {})},
+            failures=tuple(failures[h.number]) if h.number in heisen_set else None,
+            started=h.started,
+            baseline=h.baseline,
         )
         for h in headers
     ]
 
 
 def _judge(
-    session: Session,
-    branch: int,
-    flight: Flight,
-    allow: AllowList,
-    policy: Policy,
-    ids: Mapping[TestKey, int] | None = None,
+    session: Session, branch: int, flight: Flight, allow: AllowList, policy: Policy
 ) -> Judgement:
     assert flight.number is not None
-    keys = {s.key for s in flight.steps() if s.status is not Status.PASS}
-    if ids is None:
-        ids = test_ids(session, keys, create=False)
-    relevant = {key: ids[key] for key in keys if key in ids}
-    prior = prior_flights(session, branch, flight.number, relevant, policy)
-    return judge(flight, prior, allow, policy)
+    return judge(flight, prior_flights(session, branch, flight, policy), allow, policy)
 
 
 def _finding_at(flight: Flight, judgement: Judgement) -> dict[int, Finding]:
-    findings = iter(judgement.findings)
+    """Return the findings of the flight's own steps by position; the rest have no step row."""
+    others = _other_findings(judgement)
+    own = [f for f in judgement.findings if f not in others]
+    positions = [p for p, s in enumerate(flight.steps()) if s.status is not Status.PASS]
+    return dict(zip(positions, own, strict=True))
+
+
+def _other_findings(judgement: Judgement) -> list[Finding]:
+    return [
+        f
+        for f in judgement.findings
+        if f.in_flight is not None or f.step.key.testid == NONE_EXECUTED
+    ]
+
+
+def finding_row(finding: Finding) -> dict[str, Any]:
+    """Return a finding that has no step row of its flight as a JSON object."""
+    step = finding.step
     return {
-        position: next(findings)
-        for position, step in enumerate(flight.steps())
-        if step.status is not Status.PASS
+        "job": step.key.job,
+        "testid": step.key.testid,
+        "stepno": step.stepno,
+        "status": step.status.value,
+        "classification": finding.classification.value,
+        "ref_flight": finding.ref_flight,
+        "ref_status": finding.ref_status.value if finding.ref_status else None,
+        "ref_blessing": finding.ref_blessing,
+        "in_flight": finding.in_flight,
     }
+
+
+def finding_of_row(row: Mapping[str, Any]) -> Finding:
+    """Read back a finding stored by `finding_row`."""
+    return Finding(
+        Step(TestKey(row["job"], row["testid"]), row["stepno"], Status(row["status"])),
+        Classification(row["classification"]),
+        row["ref_flight"],
+        Status(row["ref_status"]) if row["ref_status"] else None,
+        row["ref_blessing"],
+        row["in_flight"],
+    )
 
 
 def _judgement_columns(judgement: Judgement) -> dict[str, Any]:
     return {
         "verdict": judgement.verdict.value,
         "pushed": judgement.pushed,
+        "push": judgement.push.value,
         "judged_baseline": dict(judgement.baseline),
+        "judged_tested": dict(judgement.tested),
         "baseline_flights": list(judgement.baseline_flights),
+        "retests": list(judgement.retests),
+        "other_findings": [finding_row(f) for f in _other_findings(judgement)],
     }
 
 
@@ -295,23 +408,17 @@ def save_flight(
     branch = branch_id(session, flight.branch, create=True)
     assert branch is not None
     number = flight.number if flight.number is not None else _next_number(session)
-    flight = Flight(
-        number=number,
-        branch=flight.branch,
-        jobs=flight.jobs,
-        blessing=flight.blessing,
-        revisions=flight.revisions,
-        baseline=flight.baseline,
-        started=flight.started,
-    )
+    flight = dataclasses.replace(flight, number=number)
     tests = test_ids(session, {s.key for s in flight.steps()}, create=True)
-    judgement = _judge(session, branch, flight, allow, policy, tests)
+    judgement = _judge(session, branch, flight, allow, policy)
     counts = Counts.of(flight.steps())
     session.add(
         FlightRecord(
             id=number,
             branch_id=branch,
             blessing=flight.blessing,
+            intended=flight.intended,
+            log_url=flight.log_url,
             revisions=dict(flight.revisions),
             baseline=dict(flight.baseline),
             started=flight.started,
@@ -327,10 +434,38 @@ def save_flight(
     )
     session.flush()
     _insert_jobs_and_steps(session, flight, judgement, tests)
-    rejudged = rejudge_after(session, branch, number, allow, policy)
+    first = _first_affected(session, branch, flight, judgement)
+    changes = rejudge_from(session, branch, first, allow, policy, skip=number)
     if old_branch is not None and old_branch != branch:
-        rejudged += rejudge_after(session, old_branch, number, allow, policy)
-    return Saved(status, number, judgement.verdict, judgement.pushed, rejudged, judgement)
+        changes += rejudge_from(session, old_branch, number + 1, allow, policy, skip=number)
+    rejudged = len(changes)
+    return Saved(
+        status,
+        number,
+        judgement.verdict,
+        judgement.pushed,
+        rejudged,
+        judgement,
+        tuple(c for c in changes if c.changed),
+    )
+
+
+def _first_affected(session: Session, branch: int, flight: Flight, judgement: Judgement) -> int:
+    """Return the lowest flight whose judgement a new flight may change.
+
+    Every later flight may (it is their evidence); a retest also changes the earlier flights of
+    the revisions it retested, whose heisenbugs it may excuse.
+    """
+    assert flight.number is not None
+    if not is_retest(flight.blessing) or not judgement.tested:
+        return flight.number + 1
+    earlier = session.execute(
+        select(FlightRecord.id, FlightRecord.revisions).where(
+            FlightRecord.branch_id == branch, FlightRecord.id < flight.number
+        )
+    ).all()
+    retested = [n for n, revisions in earlier if built(revisions, judgement.tested)]
+    return min(retested, default=flight.number + 1)
 
 
 def _insert_jobs_and_steps(
@@ -369,6 +504,8 @@ def _insert_jobs_and_steps(
                 step.output or None,
                 finding.classification.value if finding else None,
                 finding.ref_flight if finding else None,
+                finding.ref_status.value if finding and finding.ref_status else None,
+                finding.ref_blessing if finding else None,
             )
         )
     if rows:
@@ -378,37 +515,82 @@ def _insert_jobs_and_steps(
         _insert_ignoring_duplicates(session, TAG, [{"test_id": t, "slug": s} for t, s in tags])
 
 
-def rejudge_after(
-    session: Session, branch: int, number: int, allow: AllowList, policy: Policy
-) -> int:
-    """Judge again, in order, every flight of the branch above `number`; return how many."""
+@dataclass(frozen=True)
+class Change:
+    """A stored flight judged again: its verdict and push before and after."""
+
+    number: int
+    verdict_before: Verdict
+    verdict: Verdict
+    push_before: Push
+    push: Push
+
+    @property
+    def changed(self) -> bool:
+        return (self.verdict_before, self.push_before) != (self.verdict, self.push)
+
+    def sentence(self) -> str:
+        """Say what changed, e.g. `flight 101 judged again: regressions -> tolerable, now pushed`."""
+        said = f"flight {self.number} judged again: {self.verdict_before} -> {self.verdict}"
+        if self.push_before != self.push:
+            said += ", now pushed" if self.push.pushed else f", {self.push.value.replace('_', ' ')}"
+        return said
+
+
+def rejudge_from(
+    session: Session,
+    branch: int,
+    first: int,
+    allow: AllowList,
+    policy: Policy,
+    *,
+    skip: int | None = None,
+) -> list[Change]:
+    """Judge again, in order, every flight of the branch from `first` on; return what it did."""
     later = session.scalars(
         select(FlightRecord.id)
-        .where(FlightRecord.branch_id == branch, FlightRecord.id > number)
+        .where(FlightRecord.branch_id == branch, FlightRecord.id >= first)
         .order_by(FlightRecord.id)
     ).all()
+    changes: list[Change] = []
     for later_number in later:
+        if later_number == skip:
+            continue
         loaded = load_flight(session, later_number)
         assert loaded is not None
-        flight, _old, step_ids = loaded
+        flight, old, step_ids = loaded
         judgement = _judge(session, branch, flight, allow, policy)
+        changes.append(
+            Change(later_number, old.verdict, judgement.verdict, old.push, judgement.push)
+        )
         session.execute(
             update(FlightRecord)
             .where(FlightRecord.id == later_number)
             .values(**_judgement_columns(judgement))
         )
         rows = [
-            {"step_id": step_ids[pos], "cls": f.classification.value, "ref": f.ref_flight}
+            {
+                "step_id": step_ids[pos],
+                "cls": f.classification.value,
+                "ref": f.ref_flight,
+                "ref_st": f.ref_status.value if f.ref_status else None,
+                "ref_bl": f.ref_blessing,
+            }
             for pos, f in _finding_at(flight, judgement).items()
         ]
         if rows:
             session.connection().execute(
                 update(STEP)
                 .where(STEP.c.id == bindparam("step_id"))
-                .values(classification=bindparam("cls"), ref_flight=bindparam("ref")),
+                .values(
+                    classification=bindparam("cls"),
+                    ref_flight=bindparam("ref"),
+                    ref_status=bindparam("ref_st"),
+                    ref_blessing=bindparam("ref_bl"),
+                ),
                 rows,
             )
-    return len(later)
+    return changes
 
 
 def load_flight(session: Session, number: int) -> tuple[Flight, Judgement, list[int]] | None:
@@ -450,19 +632,29 @@ def load_flight(session: Session, number: int) -> tuple[Flight, Judgement, list[
         revisions=record.revisions,
         baseline=record.baseline,
         started=as_utc(record.started),
+        intended=record.intended,
+        log_url=record.log_url,
     )
     # Positions were given job by job, so position order is the order of flight.steps().
     findings = tuple(
-        Finding(step, Classification(r.classification), r.ref_flight)
+        Finding(
+            step,
+            Classification(r.classification),
+            r.ref_flight,
+            Status(r.ref_status) if r.ref_status else None,
+            r.ref_blessing,
+        )
         for step, r in ordered
         if r.classification is not None
     )
     judgement = Judgement(
         verdict=Verdict(record.verdict),
-        pushed=record.pushed,
-        findings=findings,
+        push=Push(record.push),
+        findings=findings + tuple(finding_of_row(row) for row in record.other_findings),
         baseline=record.judged_baseline,
         baseline_flights=tuple(record.baseline_flights),
+        tested=record.judged_tested,
+        retests=tuple(record.retests),
     )
     return flight, judgement, [r.id for _step, r in ordered]
 

@@ -48,6 +48,7 @@ class Base(DeclarativeBase):
         dict[str, str]: JSON,
         list[int]: JSON,
         list[str]: JSON,
+        list[dict[str, Any]]: JSON,
     }
 
 
@@ -73,10 +74,18 @@ class FlightRecord(Base):
     ingested: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     source: Mapped[str] = mapped_column(Text)
     digest: Mapped[str] = mapped_column(String(64), index=True)
+    intended: Mapped[str | None] = mapped_column(String(50))
+    log_url: Mapped[str | None] = mapped_column(Text)
     verdict: Mapped[str] = mapped_column(String(20))
     pushed: Mapped[bool] = mapped_column(Boolean)
+    push: Mapped[str] = mapped_column(String(30))
     judged_baseline: Mapped[dict[str, str]]
+    judged_tested: Mapped[dict[str, str]]
     baseline_flights: Mapped[list[int]]
+    retests: Mapped[list[int]]
+    # Findings without a step row of this flight: `<none executed>` jobs, and the failures of
+    # the flights that excused this flight's heisenbugs (`fail in N`).
+    other_findings: Mapped[list[dict[str, Any]]]
     tests: Mapped[int] = mapped_column(Integer)
     failures: Mapped[int] = mapped_column(Integer)
     errors: Mapped[int] = mapped_column(Integer)
@@ -127,6 +136,8 @@ class StepRecord(Base):
     output: Mapped[str | None] = mapped_column(Text)
     classification: Mapped[str | None] = mapped_column(String(30))
     ref_flight: Mapped[int | None] = mapped_column(Integer)
+    ref_status: Mapped[str | None] = mapped_column(String(20))
+    ref_blessing: Mapped[str | None] = mapped_column(String(50))
 
 
 class TestTagRecord(Base):

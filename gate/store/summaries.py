@@ -5,17 +5,37 @@ The pages render these dicts; the API returns them as they are. No function here
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from gate.model import Classification, Status, TestKey, Verdict
+from gate.model import (
+    Classification,
+    Finding,
+    Flight,
+    Judgement,
+    Status,
+    TestKey,
+    Verdict,
+    flight_label,
+)
 from gate.policy import Policy
 from gate.readiness import Observation, feature_dict, freeze_dict, freeze_view
-from gate.report import render_text, report_dict, subject, summary_of
+from gate.report import (
+    Analysis,
+    FlightLine,
+    ReportContext,
+    headers,
+    render_text,
+    report_dict,
+    summary,
+    summary_of,
+)
 from gate.roadmap import Release, linked_tests
 from gate.store.flights import count_flights, list_flights, load_flight, summary_dict
 from gate.store.records import BranchRecord, FlightRecord, JobRecord, StepRecord, TestRecord, as_utc
@@ -27,7 +47,15 @@ from gate.store.roadmap import (
     readiness,
     release_record,
 )
-from gate.trends import FlightMark, StepRecordView, flaky, pass_rate_of, push_age, test_health
+from gate.trends import (
+    FlightAge,
+    FlightMark,
+    StepRecordView,
+    flaky,
+    pass_rate_of,
+    push_age,
+    test_health,
+)
 
 GRID_FLIGHTS = 30
 HISTORY_FLIGHTS = 100
@@ -37,24 +65,43 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+_MARK_COLUMNS = (
+    FlightRecord.id,
+    FlightRecord.started,
+    FlightRecord.ingested,
+    FlightRecord.verdict,
+    FlightRecord.pushed,
+    FlightRecord.revisions,
+    FlightRecord.judged_baseline,
+    FlightRecord.judged_tested,
+    FlightRecord.blessing,
+)
+
+
+def _mark(row: Any) -> FlightMark:
+    n, started, ingested, verdict, pushed, revisions, baseline, tested, blessing = row
+    at = as_utc(started or ingested)
+    return FlightMark(n, at, Verdict(verdict), pushed, revisions, baseline, tested, blessing)
+
+
 def _marks(session: Session, branch: str, now: datetime) -> list[FlightMark]:
     rows = session.execute(
-        select(
-            FlightRecord.id,
-            FlightRecord.started,
-            FlightRecord.ingested,
-            FlightRecord.verdict,
-            FlightRecord.pushed,
-            FlightRecord.revisions,
-        )
+        select(*_MARK_COLUMNS)
         .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
         .where(BranchRecord.name == branch, happened_by(now))
         .order_by(FlightRecord.id)
     )
-    return [
-        FlightMark(n, as_utc(started or ingested), Verdict(verdict), pushed, revisions)
-        for n, started, ingested, verdict, pushed, revisions in rows
-    ]
+    return [_mark(row) for row in rows]
+
+
+def _marks_of(session: Session, branch: str, upto: int) -> list[FlightMark]:
+    rows = session.execute(
+        select(*_MARK_COLUMNS)
+        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+        .where(BranchRecord.name == branch, FlightRecord.id <= upto)
+        .order_by(FlightRecord.id)
+    )
+    return [_mark(row) for row in rows]
 
 
 def _mark_dict(mark: FlightMark | None) -> dict[str, Any] | None:
@@ -69,19 +116,31 @@ def _mark_dict(mark: FlightMark | None) -> dict[str, Any] | None:
 
 
 def gate_status(session: Session, branch: str, now: datetime) -> dict[str, Any]:
-    """Summarise a branch's gate: newest flight, days since the last push, attempts since."""
-    age = push_age(_marks(session, branch, now), now)
+    """Summarise a branch's gate as osstest's report does for its newest flight: the last test
+    of the basis, the flights since, and those of the revision under test."""
+    marks = _marks(session, branch, now)
+    newest = marks[-1] if marks else None
+    if newest is None:
+        age = None
+    else:
+        age = push_age(newest.number, newest.tested, newest.baseline, marks, now, blessing="real")
+    by_number = {m.number: m for m in marks}
+
+    def mark(found: FlightAge | None) -> dict[str, Any] | None:
+        return _mark_dict(by_number[found.number]) if found else None
+
+    basis = age.basis if age else None
     return {
         "branch": branch,
-        "newest": _mark_dict(age.newest),
-        "basis": _mark_dict(age.basis),
-        "days_since_push": round(age.days_since_push, 1)
-        if age.days_since_push is not None
+        "newest": _mark_dict(newest),
+        "basis": mark(basis),
+        "days_since_push": round((now - basis.started).total_seconds() / 86400, 1)
+        if basis and basis.started
         else None,
-        "failing_since": _mark_dict(age.failing_since),
-        "attempts": age.attempts,
-        "same_since": _mark_dict(age.same_since),
-        "same_attempts": age.same_attempts,
+        "failing_since": mark(age.failing_since) if age else None,
+        "attempts": age.failing_attempts or 0 if age else 0,
+        "same_since": mark(age.same_since) if age else None,
+        "same_attempts": age.same_attempts if age else 0,
     }
 
 
@@ -236,10 +295,12 @@ def _grid(session: Session, keys: list[TestKey], flights: list[int]) -> list[dic
             StepRecord.status,
             StepRecord.classification,
             StepRecord.ref_flight,
+            StepRecord.ref_status,
+            StepRecord.ref_blessing,
         ).where(StepRecord.test_id.in_(list(ids)), StepRecord.flight_id.in_(flights))
     )
-    for test_id, flight, status, classification, ref in rows:
-        cells[ids[test_id]][flight] = _cell(status, classification, ref)
+    for test_id, flight, status, cls, ref, ref_status, ref_blessing in rows:
+        cells[ids[test_id]][flight] = _stored_cell(status, cls, ref, ref_status, ref_blessing)
     grid: list[dict[str, Any]] = [
         {"job": k.job, "testid": k.testid, "cells": [cells[k].get(n) for n in flights]}
         for k in sorted(ids.values(), key=str)
@@ -250,13 +311,38 @@ def _grid(session: Session, keys: list[TestKey], flights: list[int]) -> list[dic
     )
 
 
-def _cell(status: str, classification: str | None, ref: int | None) -> dict[str, Any]:
-    summary = summary_of(Classification(classification), ref) if classification else ""
+def _stored_cell(
+    status: str,
+    classification: str | None,
+    ref: int | None,
+    ref_status: str | None,
+    ref_blessing: str | None,
+) -> dict[str, Any]:
+    """Return a grid cell from a step row's stored finding."""
+    if classification is None:
+        return _cell(status, None)
+    said = summary_of(
+        Classification(classification),
+        flight_label(ref, ref_blessing),
+        ref_status=Status(ref_status) if ref_status else None,
+        status=Status(status),
+    )
     return {
         "status": status,
         "classification": classification,
         "ref_flight": ref,
-        "summary": summary,
+        "summary": said,
+        "blocking": Classification(classification).blocking,
+    }
+
+
+def _cell(status: str, finding: Finding | None) -> dict[str, Any]:
+    return {
+        "status": status,
+        "classification": finding.classification.value if finding else None,
+        "ref_flight": finding.ref_flight if finding else None,
+        "summary": summary(finding) if finding else "",
+        "blocking": finding.blocking if finding else False,
     }
 
 
@@ -287,49 +373,76 @@ def flights_page(
     }
 
 
-SECTIONS = ("blocking", "intermittent", "allowable", "not_blocking")
+@dataclass(frozen=True)
+class FlightReport:
+    """A stored flight with its judgement and what its report shows beyond them."""
+
+    flight: Flight
+    judgement: Judgement
+    context: ReportContext
 
 
-def _section(failure: dict[str, Any]) -> str:
-    """Name the osstest report section a failure belongs in."""
-    if failure["blocking"]:
-        return "blocking"
-    if failure["classification"] == Classification.PASS_IN.value:
-        return "intermittent"
-    if failure["classification"] == Classification.ALLOWABLE.value:
-        return "allowable"
-    return "not_blocking"
-
-
-def flight_detail(session: Session, number: int) -> dict[str, Any] | None:
-    """A flight: its report, its osstest sections, and the scoreboard of jobs by testids."""
+def flight_report(
+    session: Session, number: int, policy: Policy, now: datetime
+) -> FlightReport | None:
+    """Load a flight for its report: the retests of its revisions and its push-gate age."""
     loaded = load_flight(session, number)
     if loaded is None:
         return None
     flight, judgement, _ids = loaded
-    report = report_dict(flight, judgement)
-    sections: dict[str, list[dict[str, Any]]] = {name: [] for name in SECTIONS}
-    for failure in report["failures"]:
-        sections[_section(failure)].append(failure)
+    if flight.log_url is None:
+        flight = dataclasses.replace(flight, log_url=policy.log_url(flight.branch, number))
+    rows = session.execute(
+        select(
+            FlightRecord.id,
+            FlightRecord.blessing,
+            FlightRecord.intended,
+            FlightRecord.log_url,
+        ).where(FlightRecord.id.in_(list(judgement.retests)))
+    ).all()
+    retests = tuple(
+        FlightLine(r.id, r.blessing, r.intended, r.log_url or policy.log_url(flight.branch, r.id))
+        for r in rows
+    )
+    marks = _marks_of(session, flight.branch, number)
+    age = push_age(
+        number, judgement.tested, judgement.baseline, marks, now, blessing=policy.push_blessing
+    )
+    return FlightReport(flight, judgement, ReportContext(retests=retests, push_age=age))
+
+
+def flight_detail(
+    session: Session, number: int, policy: Policy, now: datetime
+) -> dict[str, Any] | None:
+    """A flight: its report, its osstest sections, and the scoreboard of jobs by testids."""
+    found = flight_report(session, number, policy, now)
+    if found is None:
+        return None
+    flight, judgement, context = found.flight, found.judgement, found.context
+    report = report_dict(flight, judgement, context)
+    sections = [
+        {
+            "analysis": where.value,
+            "heading": where.heading.replace("\n", " "),
+            "failures": [f for f in report["failures"] if f["section"] == where.value],
+        }
+        for where in sorted(Analysis, key=lambda a: a.rank)
+        if any(f["section"] == where.value for f in report["failures"])
+    ]
     jobs = [job.name for job in flight.jobs]
     testids: list[str] = []
     board: dict[tuple[str, str], dict[str, Any]] = {}
-    findings = {f.step: f for f in judgement.findings}
+    findings = {f.step: f for f in judgement.own()}
     for step in flight.steps():
         if step.key.testid not in testids:
             testids.append(step.key.testid)
         finding = findings.get(step)
         board[(step.key.testid, step.key.job)] = {
-            **_cell(
-                step.status.value,
-                finding.classification.value if finding else None,
-                finding.ref_flight if finding else None,
-            ),
+            **_cell(step.status.value, finding),
             "stepno": step.stepno,
         }
     return {
         **report,
-        "subject": subject(flight, judgement),
         "started": _iso(flight.started),
         "baseline_flight": max(judgement.baseline_flights, default=None),
         "sections": sections,
@@ -337,7 +450,8 @@ def flight_detail(session: Session, number: int) -> dict[str, Any] | None:
             "jobs": jobs,
             "rows": [{"testid": t, "cells": [board.get((t, j)) for j in jobs]} for t in testids],
         },
-        "text": render_text(flight, judgement),
+        "text": render_text(flight, judgement, context),
+        "headers": headers(flight, judgement),
     }
 
 
@@ -358,6 +472,8 @@ def test_detail(session: Session, job: str, testid: str) -> dict[str, Any] | Non
             StepRecord.classification,
             StepRecord.ref_flight,
             JobRecord.host,
+            StepRecord.ref_status,
+            StepRecord.ref_blessing,
         )
         .join(FlightRecord, FlightRecord.id == StepRecord.flight_id)
         .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
@@ -375,9 +491,10 @@ def test_detail(session: Session, job: str, testid: str) -> dict[str, Any] | Non
             ref_flight=ref,
             host=host,
         )
-        for n, started, ingested, _branch, status, cls, ref, host in reversed(rows)
+        for n, started, ingested, _branch, status, cls, ref, host, *_ref in reversed(rows)
     ]
     branch_of = {n: branch for n, _s, _i, branch, *_rest in rows}
+    refs = {r[0]: (r[-2], r[-1]) for r in rows}
     health = test_health(records)
     return {
         "job": job,
@@ -395,10 +512,11 @@ def test_detail(session: Session, job: str, testid: str) -> dict[str, Any] | Non
                 "branch": branch_of[r.flight],
                 "started": r.at.isoformat(),
                 "host": r.host,
-                **_cell(
+                **_stored_cell(
                     r.status.value,
                     r.classification.value if r.classification else None,
                     r.ref_flight,
+                    *refs[r.flight],
                 ),
             }
             for r in records

@@ -94,7 +94,8 @@ def test_a_judged_flight_is_posted_to_every_webhook(
             "flight": 17001,
             "branch": "xen-unstable",
             "verdict": "perfect",
-            "pushed": True,
+            "pushed": False,  # nothing is known of its baseline: osstest would not push it
+            "push": "no_baseline",
             "blocking": [],
             "link": "https://gate.example.org/flights/17001",
         },
@@ -103,12 +104,15 @@ def test_a_judged_flight_is_posted_to_every_webhook(
             "branch": "xen-unstable",
             "verdict": "regressions",
             "pushed": False,
+            "push": "not_pushing",
             "blocking": [
                 {
                     "job": "test-amd64-amd64-xl",
                     "testid": "guest-start",
                     "status": "fail",
                     "ref_flight": 17001,
+                    "in_flight": None,
+                    "summary": "REGR. vs. 17001",
                 }
             ],
             "link": "https://gate.example.org/flights/17002",

@@ -76,6 +76,7 @@ def test_ingest_judges_each_flight_in_order(pushgate, gate_files):
         "errors": 0,
         "skipped": 0,
         "verdict": "regressions",
+        "changed": [],
     }
 
 
@@ -169,6 +170,30 @@ def test_the_allow_file_makes_a_regression_allowable(pushgate, gate_files, tmp_p
     assert refused.stderr.startswith("Error: cannot read allow file")
 
 
+def test_the_allow_dir_judges_each_flight_with_its_branch_allow_list(
+    pushgate, gate_files, tmp_path, monkeypatch
+):
+    allow_dir = tmp_path / "allow"
+    allow_dir.mkdir()
+    (allow_dir / "allow.all").write_text("test-@@-xl guest-start\n")
+    (allow_dir / "allow.xen-unstable").write_text("# not on unstable\n!test-@@-xl guest-start\n")
+    linux = [
+        write(flight(17011, GOOD, xen="a", branch="linux"), tmp_path / "17011.xml"),
+        write(flight(17012, BAD, xen="b", baseline="a", branch="linux"), tmp_path / "17012.xml"),
+    ]
+    monkeypatch.setenv("PUSHGATE_ALLOW_DIR", str(allow_dir))
+    result = pushgate("ingest", *map(str, [*gate_files[:2], *linux]))
+    assert result.exit_code == 0, result.output
+    assert "flight 17002 xen-unstable regressions" in result.stdout
+    assert "flight 17012 linux tolerable" in result.stdout  # no allow.linux: allow.all alone
+    (allow_dir / "allow.all").write_text("test-@@-xl guest-start # a comment\n")
+    refused = pushgate("ingest", str(gate_files[2]))
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(f"Error: {allow_dir / 'allow.all'}, line 1: expected")
+    monkeypatch.setenv("PUSHGATE_ALLOW_DIR", str(tmp_path / "missing"))
+    assert "cannot read allow directory" in pushgate("ingest", str(gate_files[2])).stderr
+
+
 def test_flights_lists_newest_first_as_text_and_json(pushgate, gate_files, tmp_path):
     pushgate("ingest", *map(str, gate_files))
     pushgate("ingest", str(write(flight(17004, GOOD, branch="linux"), tmp_path / "l.xml")))
@@ -179,7 +204,7 @@ def test_flights_lists_newest_first_as_text_and_json(pushgate, gate_files, tmp_p
     assert [line.split()[:4] for line in lines[1:]] == [
         ["17003", "xen-unstable", "perfect", "yes"],
         ["17002", "xen-unstable", "regressions", "no"],
-        ["17001", "xen-unstable", "perfect", "yes"],
+        ["17001", "xen-unstable", "perfect", "no"],  # nothing known of its baseline
     ]
     rows = json.loads(pushgate("flights", "--format", "json").stdout)
     assert [(r["flight"], r["branch"], r["blocking"]) for r in rows] == [

@@ -159,11 +159,13 @@ def test_the_twins_share_the_cli_json_keys(client, example_db):
         cli_features, key=lambda f: f["slug"]
     )
     cli_report = json.loads(
-        run(main, ["--database", example_db, "report", "17003", "--format", "json"]).stdout
+        run(
+            main, ["--database", example_db, "report", "17003", "--format", "json", "--now", NOW]
+        ).stdout
     )
     twin = client.get("/api/v1/flights/17003").get_json()
     assert {k: twin[k] for k in cli_report} == cli_report
-    text = run(main, ["--database", example_db, "report", "17003"]).stdout
+    text = run(main, ["--database", example_db, "report", "17003", "--now", NOW]).stdout
     assert client.get("/flights/17003/report.txt").get_data(as_text=True) == text
 
 

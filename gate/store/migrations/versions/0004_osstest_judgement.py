@@ -1,0 +1,43 @@
+"""osstest's whole judgement: push decision, trees compared, retests, findings of other flights
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-01 10:40:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("flight") as batch:
+        batch.add_column(sa.Column("intended", sa.String(length=50), nullable=True))
+        batch.add_column(sa.Column("log_url", sa.Text(), nullable=True))
+        batch.add_column(
+            sa.Column("push", sa.String(length=30), nullable=False, server_default="not_pushing")
+        )
+        batch.add_column(sa.Column("judged_tested", sa.JSON(), nullable=False, server_default="{}"))
+        batch.add_column(sa.Column("retests", sa.JSON(), nullable=False, server_default="[]"))
+        batch.add_column(
+            sa.Column("other_findings", sa.JSON(), nullable=False, server_default="[]")
+        )
+    op.execute("UPDATE flight SET push = 'pushed' WHERE pushed")
+    with op.batch_alter_table("step") as batch:
+        batch.add_column(sa.Column("ref_status", sa.String(length=20), nullable=True))
+        batch.add_column(sa.Column("ref_blessing", sa.String(length=50), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("step") as batch:
+        batch.drop_column("ref_blessing")
+        batch.drop_column("ref_status")
+    with op.batch_alter_table("flight") as batch:
+        for column in ("other_findings", "retests", "judged_tested", "push", "log_url", "intended"):
+            batch.drop_column(column)
