@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from gate.model import Classification, Status, TestKey
+from gate.model import Classification, Status, TestKey, flight_label
 from gate.policy import Policy
 from gate.report import summary_of
 from gate.roadmap import Declared, Feature, Release
@@ -26,25 +26,48 @@ class Readiness(StrEnum):
 
 @dataclass(frozen=True)
 class Observation:
-    """One linked step in one flight of the window."""
+    """One linked step in one flight of the window, with the gate's finding on it.
+
+    `in_flight` is set for a failure of another flight that this flight's judgement counts (the
+    flight that excused one of its heisenbugs); `key` is `(job, <none executed>)` for a job that
+    did not pass and has no failing step.
+    """
 
     flight: int
     key: TestKey
     status: Status
     classification: Classification | None = None
     ref_flight: int | None = None
+    ref_status: Status | None = None
+    ref_blessing: str | None = None
+    in_flight: int | None = None
 
     @property
     def blocking(self) -> bool:
-        return self.classification is Classification.REGRESSION
+        return self.classification is not None and self.classification.blocking
+
+    @property
+    def regressed(self) -> bool:
+        """Tell whether this is a regression of a step that failed (osstest's `regression`)."""
+        return self.blocking and self.status is Status.FAIL
+
+    def summary(self) -> str:
+        """Return the gate's summary of this step, e.g. `REGR. vs. 17079` or `in 17081 like 17060`."""
+        if self.classification is None:
+            return ""
+        said = summary_of(
+            self.classification,
+            flight_label(self.ref_flight, self.ref_blessing),
+            ref_status=self.ref_status,
+            status=self.status,
+        )
+        return f"in {self.in_flight} {said}".rstrip() if self.in_flight is not None else said
 
     def sentence(self) -> str:
         """Say what happened, e.g. `test-amd64-amd64-pair guest-start regressed in 17080 (REGR. vs. 17079)`."""
-        what = "regressed" if self.blocking else self.status.value
-        said = (
-            f" ({summary_of(self.classification, self.ref_flight)})" if self.classification else ""
-        )
-        return f"{self.key} {what} in {self.flight}{said}"
+        what = "regressed" if self.regressed else self.status.value
+        said = self.summary()
+        return f"{self.key} {what} in {self.flight}{f' ({said})' if said else ''}"
 
 
 @dataclass(frozen=True)

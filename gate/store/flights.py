@@ -346,6 +346,20 @@ def finding_of_row(row: Mapping[str, Any]) -> Finding:
     )
 
 
+def findings_elsewhere(session: Session, numbers: Sequence[int]) -> dict[int, list[Finding]]:
+    """Return, per flight, its findings without a step row: `<none executed>` jobs, and the
+    failures of the flights that excused its heisenbugs."""
+    found: dict[int, list[Finding]] = {}
+    for chunk in in_chunks(list(numbers)):
+        rows = session.execute(
+            select(FlightRecord.id, FlightRecord.other_findings).where(FlightRecord.id.in_(chunk))
+        )
+        for number, others in rows:
+            if others:
+                found[number] = [finding_of_row(row) for row in others]
+    return found
+
+
 def _judgement_columns(judgement: Judgement) -> dict[str, Any]:
     return {
         "verdict": judgement.verdict.value,

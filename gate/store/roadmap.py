@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gate.model import Classification, Status, TestKey
+from gate.model import NONE_EXECUTED, Classification, Finding, Status, TestKey
 from gate.policy import Policy
 from gate.readiness import (
     Evidence,
@@ -21,7 +21,7 @@ from gate.readiness import (
     judge_feature,
 )
 from gate.roadmap import Declared, Feature, Release, StatusChange, TestPattern, linked_tests
-from gate.store.flights import in_chunks
+from gate.store.flights import findings_elsewhere, in_chunks
 from gate.store.records import (
     BranchRecord,
     FeatureRecord,
@@ -234,6 +234,20 @@ def _window(session: Session, branch: str, policy: Policy, now: datetime) -> lis
     return [FlightPoint(n, as_utc(started or ingested)) for n, started, ingested in reversed(rows)]
 
 
+def observed(flight: int, finding: Finding) -> Observation:
+    """Return a finding of a flight's judgement as readiness observes it."""
+    return Observation(
+        flight,
+        finding.step.key,
+        finding.step.status,
+        finding.classification,
+        finding.ref_flight,
+        finding.ref_status,
+        finding.ref_blessing,
+        finding.in_flight,
+    )
+
+
 def readiness(
     session: Session, policy: Policy, now: datetime, release: str | None = None
 ) -> tuple[Release, list[FeatureReadiness]]:
@@ -267,6 +281,8 @@ def readiness(
                 StepRecord.status,
                 StepRecord.classification,
                 StepRecord.ref_flight,
+                StepRecord.ref_status,
+                StepRecord.ref_blessing,
             )
             .where(
                 StepRecord.test_id.in_(chunk),
@@ -274,7 +290,7 @@ def readiness(
             )
             .order_by(StepRecord.flight_id, StepRecord.position)
         )
-        for flight, test_id, status, classification, ref in rows:
+        for flight, test_id, status, classification, ref, ref_status, ref_blessing in rows:
             key = key_of[test_id]
             observations[key].append(
                 Observation(
@@ -283,17 +299,34 @@ def readiness(
                     Status(status),
                     Classification(classification) if classification else None,
                     ref,
+                    Status(ref_status) if ref_status else None,
+                    ref_blessing,
                 )
             )
+    broken_jobs: dict[str, list[Observation]] = defaultdict(list)
+    for flight, found in findings_elsewhere(session, [p.number for p in window]).items():
+        for finding in found:
+            seen_as = observed(flight, finding)
+            if finding.step.key.testid == NONE_EXECUTED:
+                broken_jobs[finding.step.key.job].append(seen_as)
+            else:
+                observations[finding.step.key].append(seen_as)
     judged = []
     for feature in features:
         keys = linked[feature.slug]
         seen = [last_seen[k] for k in keys if k in last_seen]
+        jobs = {k.job for k in keys}
         evidence = Evidence(
             tests=tuple(keys),
             window=tuple(window),
             observations=tuple(
-                sorted((o for k in keys for o in observations[k]), key=lambda o: o.flight)
+                sorted(
+                    [
+                        *(o for k in keys for o in observations[k]),
+                        *(o for job in sorted(jobs) for o in broken_jobs[job]),
+                    ],
+                    key=lambda o: o.flight,
+                )
             ),
             last_seen=max(seen) if seen else None,
         )

@@ -37,13 +37,20 @@ from gate.report import (
     summary_of,
 )
 from gate.roadmap import Release, linked_tests
-from gate.store.flights import count_flights, list_flights, load_flight, summary_dict
+from gate.store.flights import (
+    count_flights,
+    findings_elsewhere,
+    list_flights,
+    load_flight,
+    summary_dict,
+)
 from gate.store.records import BranchRecord, FlightRecord, JobRecord, StepRecord, TestRecord, as_utc
 from gate.store.roadmap import (
     UnknownRelease,
     catalogue,
     happened_by,
     load_roadmap,
+    observed,
     readiness,
     release_record,
 )
@@ -183,20 +190,38 @@ def overview(session: Session, policy: Policy, now: datetime) -> dict[str, Any]:
 
 
 def _blocking_in(session: Session, flight: int) -> list[Observation]:
-    """Return the blocking regressions of one flight."""
+    """Return the blocking findings of one flight's judgement, its heisenbug flights' included."""
     rows = session.execute(
-        select(TestRecord.job, TestRecord.testid, StepRecord.status, StepRecord.ref_flight)
+        select(
+            TestRecord.job,
+            TestRecord.testid,
+            StepRecord.status,
+            StepRecord.classification,
+            StepRecord.ref_flight,
+            StepRecord.ref_status,
+            StepRecord.ref_blessing,
+        )
         .join(StepRecord, StepRecord.test_id == TestRecord.id)
         .where(
             StepRecord.flight_id == flight,
-            StepRecord.classification == Classification.REGRESSION.value,
+            StepRecord.classification.in_([c.value for c in Classification if c.blocking]),
         )
         .order_by(StepRecord.position)
     )
-    return [
-        Observation(flight, TestKey(job, testid), Status(status), Classification.REGRESSION, ref)
-        for job, testid, status, ref in rows
+    found = [
+        Observation(
+            flight,
+            TestKey(job, testid),
+            Status(status),
+            Classification(str(cls)),
+            ref,
+            Status(ref_status) if ref_status else None,
+            ref_blessing,
+        )
+        for job, testid, status, cls, ref, ref_status, ref_blessing in rows
     ]
+    elsewhere = findings_elsewhere(session, [flight]).get(flight, [])
+    return found + [observed(flight, f) for f in elsewhere if f.blocking]
 
 
 def features(session: Session, policy: Policy, now: datetime) -> list[dict[str, Any]]:

@@ -242,7 +242,7 @@ def test_blockers_that_serve_no_feature_are_listed_too(example_db):
         "slug": None,
         "title": "No feature",
         "readiness": "blocked",
-        "reasons": ["build-i386 host-install(2) regressed in 17004 (REGR. vs. 17001)"],
+        "reasons": ["build-i386 host-install(2) broken in 17004 (REGR. vs. 17001)"],
     }
     assert "Steps that serve no feature" in client.get("/").get_data(as_text=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, func, select
@@ -115,3 +116,55 @@ def test_the_head_constant_names_the_newest_migration(engine: Engine):
 
     assert head_revision(engine) == HEAD
     assert schema_revision(engine) == HEAD
+
+
+def test_osstest_retest_arriving_later_rejudges_the_flight_it_retested(engine: Engine):
+    save(engine, flight(100, GOOD, xen="a", baseline="a"), "d100")  # the baseline test
+    first = save(engine, flight(101, BAD, xen="b", baseline="a"), "d101")
+    assert (first.verdict, first.pushed) == (Verdict.REGRESSIONS, False)
+    retest = flight(102, GOOD, xen="b", baseline="a", blessing="real-retest")
+    saved = save(engine, retest, "d102")
+    assert not saved.pushed  # a retest is never pushed itself
+    assert [change.sentence() for change in saved.changes] == [
+        "flight 101 judged again: regressions -> tolerable, now pushed"
+    ]
+    with Session(engine) as session:
+        loaded = load_flight(session, 101)
+    assert loaded is not None
+    _flight, judgement, _ids = loaded
+    assert (judgement.verdict, judgement.pushed, judgement.retests) == (
+        Verdict.TOLERABLE,
+        True,
+        (102,),
+    )
+    [finding] = judgement.findings
+    assert (finding.classification, finding.ref_label) == (Classification.PASS_IN, "102-retest")
+
+
+def test_the_stored_judgement_keeps_none_executed_jobs_and_heisenbug_flight_failures(
+    engine: Engine,
+):
+    save(engine, flight(100, {**GOOD, "test-amd64-amd64-xl guest-stop": P}, xen="a"), "d100")
+    # 101 tested b: guest-start passed, guest-stop failed
+    passed = {**GOOD, "test-amd64-amd64-xl guest-stop": F}
+    save(engine, flight(101, passed, xen="b", baseline="a"), "d101")
+    # 102 tested b again: guest-start failed (so guest-stop never ran); build-i386 broke early
+    broke = {**BAD, "build-i386 xen-build": P}
+    made = flight(102, broke, xen="b", baseline="a")
+    jobs = tuple(
+        dataclasses.replace(j, status=Status.BROKEN) if j.name == "build-i386" else j
+        for j in made.jobs
+    )
+    saved = save(engine, dataclasses.replace(made, jobs=jobs), "d102")
+    assert saved.judgement is not None
+    with Session(engine) as session:
+        loaded = load_flight(session, 102)
+    assert loaded is not None
+    _flight, judgement, _ids = loaded
+    assert judgement.findings == saved.judgement.findings
+    assert [(f.in_flight, f.step.key.testid, f.classification) for f in judgement.findings] == [
+        (None, "guest-start", Classification.PASS_IN),
+        (None, "<none executed>", Classification.NONE_EXECUTED),
+        (101, "guest-stop", Classification.REGRESSION),
+    ]
+    assert judgement.verdict is Verdict.REGRESSIONS
