@@ -20,12 +20,25 @@ BAD = {"build-amd64 xen-build": P, "test-amd64-amd64-xl guest-start": F}
 
 @pytest.fixture
 def gate_files(tmp_path: Path) -> list[Path]:
-    """Three flights: a push, a regression against it, and the fix."""
+    """Three flights: a push that nothing was known of, a regression against it, and the fix."""
     return [
         write(flight(17001, GOOD, xen="a"), tmp_path / "17001.xml"),
         write(flight(17002, BAD, xen="b", baseline="a"), tmp_path / "17002.xml"),
         write(flight(17003, GOOD, xen="c", baseline="a"), tmp_path / "17003.xml"),
     ]
+
+
+def test_ingest_says_which_flights_a_retest_judged_again(pushgate, gate_files, tmp_path):
+    pushgate("ingest", str(gate_files[0]), str(gate_files[1]))
+    retest = flight(17004, GOOD, xen="b", baseline="a", blessing="real-retest")
+    result = pushgate("ingest", str(write(retest, tmp_path / "17004.xml")))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1].strip() == (
+        "flight 17002 judged again: regressions -> tolerable, now pushed"
+    )
+    report = pushgate("report", "17002").stdout
+    assert "flight 17004 xen-unstable real-retest [real-retest]" in report
+    assert " fail pass in 17004-retest" in report
 
 
 def _dump(sqlite_url: str) -> list[tuple]:
