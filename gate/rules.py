@@ -89,16 +89,18 @@ def specs(
 
     A flight that declares `osstest.baseline.*` is compared on exactly those trees. Otherwise
     the branch's own tree (osstest's branch naming, or the `branch_trees` setting) is compared
-    with what the newest flight that knew the branch's master says of it: the revision it pushed,
-    or the baseline it declared. A branch whose name gives no tree compares every tree.
+    with master: the revision of the newest pushed flight (osstest's `OLD_REVISION`), or, before
+    any push, the baseline the newest flight declared. A branch whose name gives no tree compares
+    every tree.
     """
     if flight.baseline:
         trees: Sequence[str] = sorted(flight.baseline)
         baseline = dict(flight.baseline)
     else:
         trees = policy.trees(flight.branch) or sorted(flight.revisions)
-        known = next((p for p in lower if p.pushed or p.baseline), None)
-        master = (known.revisions if known.pushed else known.baseline) if known else {}
+        pushed = next((p for p in lower if p.pushed), None)
+        declared = next((p for p in lower if p.baseline), None)
+        master = pushed.revisions if pushed else declared.baseline if declared else {}
         baseline = {t: master[t] for t in trees if t in master}
     tested = {t: flight.revisions[t] for t in trees if t in flight.revisions}
     return tested, baseline

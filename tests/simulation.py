@@ -1,8 +1,8 @@
-"""A seeded, story-driven xen-unstable push gate, and an oracle that judges it by brute force.
+"""A seeded, story-driven xen-unstable push gate, judged by the osstest oracle as it goes.
 
-The story is data (jobs, bugs, host faults, stretches) plus a few event rules; the oracle
-implements the push gate's rules from their plain statement, scanning every earlier flight,
-so that it checks `gate.rules` and `gate.store` without sharing a line with them.
+The story is data (jobs, bugs, host faults, stretches) plus a few event rules; each flight is
+judged by `tests.osstest_oracle` (written from osstest's code, not from `gate.rules`), and its
+pushes move master for the flights after it.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from gate.model import Classification, Flight, Job, Status, Step, TestKey, Verdict
+from gate.model import Flight, Job, Status, Step, TestKey
+from tests import osstest_oracle as oracle
 
 BRANCH = "xen-unstable"
 FIRST_FLIGHT = 17001
 FLIGHTS = 80
 SEED = 432013  # the refs that the test pins for the scripted events hold for this seed
-EVIDENCE = ("real", "real-bisect")
 
 # ---------------------------------------------------------------------------------------------
 # The flight plan: about 40 jobs with osstest's steps.
@@ -183,13 +183,17 @@ BISECT_JOB = "test-amd64-amd64-xl"
 LINUX_BUMPS = {21, 50, 66}  # 66 retests 65's xen with another linux: no heisenbug evidence
 QEMUU_BUMPS = {35}
 FORCE_PUSH = 70  # before it, an untested commit is pushed by hand and becomes the baseline
+# Flights that test master itself, as osstest does when no flight has tested it yet: the first,
+# and the one after the force push.
+BASELINE_TESTS = {1, FORCE_PUSH}
 ARM_AWAY = range(40, 44)
 SEDF_DROPPED = 48
 SKIPS = {i: ("test-amd64-amd64-xl-pvshim", "guest-saverestore") for i in (45, 46, 47)}
 ALLOW = """\
 # sedf is on its way out of the tree
 test-@@-sedf@@
-test-@-@-xl-rtds   guest-@migrate   # RTDS migration is known broken
+# RTDS migration is known broken
+test-@-@-xl-rtds   guest-@migrate
 # one @ never spans a '-': this does not cover test-amd64-amd64-xl-credit2
 test-@-xl-credit2
 """
@@ -245,6 +249,8 @@ class Story:
             bug = BISECT[index]
             blessing, jobs = "real-bisect", (*PLAN[BISECT_JOB].builds, BISECT_JOB)
             commit = self.pushed if bug is None else self.batch[_bug(bug).first]
+        elif index in BASELINE_TESTS:
+            commit = self.pushed
         elif index not in RETESTS and index not in PLAY:
             self.batch[index] = len(self.commits)
             self.commits += [_sha(self.rng) for _ in range(self.rng.randint(1, 4))]
@@ -353,149 +359,17 @@ def _bug(name: str) -> Bug:
 # The oracle: the push gate's rules, by brute force over every earlier flight.
 
 
-@dataclass(frozen=True)
-class Expected:
-    """What the push gate must say about one flight."""
-
-    verdict: Verdict
-    pushed: bool
-    findings: Mapping[TestKey, tuple[Classification, int | None]]
-    baseline: Mapping[str, str]
-    baseline_flights: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Judged:
-    """An earlier flight as the oracle remembers it."""
-
-    flight: Flight
-    results: Mapping[TestKey, Status]
-    pushed: bool
-
-    @property
-    def number(self) -> int:
-        assert self.flight.number is not None
-        return self.flight.number
-
-
-AllowRule = tuple[re.Pattern[str], re.Pattern[str] | None]
-
-
-def _pattern(text: str) -> re.Pattern[str]:
-    wild = {"@@": r"[^ ]*", "@": r"[^ /-]*"}
-    return re.compile("".join(wild.get(part, re.escape(part)) for part in re.split("(@@|@)", text)))
-
-
-def parse_allow(text: str) -> list[AllowRule]:
-    """Read osstest's allow list: `JOB-PATTERN [TESTID-PATTERN]` a line, `#` to end of line."""
-    rules: list[AllowRule] = []
-    for line in text.splitlines():
-        words = line.split("#", 1)[0].split()
-        if words:
-            rules.append((_pattern(words[0]), _pattern(words[1]) if len(words) > 1 else None))
-    return rules
-
-
-def allowed(rules: Sequence[AllowRule], key: TestKey) -> bool:
-    """Tell whether the allow list covers a test."""
-    return any(
-        job.fullmatch(key.job) and (testid is None or testid.fullmatch(key.testid))
-        for job, testid in rules
-    )
-
-
-def covers(revisions: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
-    """Tell whether a flight's revisions include every tree of `wanted` at the same sha."""
-    return all(revisions.get(tree) == sha for tree, sha in wanted.items())
-
-
-def _newest(flights: Sequence[Judged], key: TestKey, status: Status) -> int | None:
-    return next((j.number for j in flights if j.results.get(key) is status), None)
-
-
-def classify(
-    step: Step,
-    evidence: Sequence[Judged],
-    baseline_flights: Sequence[Judged],
-    same_revisions: Sequence[Judged],
-    rules: Sequence[AllowRule],
-) -> tuple[Classification, int | None]:
-    """Classify one non-pass step; every sequence of flights is newest first."""
-    key, status = step.key, step.status
-    if status is Status.BLOCKED:
-        return Classification.BLOCKED, None
-    if status is Status.SKIP:
-        return Classification.SKIPPED, None
-    if _newest(evidence, key, Status.PASS) is None:
-        return Classification.NEVER_PASS, None
-    other = Status.BROKEN if status is Status.FAIL else Status.FAIL
-    if (ref := _newest(baseline_flights, key, status)) is not None:
-        return Classification.LIKE, ref
-    if (ref := _newest(baseline_flights, key, other)) is not None:
-        return Classification.FAILED_IN, ref
-    if (ref := _newest(baseline_flights, key, Status.PASS)) is None:
-        newest = baseline_flights[0].number if baseline_flights else None
-        return Classification.BASELINE_UNTESTED, newest
-    if (heisenbug := _newest(same_revisions, key, Status.PASS)) is not None:
-        return Classification.PASS_IN, heisenbug
-    if allowed(rules, key):
-        return Classification.ALLOWABLE, ref
-    return Classification.REGRESSION, ref
-
-
-def verdict_of(findings: Sequence[tuple[Status, Classification]]) -> Verdict:
-    """Sum up a flight's non-pass steps."""
-    blocking = {status for status, found in findings if found is Classification.REGRESSION}
-    if not findings:
-        return Verdict.PERFECT
-    if Status.FAIL in blocking:
-        return Verdict.REGRESSIONS
-    return Verdict.TROUBLE if blocking else Verdict.TOLERABLE
-
-
-def judge(flight: Flight, earlier: Sequence[Judged], rules: Sequence[AllowRule]) -> Expected:
-    """Judge a flight against every earlier flight, the way the push gate must."""
-    assert flight.number is not None
-    evidence = sorted(
-        (
-            j
-            for j in earlier
-            if j.flight.branch == flight.branch
-            and j.number < flight.number
-            and j.flight.blessing in EVIDENCE
-        ),
-        key=lambda j: j.number,
-        reverse=True,
-    )
-    pushed = [j for j in evidence if j.pushed]
-    baseline = dict(flight.baseline) or (dict(pushed[0].flight.revisions) if pushed else {})
-    baseline_flights = [j for j in evidence if baseline and covers(j.flight.revisions, baseline)]
-    same_revisions = [j for j in evidence if covers(j.flight.revisions, flight.revisions)]
-    findings = {
-        step.key: (step.status, classify(step, evidence, baseline_flights, same_revisions, rules))
-        for step in flight.steps()
-        if step.status is not Status.PASS
-    }
-    verdict = verdict_of([(status, found[0]) for status, found in findings.values()])
-    return Expected(
-        verdict=verdict,
-        pushed=flight.blessing == "real" and verdict in (Verdict.PERFECT, Verdict.TOLERABLE),
-        findings={key: found for key, (_status, found) in findings.items()},
-        baseline=baseline,
-        baseline_flights=tuple(j.number for j in baseline_flights),
-    )
-
-
-def simulate(seed: int = SEED) -> list[tuple[Flight, Expected]]:
-    """Play the story: make each flight, judge it with the oracle, and let pushes move master."""
+def simulate(seed: int = SEED) -> list[tuple[Flight, oracle.Expected]]:
+    """Play the story: make each flight, judge it with osstest's oracle, and let pushes move master."""
     story = Story(random.Random(seed))
-    rules = parse_allow(ALLOW)
-    judged: list[Judged] = []
-    played: list[tuple[Flight, Expected]] = []
+    flights: list[Flight] = []
+    pushed: dict[int, bool] = {}
+    played: list[tuple[Flight, oracle.Expected]] = []
     for index in range(1, FLIGHTS + 1):
         flight = story.flight(index)
-        expected = judge(flight, judged, rules)
+        flights.append(flight)
+        expected = oracle.judge(flight, oracle.existing(flights, flight), pushed, ALLOW)
+        pushed[expected.flight] = expected.pushed
         story.record(flight, expected.pushed)
-        judged.append(Judged(flight, {s.key: s.status for s in flight.steps()}, expected.pushed))
         played.append((flight, expected))
     return played

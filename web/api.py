@@ -68,7 +68,9 @@ def flights() -> Any:
 
 @bp.get("/flights/<int:number>")
 def flight(number: int) -> Any:
-    return found(summaries.flight_detail(session(), number, settings().policy(), now()), f"flight {number}")
+    return found(
+        summaries.flight_detail(session(), number, settings().policy(), now()), f"flight {number}"
+    )
 
 
 @bp.get("/tests/<job>/<path:testid>")

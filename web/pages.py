@@ -46,13 +46,17 @@ def flights() -> str:
 
 @bp.get("/flights/<int:number>")
 def flight(number: int) -> str:
-    data = found(summaries.flight_detail(session(), number, settings().policy(), now()), f"flight {number}")
+    data = found(
+        summaries.flight_detail(session(), number, settings().policy(), now()), f"flight {number}"
+    )
     return render_template("flight.html", data=data)
 
 
 @bp.get("/flights/<int:number>/report.txt")
 def report(number: int) -> Response:
-    data = found(summaries.flight_detail(session(), number, settings().policy(), now()), f"flight {number}")
+    data = found(
+        summaries.flight_detail(session(), number, settings().policy(), now()), f"flight {number}"
+    )
     return Response(data["text"], mimetype="text/plain")
 
 

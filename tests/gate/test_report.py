@@ -24,7 +24,6 @@ from gate.model import (
     TestKey,
     Verdict,
 )
-from gate.trends import EPOCH, FlightAge, FlightMark, PushAge, push_age
 from gate.report import (
     ALLOWABLE,
     BLOCKING,
@@ -46,6 +45,7 @@ from gate.report import (
     subject,
     summary,
 )
+from gate.trends import EPOCH, FlightAge, FlightMark, PushAge, push_age
 
 TIP = "4e8d89bc1445f91c4c6c7bf0ad8d51b0c809841e"
 BASE = "d883c179a74111a6804baf70f9b8d05e4fdc3e2b"
