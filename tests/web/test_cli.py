@@ -329,3 +329,19 @@ def test_demo_builds_its_database_here_and_can_stop_there(tmp_path, monkeypatch)
         if not page.endswith(".txt"):
             twin = "/api/v1/overview" if page == "/" else "/api/v1" + page
             assert client.get(twin).status_code == 200, twin
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.mark.parametrize("number", [17001, 17003, 17004, 17006])
+def test_the_example_reports_stay_byte_for_byte_the_same(pushgate, monkeypatch, number):
+    """examples/reports/ holds osstest-style mails of the example flights, to read beside real ones."""
+    allow = str(EXAMPLES / "allow.xen-unstable")
+    assert pushgate("ingest", "--allow-file", allow, str(EXAMPLES / "flights")).exit_code == 0
+    monkeypatch.setenv(
+        "PUSHGATE_LOG_URL", "http://www.chiark.greenend.org.uk/~xensrcts/logs/{flight}/"
+    )
+    report = pushgate("report", str(number), "--headers", "--now", "2013-03-10")
+    assert report.exit_code == 0, report.stderr
+    assert report.stdout == (EXAMPLES / "reports" / f"{number}.txt").read_text(encoding="utf-8")
