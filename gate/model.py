@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -248,12 +248,15 @@ class PriorFlight:
     baseline: Mapping[str, str] = field(default_factory=dict)  # as the flight declared it
 
     @classmethod
-    def of(cls, flight: Flight, pushed: bool) -> PriorFlight:
-        """Return a whole flight as evidence, everything loaded."""
+    def of(
+        cls, flight: Flight, pushed: bool, keys: Collection[TestKey] | None = None
+    ) -> PriorFlight:
+        """Return a whole flight as evidence: the results of `keys`, or of every step."""
         assert flight.number is not None
         results: dict[TestKey, set[Status]] = {}
         for step in flight.steps():
-            results.setdefault(step.key, set()).add(step.status)
+            if keys is None or step.key in keys:
+                results.setdefault(step.key, set()).add(step.status)
         return cls(
             number=flight.number,
             blessing=flight.blessing,

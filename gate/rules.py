@@ -307,10 +307,12 @@ def judge(
         (p for p in available if p.number < (flight.number or 0)), key=lambda p: -p.number
     )
     tested, baseline = specs(flight, lower, policy)
-    own = PriorFlight.of(flight, pushed=False)
+    failures = failures_of(flight)
+    wanted = {s.key for s in failures} | {s.key for p in available for s in p.failures or ()}
+    own = PriorFlight.of(flight, pushed=False, keys=wanted)
     universe = [*available, own] if own.blessing in policy.blessings(flight.branch) else available
     justifier = _Justifier(flight, universe, tested, baseline, allow, policy)
-    findings = tuple(justifier.justify(failures_of(flight), None))
+    findings = tuple(justifier.justify(failures, None))
     verdict = verdict_of(findings)
     baseline_flights = tuple(
         p.number for p in justifier.available if p is not own and built(p.revisions, baseline)

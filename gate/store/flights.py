@@ -219,7 +219,11 @@ def _prior_headers(
 
 
 def prior_flights(
-    session: Session, branch: int, flight: Flight, policy: Policy
+    session: Session,
+    branch: int,
+    flight: Flight,
+    policy: Policy,
+    known: Mapping[TestKey, int] | None = None,
 ) -> list[PriorFlight]:
     """Load the evidence for judging a flight: the flights that may count, with the results of
     the steps that matter, and the failures of the flights that may excuse a heisenbug."""
@@ -256,7 +260,9 @@ def prior_flights(
             all_jobs[number][name] = Status(status)
     keys = {s.key for s in failures_of(flight)}
     keys |= {s.key for steps in failures.values() for s in steps}
-    ids = test_ids(session, keys, create=False)
+    known = known or {}
+    ids = {key: known[key] for key in keys if key in known}
+    ids |= test_ids(session, keys - ids.keys(), create=False) if keys - ids.keys() else {}
     key_of = {test_id: key for key, test_id in ids.items()}
     wanted_jobs = sorted({key.job for key in keys})
     numbers = [h.number for h in headers]
@@ -296,10 +302,15 @@ def prior_flights(
 
 
 def _judge(
-    session: Session, branch: int, flight: Flight, allow: AllowList, policy: Policy
+    session: Session,
+    branch: int,
+    flight: Flight,
+    allow: AllowList,
+    policy: Policy,
+    known: Mapping[TestKey, int] | None = None,
 ) -> Judgement:
     assert flight.number is not None
-    return judge(flight, prior_flights(session, branch, flight, policy), allow, policy)
+    return judge(flight, prior_flights(session, branch, flight, policy, known), allow, policy)
 
 
 def _finding_at(flight: Flight, judgement: Judgement) -> dict[int, Finding]:
@@ -424,7 +435,7 @@ def save_flight(
     number = flight.number if flight.number is not None else _next_number(session)
     flight = dataclasses.replace(flight, number=number)
     tests = test_ids(session, {s.key for s in flight.steps()}, create=True)
-    judgement = _judge(session, branch, flight, allow, policy)
+    judgement = _judge(session, branch, flight, allow, policy, tests)
     counts = Counts.of(flight.steps())
     session.add(
         FlightRecord(
