@@ -376,6 +376,7 @@ def _judgement_columns(judgement: Judgement) -> dict[str, Any]:
         "verdict": judgement.verdict.value,
         "pushed": judgement.pushed,
         "push": judgement.push.value,
+        "blocking": len(judgement.blocking()),
         "judged_baseline": dict(judgement.baseline),
         "judged_tested": dict(judgement.tested),
         "baseline_flights": list(judgement.baseline_flights),
@@ -715,17 +716,8 @@ def list_flights(
     offset: int = 0,
 ) -> list[FlightSummary]:
     """List flights, newest first, optionally of one branch or one verdict."""
-    blocking = (
-        select(func.count())
-        .where(
-            StepRecord.flight_id == FlightRecord.id,
-            StepRecord.classification == Classification.REGRESSION.value,
-        )
-        .correlate(FlightRecord)
-        .scalar_subquery()
-    )
     query = (
-        select(FlightRecord, BranchRecord.name, blocking)
+        select(FlightRecord, BranchRecord.name)
         .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
         .where(*_flight_filter(branch, verdict))
         .order_by(FlightRecord.id.desc())
@@ -741,11 +733,11 @@ def list_flights(
             verdict=Verdict(r.verdict),
             pushed=r.pushed,
             counts=Counts(r.tests, r.failures, r.errors, r.skipped),
-            blocking=n_blocking,
+            blocking=r.blocking,
             started=as_utc(r.started),
             ingested=as_utc(r.ingested),
         )
-        for r, name, n_blocking in session.execute(query)
+        for r, name in session.execute(query)
     ]
 
 

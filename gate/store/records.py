@@ -79,6 +79,7 @@ class FlightRecord(Base):
     verdict: Mapped[str] = mapped_column(String(20))
     pushed: Mapped[bool] = mapped_column(Boolean)
     push: Mapped[str] = mapped_column(String(30))
+    blocking: Mapped[int] = mapped_column(Integer)  # findings that stop the push, as judged
     judged_baseline: Mapped[dict[str, str]]
     judged_tested: Mapped[dict[str, str]]
     baseline_flights: Mapped[list[int]]

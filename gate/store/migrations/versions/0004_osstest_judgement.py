@@ -23,12 +23,17 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("push", sa.String(length=30), nullable=False, server_default="not_pushing")
         )
+        batch.add_column(sa.Column("blocking", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("judged_tested", sa.JSON(), nullable=False, server_default="{}"))
         batch.add_column(sa.Column("retests", sa.JSON(), nullable=False, server_default="[]"))
         batch.add_column(
             sa.Column("other_findings", sa.JSON(), nullable=False, server_default="[]")
         )
     op.execute("UPDATE flight SET push = 'pushed' WHERE pushed")
+    op.execute(
+        "UPDATE flight SET blocking = (SELECT count(*) FROM step"
+        " WHERE step.flight_id = flight.id AND step.classification = 'regression')"
+    )
     with op.batch_alter_table("step") as batch:
         batch.add_column(sa.Column("ref_status", sa.String(length=20), nullable=True))
         batch.add_column(sa.Column("ref_blessing", sa.String(length=50), nullable=True))
@@ -39,5 +44,13 @@ def downgrade() -> None:
         batch.drop_column("ref_blessing")
         batch.drop_column("ref_status")
     with op.batch_alter_table("flight") as batch:
-        for column in ("other_findings", "retests", "judged_tested", "push", "log_url", "intended"):
+        for column in (
+            "other_findings",
+            "retests",
+            "judged_tested",
+            "blocking",
+            "push",
+            "log_url",
+            "intended",
+        ):
             batch.drop_column(column)
