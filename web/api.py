@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
 
+from gate import read
 from gate.model import Verdict
-from gate.store import summaries
 from web.app import now, session, settings
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -41,20 +41,20 @@ def feature_args() -> dict[str, Any]:
 
 @bp.get("/overview")
 def overview() -> Any:
-    data = summaries.overview(session(), settings().policy(), now())
-    data["features"] = summaries.select_features(data["features"], **feature_args())
+    data = read.overview(session(), settings().policy(), now())
+    data["features"] = read.select_features(data["features"], **feature_args())
     return jsonify(data)
 
 
 @bp.get("/features")
 def features() -> Any:
-    rows = summaries.features(session(), settings().policy(), now())
-    return jsonify(summaries.select_features(rows, **feature_args()))
+    rows = read.features(session(), settings().policy(), now())
+    return jsonify(read.select_features(rows, **feature_args()))
 
 
 @bp.get("/features/<slug>")
 def feature(slug: str) -> Any:
-    data = summaries.feature_detail(session(), slug, settings().policy(), now())
+    data = read.feature_detail(session(), slug, settings().policy(), now())
     return found(data, f"feature {slug!r}")
 
 
@@ -62,22 +62,22 @@ def feature(slug: str) -> Any:
 def flights() -> Any:
     page = request.args.get("page", 1, type=int) or 1
     branch = request.args.get("branch") or None
-    data = summaries.flights_page(session(), branch=branch, verdict=verdict_arg(), page=page)
+    data = read.flights_page(session(), branch=branch, verdict=verdict_arg(), page=page)
     return jsonify(data)
 
 
 @bp.get("/flights/<int:number>")
 def flight(number: int) -> Any:
     return found(
-        summaries.flight_detail(session(), number, settings().policy(), now()), f"flight {number}"
+        read.flight_detail(session(), number, settings().policy(), now()), f"flight {number}"
     )
 
 
 @bp.get("/tests/<job>/<path:testid>")
 def test(job: str, testid: str) -> Any:
-    return found(summaries.test_detail(session(), job, testid), f"test {job} {testid}")
+    return found(read.test_detail(session(), job, testid), f"test {job} {testid}")
 
 
 @bp.get("/branches/<branch>")
 def branch(branch: str) -> Any:
-    return found(summaries.branch_detail(session(), branch, now()), f"branch {branch!r}")
+    return found(read.branch_detail(session(), branch, now()), f"branch {branch!r}")

@@ -15,11 +15,11 @@ import click
 from sqlalchemy.orm import Session
 
 from gate import __version__
+from gate.read import flight_detail
 from gate.settings import Settings, SettingsError
 from gate.store.db import ensure_schema, make_engine, upgrade
 from gate.store.flights import list_flights, summary_dict
 from gate.store.roadmap import save_roadmap
-from gate.store.summaries import flight_detail
 from ingest import notify
 from ingest.junit import Overrides
 from ingest.pipeline import IngestResult, ingest_paths

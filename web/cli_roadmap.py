@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import click
 from sqlalchemy.orm import Session
 
+from gate.read.readiness import coverage, readiness
 from gate.readiness import FeatureReadiness, feature_dict, freeze_dict, freeze_view
-from gate.store.roadmap import coverage, load_roadmap, readiness, save_roadmap
+from gate.store.roadmap import load_roadmap, save_roadmap
 from ingest.roadmap_file import parse_roadmap, render_roadmap
 from web.context import FORMAT, Context, Group, parse_now
 

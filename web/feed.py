@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, abort, url_for
 
-from gate.store import summaries
+from gate import read
 from web.app import session
 
 bp = Blueprint("feed", __name__)
@@ -67,7 +67,7 @@ def _atom(body: bytes) -> Response:
 
 @bp.get("/feed.atom")
 def everything() -> Response:
-    data = summaries.flights_page(session(), branch=None, verdict=None, page=1, per_page=ENTRIES)
+    data = read.flights_page(session(), branch=None, verdict=None, page=1, per_page=ENTRIES)
     return _atom(
         render(
             data["flights"],
@@ -80,7 +80,7 @@ def everything() -> Response:
 
 @bp.get("/branches/<branch>/feed.atom")
 def branch(branch: str) -> Response:
-    data = summaries.flights_page(session(), branch=branch, verdict=None, page=1, per_page=ENTRIES)
+    data = read.flights_page(session(), branch=branch, verdict=None, page=1, per_page=ENTRIES)
     if not data["flights"]:
         abort(404, description=f"There is no flight of branch {branch!r}.")
     return _atom(

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from gate.store import summaries
+from gate import read
 from web import charts
 from web.api import feature_args, verdict_arg
 from web.app import now, session, settings
@@ -22,16 +22,16 @@ def found(data: Any, what: str) -> Any:
 
 @bp.get("/")
 def overview() -> str:
-    data = summaries.overview(session(), settings().policy(), now())
+    data = read.overview(session(), settings().policy(), now())
     args = feature_args()
-    shown = summaries.select_features(data["features"], **args)
+    shown = read.select_features(data["features"], **args)
     return render_template("overview.html", data=data, features=shown, args=args)
 
 
 @bp.get("/features/<slug>")
 def feature(slug: str) -> str:
     data = found(
-        summaries.feature_detail(session(), slug, settings().policy(), now()), f"feature {slug!r}"
+        read.feature_detail(session(), slug, settings().policy(), now()), f"feature {slug!r}"
     )
     return render_template("feature.html", data=data, chart=charts.feature_pass_rate(data))
 
@@ -40,14 +40,14 @@ def feature(slug: str) -> str:
 def flights() -> str:
     page = request.args.get("page", 1, type=int) or 1
     branch = request.args.get("branch") or None
-    data = summaries.flights_page(session(), branch=branch, verdict=verdict_arg(), page=page)
+    data = read.flights_page(session(), branch=branch, verdict=verdict_arg(), page=page)
     return render_template("flights.html", data=data)
 
 
 @bp.get("/flights/<int:number>")
 def flight(number: int) -> str:
     data = found(
-        summaries.flight_detail(session(), number, settings().policy(), now()), f"flight {number}"
+        read.flight_detail(session(), number, settings().policy(), now()), f"flight {number}"
     )
     return render_template("flight.html", data=data)
 
@@ -55,19 +55,19 @@ def flight(number: int) -> str:
 @bp.get("/flights/<int:number>/report.txt")
 def report(number: int) -> Response:
     data = found(
-        summaries.flight_detail(session(), number, settings().policy(), now()), f"flight {number}"
+        read.flight_detail(session(), number, settings().policy(), now()), f"flight {number}"
     )
     return Response(data["text"], mimetype="text/plain")
 
 
 @bp.get("/tests/<job>/<path:testid>")
 def test(job: str, testid: str) -> str:
-    data = found(summaries.test_detail(session(), job, testid), f"test {job} {testid}")
+    data = found(read.test_detail(session(), job, testid), f"test {job} {testid}")
     return render_template("test.html", data=data)
 
 
 @bp.get("/branches/<branch>")
 def branch(branch: str) -> str:
-    data = found(summaries.branch_detail(session(), branch, now()), f"branch {branch!r}")
-    release = summaries.release_dates(session(), now())
+    data = found(read.branch_detail(session(), branch, now()), f"branch {branch!r}")
+    release = read.release_dates(session(), now())
     return render_template("branch.html", data=data, charts=charts.branch_charts(data, release))
