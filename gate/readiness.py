@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from gate.model import Classification, Status, TestKey, flight_label
 from gate.policy import Policy
 from gate.report import summary_of
 from gate.roadmap import Declared, Feature, Release
+from gate.trends import pass_rate_of
 
 
 class Readiness(StrEnum):
+    """Where a feature stands, checked against the gate; `severity` orders them, worst first."""
+
     DROPPED = "dropped"
     UNTESTED = "untested"
     STALE = "stale"
@@ -22,6 +25,32 @@ class Readiness(StrEnum):
     AT_RISK = "at_risk"
     READY = "ready"
     ON_TRACK = "on_track"
+
+    @property
+    def severity(self) -> int:
+        """Return the state's place when features are listed worst first (blocked is 0)."""
+        return _SEVERITY.index(self)
+
+    @property
+    def needs_attention(self) -> bool:
+        """Tell whether a feature in this state shows the reason for it next to its name."""
+        return self in (Readiness.BLOCKED, Readiness.AT_RISK, Readiness.STALE)
+
+    @classmethod
+    def by_severity(cls) -> tuple[Readiness, ...]:
+        """Return every state, worst first."""
+        return _SEVERITY
+
+
+_SEVERITY = (
+    Readiness.BLOCKED,
+    Readiness.AT_RISK,
+    Readiness.STALE,
+    Readiness.UNTESTED,
+    Readiness.ON_TRACK,
+    Readiness.READY,
+    Readiness.DROPPED,
+)
 
 
 @dataclass(frozen=True)
@@ -113,11 +142,8 @@ class FeatureReadiness:
 
 
 def pass_rate(observations: Sequence[Observation]) -> float | None:
-    """Return passes / (passes + fails + brokens); blocked and skipped steps do not count."""
-    counted = [
-        o.status for o in observations if o.status in (Status.PASS, Status.FAIL, Status.BROKEN)
-    ]
-    return counted.count(Status.PASS) / len(counted) if counted else None
+    """Return the pass rate of these steps, as `gate.trends.pass_rate_of` counts it."""
+    return pass_rate_of(Counter(o.status for o in observations))
 
 
 def _percent(rate: float | None) -> str:
@@ -293,65 +319,3 @@ def freeze_view(release: Release, now: datetime) -> FreezeView:
         (release.code_freeze - today).days,
         (release.release - today).days,
     )
-
-
-def observation_dict(observation: Observation) -> dict[str, Any]:
-    """Return one linked step of one flight as a JSON-ready dict."""
-    return {
-        "job": observation.key.job,
-        "testid": observation.key.testid,
-        "flight": observation.flight,
-        "status": observation.status.value,
-        "classification": observation.classification.value if observation.classification else None,
-        "ref_flight": observation.ref_flight,
-    }
-
-
-def feature_dict(judged: FeatureReadiness) -> dict[str, Any]:
-    """Return a feature's readiness as the JSON object the CLI and the API share."""
-    feature = judged.feature
-    return {
-        "slug": feature.slug,
-        "title": feature.title,
-        "owners": list(feature.owners),
-        "declared_status": feature.status.value,
-        "readiness": judged.readiness.value,
-        "pass_rate": judged.pass_rate,
-        "tests": [str(key) for key in judged.tests],
-        "patterns": [str(p) for p in feature.tests],
-        "blocking": [observation_dict(o) for o in judged.blocking],
-        "failures": [observation_dict(o) for o in judged.failures],
-        "reasons": list(judged.reasons),
-        "mismatch": judged.mismatch,
-        "projection": {
-            "date": judged.projection.on.isoformat() if judged.projection.on else None,
-            "text": judged.projection.text,
-        },
-        "series": [{"flight": n, "pass_rate": rate} for n, rate in judged.series],
-        "notes": feature.notes,
-        "links": list(feature.links),
-        "history": [
-            {
-                "at": change.at.isoformat(),
-                "from": change.before.value if change.before else None,
-                "to": change.after.value,
-                "note": change.note,
-            }
-            for change in feature.history
-        ],
-    }
-
-
-def freeze_dict(view: FreezeView) -> dict[str, Any]:
-    """Return the release's milestones and the days left to each."""
-    release = view.release
-    return {
-        "release": release.name,
-        "branch": release.branch,
-        "feature_freeze": release.feature_freeze.isoformat(),
-        "code_freeze": release.code_freeze.isoformat(),
-        "release_date": release.release.isoformat(),
-        "days_to_feature_freeze": view.days_to_feature_freeze,
-        "days_to_code_freeze": view.days_to_code_freeze,
-        "days_to_release": view.days_to_release,
-    }

@@ -1,4 +1,4 @@
-"""The flight report: osstest's report mail as text, its X-Osstest headers, and a JSON twin.
+"""The flight report: osstest's report mail as text and its X-Osstest headers.
 
 The text follows what osstest's `sg-report-flight` prints for a push-gate flight and the closing
 lines `cr-daily-branch` adds. Where osstest changed over the years, the report reads like a
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from gate.model import (
     NONE_EXECUTED,
@@ -396,86 +396,3 @@ def headers(flight: Flight, judgement: Judgement) -> str:
             lines.append(f"X-Osstest-Versions-{side}:")
             lines += [f"    {tree}={revision}" for tree, revision in sorted(revisions.items())]
     return "".join(f"{line}\n" for line in lines)
-
-
-def finding_dict(finding: Finding, *, compared: bool = True) -> dict[str, Any]:
-    """Return one finding as the JSON object the report and the API share."""
-    step = finding.step
-    blocker = finding.blocker
-    return {
-        "job": step.key.job,
-        "testid": step.key.testid,
-        "stepno": step.stepno,
-        "status": step.status.value,
-        "classification": finding.classification.value,
-        "blocking": finding.blocking,
-        "blocker": blocker.value if blocker else None,
-        "ref_flight": finding.ref_flight,
-        "in_flight": finding.in_flight,
-        "summary": summary(finding),
-        "section": analysis(finding, compared=compared).value,
-    }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return utc(moment).isoformat() if moment else None
-
-
-def _age_dict(seen: FlightAge | None) -> dict[str, Any] | None:
-    if seen is None:
-        return None
-    return {"flight": seen.number, "started": _iso(seen.started), "days": seen.days}
-
-
-def push_age_dict(age: PushAge | None) -> dict[str, Any] | None:
-    """Return the push-gate age figures as a JSON-ready dict (None when there are none)."""
-    if age is None:
-        return None
-    return {
-        "tree": age.tree,
-        "basis": _age_dict(age.basis),
-        "failing_since": _age_dict(age.failing_since),
-        "failing_attempts": age.failing_attempts,
-        "same_since": _age_dict(age.same_since),
-        "same_attempts": age.same_attempts,
-    }
-
-
-def report_dict(
-    flight: Flight, judgement: Judgement, context: ReportContext | None = None
-) -> dict[str, Any]:
-    """Return the report as a JSON-ready dict: the same facts as `render_text`."""
-    context = context or ReportContext()
-    compared = bool(judgement.baseline)
-    return {
-        "flight": flight.number,
-        "branch": flight.branch,
-        "blessing": flight.blessing,
-        "intended": flight.intended or flight.blessing,
-        "log_url": flight.log_url,
-        "subject": subject(flight, judgement),
-        "verdict": judgement.verdict.value,
-        "headline": HEADLINES[judgement.verdict],
-        "push": judgement.push.value,
-        "push_sentence": judgement.push.sentence,
-        "pushed": judgement.pushed,
-        "baseline_test": baseline_test(judgement),
-        "outcome": outcome(flight, judgement),
-        "revision": dict(flight.revisions),
-        "tested": dict(judgement.tested),
-        "baseline": dict(judgement.baseline),
-        "baseline_flights": list(judgement.baseline_flights),
-        "retests": list(judgement.retests),
-        "retest_flights": [
-            {
-                "flight": r.number,
-                "blessing": r.blessing,
-                "intended": r.intended or r.blessing,
-                "log_url": r.log_url,
-            }
-            for r in sorted(context.retests, key=lambda line: line.number)
-        ],
-        "push_age": push_age_dict(context.push_age),
-        "jobs": [{"job": job.name, "status": job.status.value} for job in flight.jobs],
-        "failures": [finding_dict(f, compared=compared) for f in judgement.findings],
-    }

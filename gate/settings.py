@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from datetime import UTC, datetime
 from typing import Any
 
 from gate.policy import Policy
@@ -23,6 +24,15 @@ class Setting:
 
 class SettingsError(ValueError):
     """A setting whose value cannot be used."""
+
+
+def parse_moment(text: str) -> datetime:
+    """Read a date or an ISO 8601 moment such as 2013-03-18 or 2013-03-18T12:00; UTC without a zone."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise SettingsError(f"expected a date such as 2013-03-18, got {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -366,7 +366,8 @@ class _FlightProperties:
         return {k.removeprefix(prefix): v for k, v in self.values.items() if k.startswith(prefix)}
 
 
-def _job_status(declared: str | None, steps: list[Step]) -> Status:
+def job_status(declared: str | None, steps: list[Step]) -> Status:
+    """Return a job's status: the one its document declares, else its worst step's."""
     if declared:
         try:
             return Status(declared.strip().lower())
@@ -429,7 +430,7 @@ def parse_flight(
         intended=values.get("osstest.intended") or None,
         log_url=values.get("osstest.log_url") or None,
         jobs=tuple(
-            Job(name, _job_status(declared[name], steps), tuple(steps), hosts[name])
+            Job(name, job_status(declared[name], steps), tuple(steps), hosts[name])
             for name, steps in jobs.items()
         ),
     )

@@ -1,4 +1,9 @@
-"""The one way results get in: parse a document, judge it, store it. The CLI, API and puller call it."""
+"""The one way results get in: parse a document, judge it, store it. The CLI, API and puller call it.
+
+`parse_document` touches no database; `store_parsed` judges and saves in the caller's
+transaction and never commits; the caller (`ingest_paths` here, the API's view, the puller's
+round) commits once per flight, then `announce`s it to the webhooks.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,13 @@ import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from functools import partial
 from typing import Any, BinaryIO
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gate.allow import AllowList
@@ -27,16 +32,41 @@ from ingest.junit import Overrides, parse_flight
 from ingest.notify import dispatch, payload, webhook_urls
 from ingest.source import DocumentTooLarge, IngestError, open_capped
 
-ERROR = "error"
 PARSE_AHEAD_FROM = 3  # files; below that a second process costs more than it saves
+
+
+class Outcome(StrEnum):
+    """What became of one input: the store's save statuses, or why nothing was saved."""
+
+    CREATED = SaveStatus.CREATED.value
+    UNCHANGED = SaveStatus.UNCHANGED.value
+    REPLACED = SaveStatus.REPLACED.value
+    CONFLICT = SaveStatus.CONFLICT.value
+    ERROR = "error"  # the document could not be fetched or read
+    PENDING = "pending"  # the flight's results are not written yet
+
+    @property
+    def stored(self) -> bool:
+        """Tell whether the database changed."""
+        return self in (Outcome.CREATED, Outcome.REPLACED)
+
+    @property
+    def failed(self) -> bool:
+        """Tell whether the input is reported as a failure."""
+        return self in (Outcome.ERROR, Outcome.CONFLICT)
+
+    @property
+    def saved(self) -> SaveStatus | None:
+        """Return what saving the flight did, or None when it was not saved at all."""
+        return None if self in (Outcome.ERROR, Outcome.PENDING) else SaveStatus(self.value)
 
 
 @dataclass(frozen=True)
 class IngestResult:
-    """What became of one input: `created`, `unchanged`, `replaced`, `conflict` or `error`."""
+    """What became of one input, with the flight it became when it was read."""
 
     path: str
-    status: str
+    status: Outcome
     error: str | None = None
     flight: int | None = None
     branch: str | None = None
@@ -44,21 +74,38 @@ class IngestResult:
     verdict: str | None = None
     too_large: bool = False
     changes: tuple[str, ...] = ()  # the earlier or later flights whose verdict or push it changed
+    # What the webhooks are told once the flight's transaction is committed (see `announce`).
+    news: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def refused(cls, path: str, error: str, *, too_large: bool = False) -> IngestResult:
+        """Return the result of an input that could not be read."""
+        return cls(path, Outcome.ERROR, error=error, too_large=too_large)
 
     @property
     def stored(self) -> bool:
-        """Tell whether the database changed, so that the caller commits."""
-        return self.status in (SaveStatus.CREATED, SaveStatus.REPLACED)
+        """Tell whether the database changed."""
+        return self.status.stored
 
     @property
     def failed(self) -> bool:
-        return self.status in (ERROR, SaveStatus.CONFLICT)
+        return self.status.failed
+
+    @property
+    def conflict(self) -> bool:
+        """Tell whether the flight is stored already with different content."""
+        return self.status is Outcome.CONFLICT
+
+    @property
+    def pending(self) -> bool:
+        """Tell whether the flight's results are not written yet."""
+        return self.status is Outcome.PENDING
 
     def as_dict(self) -> dict[str, Any]:
         counts = self.counts or Counts()
         return {
             "path": self.path,
-            "status": self.status,
+            "status": self.status.value,
             "error": self.error,
             "flight": self.flight,
             "branch": self.branch,
@@ -120,7 +167,7 @@ def parse_document(
 
 
 def store_parsed(
-    engine: Engine,
+    session: Session,
     parsed: Parsed,
     *,
     settings: Settings,
@@ -128,71 +175,53 @@ def store_parsed(
     allow: AllowList | None = None,
     replace: bool = False,
 ) -> IngestResult:
-    """Judge and store a parsed flight in one transaction: stored whole, or not at all.
+    """Judge and save a parsed flight in the caller's transaction, whole or not at all.
 
-    The flight is judged with the allow list of its branch (`AllowList.for_branch`).
+    The caller commits, then `announce`s the result. The flight is judged with the allow list
+    of its branch (`AllowList.for_branch`).
 
-    Two writers racing for the same flight number meet at its primary key: the loser's
-    transaction is rolled back and tried once more, when it finds the winner's flight.
+    Two writers racing for the same flight number meet at its primary key: the loser's save is
+    rolled back to its savepoint and tried once more, when it finds the winner's flight.
     """
     if parsed.flight is None:
-        return IngestResult(parsed.path, ERROR, error=parsed.error, too_large=parsed.too_large)
+        reason = parsed.error or "the document could not be read"
+        return IngestResult.refused(parsed.path, reason, too_large=parsed.too_large)
     flight = parsed.flight
-    for attempt in (1, 2):
-        try:
-            with Session(writer(engine)) as session:
-                saved = save_flight(
-                    session,
-                    flight,
-                    digest=parsed.digest,
-                    source=parsed.path,
-                    now=now,
-                    replace=replace,
-                    allow=None if allow is None else allow.for_branch(flight.branch),
-                    policy=settings.policy(),
-                )
-                if saved.status in (SaveStatus.CREATED, SaveStatus.REPLACED):
-                    session.commit()
-                break
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    urls = webhook_urls(settings)
-    if urls and saved.judgement is not None:
+    saved = save_flight(
+        session,
+        flight,
+        digest=parsed.digest,
+        source=parsed.path,
+        now=now,
+        replace=replace,
+        allow=None if allow is None else allow.for_branch(flight.branch),
+        policy=settings.policy(),
+    )
+    news: dict[str, Any] | None = None
+    if webhook_urls(settings) and saved.judgement is not None:
         judged = dataclasses.replace(flight, number=saved.number)
-        body = payload(judged, saved.judgement, settings.base_url)
-        dispatch(urls, body, timeout=settings.webhook_timeout)
+        news = payload(judged, saved.judgement, settings.base_url)
     error = None
     if saved.status is SaveStatus.CONFLICT:
         error = f"flight {saved.number} exists with different content"
     return IngestResult(
         parsed.path,
-        saved.status.value,
+        Outcome(saved.status.value),
         error=error,
         flight=saved.number,
         branch=flight.branch,
         counts=Counts.of(flight.steps()),
         verdict=saved.verdict.value,
         changes=tuple(change.sentence() for change in saved.changes),
+        news=news,
     )
 
 
-def ingest_document(
-    engine: Engine,
-    opener: Callable[[], BinaryIO],
-    *,
-    path: str,
-    settings: Settings,
-    now: datetime,
-    overrides: Overrides | None = None,
-    allow: AllowList | None = None,
-    replace: bool = False,
-) -> IngestResult:
-    """Parse, judge and store one document in one transaction."""
-    parsed = parse_document(
-        opener, path=path, settings=settings, overrides=overrides or Overrides()
-    )
-    return store_parsed(engine, parsed, settings=settings, now=now, allow=allow, replace=replace)
+def announce(result: IngestResult, settings: Settings) -> None:
+    """Tell the webhooks of a flight judged now; call it once its transaction is committed."""
+    urls = webhook_urls(settings)
+    if urls and result.news is not None:
+        dispatch(urls, result.news, timeout=settings.webhook_timeout)
 
 
 def _open_path(path: str) -> BinaryIO:
@@ -232,11 +261,21 @@ def ingest_paths(
     allow: AllowList | None = None,
     replace: bool = False,
 ) -> Iterator[IngestResult]:
-    """Ingest files in order, each in its own transaction, yielding each result as it lands.
+    """Ingest files in order, each in a transaction of its own, yielding each result as it lands.
 
     With several files, a second process parses the next file while this one stores the last:
     flights are still judged and stored strictly in order.
     """
     for parsed in _parsed_in_order(paths, settings, overrides or Overrides()):
-        now = datetime.now(UTC)
-        yield store_parsed(engine, parsed, settings=settings, now=now, allow=allow, replace=replace)
+        with Session(writer(engine)) as session:
+            result = store_parsed(
+                session,
+                parsed,
+                settings=settings,
+                now=datetime.now(UTC),
+                allow=allow,
+                replace=replace,
+            )
+            session.commit()
+        announce(result, settings)
+        yield result

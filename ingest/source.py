@@ -1,4 +1,5 @@
-"""Where results documents come from: paths, directories and globs; capped, hashed byte streams."""
+"""Where results documents come from: paths, directories and globs; capped, hashed byte streams;
+and what the caller says beside them (allow lists, TREE=SHA revisions)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,14 @@ class IngestError(Exception):
 
 class DocumentTooLarge(IngestError):
     """A document over the size limit."""
+
+
+class NotATreeRevision(ValueError):
+    """A revision that is not written TREE=SHA; `value` is what was given."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__(f"expected TREE=SHA, got {value!r}")
+        self.value = value
 
 
 class CappedReader(io.RawIOBase):
@@ -102,6 +111,20 @@ class Input:
 
     path: str
     error: str | None = None
+
+
+def tree_revisions(values: Iterable[str]) -> dict[str, str]:
+    """Read TREE=SHA pairs (a flight's tested or baseline revisions), the last one of a tree winning.
+
+    Raises NotATreeRevision for a value without a tree or a SHA.
+    """
+    pairs = {}
+    for value in values:
+        tree, sep, sha = value.partition("=")
+        if not sep or not tree.strip() or not sha.strip():
+            raise NotATreeRevision(value)
+        pairs[tree.strip()] = sha.strip()
+    return pairs
 
 
 def _read_allow_file(path: Path) -> AllowFile:

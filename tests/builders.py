@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from gate.model import Flight, Job, Status, Step, TestKey
+from ingest.junit import job_status
 from ingest.osstest_junit import write_flight
 
 
@@ -37,18 +38,8 @@ def flight(
         revisions={"xen": xen},
         baseline={"xen": baseline} if baseline else {},
         started=started,
-        jobs=tuple(
-            Job(job, _worst(s.status for s in found), tuple(found)) for job, found in jobs.items()
-        ),
+        jobs=tuple(Job(job, job_status(None, found), tuple(found)) for job, found in jobs.items()),
     )
-
-
-def _worst(statuses: object) -> Status:
-    seen = set(statuses)  # type: ignore[call-overload]
-    for status in (Status.BROKEN, Status.FAIL, Status.BLOCKED):
-        if status in seen:
-            return status
-    return Status.PASS
 
 
 def write(flight: Flight, path: Path) -> Path:

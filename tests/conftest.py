@@ -16,11 +16,15 @@ from gate.store.db import make_engine, upgrade
 from web.cli import main
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 POSTGRES_URL = os.environ.get(
     "PUSHGATE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 # CI sets this so that a missing service fails the run instead of skipping its tests.
 REQUIRE_SERVICES = os.environ.get("PUSHGATE_REQUIRE_SERVICES") == "1"
+# CI services set CI (to "true"); there every slow test runs too.
+IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false")
+SLOW_REASON = "slow: run it with `python -m pytest --slow` (or PUSHGATE_SLOW=1; CI runs it)"
 
 
 def need(reason: str) -> None:
@@ -30,6 +34,20 @@ def need(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--slow", action="store_true", help="Also run the tests marked slow.")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip the slow tests unless --slow, PUSHGATE_SLOW=1 or CI asks for every test."""
+    if config.getoption("--slow") or IN_CI or os.environ.get("PUSHGATE_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason=SLOW_REASON)
+    for item in items:
+        if item.get_closest_marker("slow"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite"
@@ -37,6 +55,19 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     upgrade(engine)
     engine.dispose()
     return path
+
+
+@pytest.fixture(scope="session")
+def example_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The example flights and the Xen 4.3 roadmap, ingested once for the page and browser tests."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'example.sqlite'}"
+    run = CliRunner().invoke
+    allow = str(EXAMPLES / "allow.xen-unstable")
+    ingest = ["ingest", "--allow-file", allow, str(EXAMPLES / "flights")]
+    assert run(main, ["--database", url, *ingest]).exit_code == 0
+    roadmap = ["roadmap", "import", str(EXAMPLES / "xen-4.3" / "roadmap.toml")]
+    assert run(main, ["--database", url, *roadmap]).exit_code == 0
+    return url
 
 
 @pytest.fixture

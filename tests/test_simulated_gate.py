@@ -32,6 +32,9 @@ from tests.osstest_oracle import Expected
 from tests.simulation import ALLOW, simulate
 from web.cli import main
 
+# Playing the story takes a second, and ingesting its 80 flights through the CLI many more.
+pytestmark = pytest.mark.slow
+
 Outcome = dict[str, Any]
 
 # What the scripted events of the story must produce: (flight, job, testid, osstest's summary).

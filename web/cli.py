@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,20 +15,20 @@ import click
 from sqlalchemy.orm import Session
 
 from gate import __version__
-from gate.read import flight_detail
+from gate.read import flight_detail, flights_page
 from gate.settings import Settings, SettingsError
 from gate.store.db import ensure_schema, make_engine, upgrade
-from gate.store.flights import list_flights, summary_dict
 from gate.store.roadmap import save_roadmap
 from ingest import notify
 from ingest.junit import Overrides
 from ingest.pipeline import IngestResult, ingest_paths
 from ingest.roadmap_file import parse_roadmap
-from ingest.source import expand, read_allow_list
+from ingest.source import NotATreeRevision, expand, read_allow_list, tree_revisions
 from web.cli_pull import pull
 from web.cli_roadmap import feature, features, links, roadmap
 from web.cli_tokens import token
 from web.context import ALLOW_FILE, FORMAT, Context, Group, parse_now
+from web.twin import to_json
 
 
 @click.group(cls=Group, name="pushgate")
@@ -67,13 +67,10 @@ def db_upgrade(obj: Context) -> None:
 def _tree_revisions(
     _ctx: click.Context, param: click.Parameter, values: Sequence[str]
 ) -> dict[str, str]:
-    pairs = {}
-    for value in values:
-        tree, sep, sha = value.partition("=")
-        if not sep or not tree or not sha:
-            raise click.BadParameter(f"expected TREE=SHA, got {value!r}", param=param)
-        pairs[tree] = sha
-    return pairs
+    try:
+        return tree_revisions(values)
+    except NotATreeRevision as exc:
+        raise click.BadParameter(str(exc), param=param) from None
 
 
 def _result_line(result: IngestResult) -> str:
@@ -146,12 +143,12 @@ def ingest(
     with click.progressbar(inputs, label="ingesting", file=sys.stderr, hidden=not show_bar) as bar:
         for number, item in enumerate(bar, start=1):
             if item.error is not None:
-                result = IngestResult(item.path, "error", error=item.error)
+                result = IngestResult.refused(item.path, item.error)
             else:
                 result = next(results)
             if result.failed:
                 failed += 1
-                hint = " (--replace replaces it)" if result.status == "conflict" else ""
+                hint = " (--replace replaces it)" if result.conflict else ""
                 click.echo(f"pushgate: {result.path}: {result.error}{hint}", err=True)
             if fmt == "json":
                 click.echo(json.dumps(result.as_dict()))
@@ -163,7 +160,7 @@ def ingest(
         sys.exit(1)
 
 
-def _short(revisions: dict[str, str]) -> str:
+def _short(revisions: Mapping[str, str]) -> str:
     return " ".join(f"{tree}={sha[:12]}" for tree, sha in sorted(revisions.items())) or "-"
 
 
@@ -173,24 +170,24 @@ def _short(revisions: dict[str, str]) -> str:
 @FORMAT
 @click.pass_obj
 def flights(obj: Context, branch: str | None, limit: int, fmt: str) -> None:
-    """List flights, newest first, with their verdicts."""
+    """List flights, newest first, with their verdicts (the JSON is the /api/v1/flights twin's)."""
     with Session(obj.engine()) as session:
-        rows = list_flights(session, branch=branch, limit=limit)
+        page = flights_page(session, branch=branch, verdict=None, page=1, per_page=limit)
     if fmt == "json":
-        click.echo(json.dumps([summary_dict(r) for r in rows], indent=2))
+        click.echo(json.dumps(to_json(page), indent=2))
         return
-    if not rows:
+    if not page.flights:
         click.echo("no flights" + (f" on branch {branch}" if branch else ""))
         return
     click.echo(
         f"{'flight':>7}  {'branch':<20} {'verdict':<12} {'pushed':<6} "
         f"{'tests':>6} {'fail':>5} {'broken':>6} {'skip':>5} {'block':>5}  revision"
     )
-    for r in rows:
+    for r in page.flights:
         click.echo(
-            f"{r.number:>7}  {r.branch:<20} {r.verdict.value:<12} {'yes' if r.pushed else 'no':<6} "
-            f"{r.counts.tests:>6} {r.counts.failures:>5} {r.counts.errors:>6} "
-            f"{r.counts.skipped:>5} {r.blocking:>5}  {_short(r.revisions)}"
+            f"{r.flight:>7}  {r.branch:<20} {r.verdict.value:<12} {'yes' if r.pushed else 'no':<6} "
+            f"{r.tests:>6} {r.failures:>5} {r.errors:>6} "
+            f"{r.skipped:>5} {r.blocking:>5}  {_short(r.revision)}"
         )
 
 
@@ -212,12 +209,12 @@ def report(obj: Context, flight: int, fmt: str, headers: bool, now_text: str | N
     if found is None:
         raise click.ClickException(f"no flight {flight}")
     if fmt == "json":
-        click.echo(json.dumps(found, indent=2))
+        click.echo(json.dumps(to_json(found), indent=2))
         return
-    text = found["text"]
+    text = found.text
     if headers:
         subject, _blank, body = text.partition("\n")
-        text = f"{subject}\n{found['headers']}{body}"
+        text = f"{subject}\n{found.headers}{body}"
     click.echo(text, nl=False)
 
 

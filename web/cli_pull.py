@@ -18,7 +18,9 @@ from gate.allow import AllowList
 from ingest import notify
 from ingest.junit import Overrides
 from ingest.pipeline import IngestResult
-from ingest.pull import PullError, RoundSummary, make_session, pull_round, source_key
+from ingest.pull import RoundSummary, pull_round
+from ingest.pull_http import PullError, make_session
+from ingest.pull_index import source_key
 from web.context import ALLOW_FILE, FORMAT, Context
 
 INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C

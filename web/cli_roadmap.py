@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 import click
 from sqlalchemy.orm import Session
 
-from gate.read.readiness import coverage, readiness
-from gate.readiness import FeatureReadiness, feature_dict, freeze_dict, freeze_view
-from gate.store.roadmap import load_roadmap, save_roadmap
+from gate.read.features import FeaturePage, feature_detail, release_dates
+from gate.read.features import features as read_features
+from gate.read.readiness import coverage
+from gate.store.roadmap import load_roadmap, release_record, save_roadmap
 from ingest.roadmap_file import parse_roadmap, render_roadmap
 from web.context import FORMAT, Context, Group, parse_now
+from web.twin import to_json
 
 
 @click.group(cls=Group)
@@ -81,52 +83,53 @@ def features(obj: Context, release: str | None, now_text: str | None, fmt: str) 
     """Show every feature's readiness: its declaration next to its tests' evidence."""
     now = parse_now(now_text)
     with Session(obj.engine()) as session:
-        found, judged = readiness(session, obj.settings.policy(), now, release)
+        release_record(session, release)  # no such release: one sentence, not an empty table
+        dates = release_dates(session, now, release)
+        rows = read_features(session, obj.settings.policy(), now, release)
+    assert dates is not None
     if fmt == "json":
-        click.echo(json.dumps([feature_dict(j) for j in judged], indent=2))
+        click.echo(json.dumps(to_json(rows), indent=2))
         return
-    view = freeze_dict(freeze_view(found, now))
     click.echo(
-        f"release {found.name} on {found.branch}: feature freeze {view['feature_freeze']} "
-        f"({view['days_to_feature_freeze']} days), code freeze {view['code_freeze']} "
-        f"({view['days_to_code_freeze']} days), release {view['release_date']} "
-        f"({view['days_to_release']} days)"
+        f"release {dates.release} on {dates.branch}: feature freeze {dates.feature_freeze} "
+        f"({dates.days_to_feature_freeze} days), code freeze {dates.code_freeze} "
+        f"({dates.days_to_code_freeze} days), release {dates.release_date} "
+        f"({dates.days_to_release} days)"
     )
     click.echo(
         f"{'feature':<28} {'readiness':<10} {'declared':<8} {'pass':>5} {'tests':>5} "
         f"{'block':>5}  owners"
     )
-    for j in judged:
-        flag = "!" if j.mismatch else " "
-        owners = ", ".join(j.feature.owners) or "?"
+    for r in rows:
+        flag = "!" if r.mismatch else " "
+        owners = ", ".join(r.owners) or "?"
         click.echo(
-            f"{j.feature.slug:<28} {j.readiness.value:<10} {j.feature.status.value:<8} "
-            f"{_rate(j.pass_rate):>5} {len(j.tests):>5} {len(j.blocking):>5}{flag} {owners}"
+            f"{r.slug:<28} {r.readiness.value:<10} {r.declared_status.value:<8} "
+            f"{_rate(r.pass_rate):>5} {len(r.tests):>5} {len(r.blocking):>5}{flag} {owners}"
         )
-    if any(j.mismatch for j in judged):
+    if any(r.mismatch for r in rows):
         click.echo("! the declared status contradicts the tests")
 
 
-def _feature_text(j: FeatureReadiness) -> str:
-    f = j.feature
+def _feature_text(f: FeaturePage) -> str:
     lines = [
         f"{f.slug}: {f.title}",
         f"  owners:     {', '.join(f.owners) or '?'}",
-        f"  declared:   {f.status.value}",
-        f"  readiness:  {j.readiness.value}"
-        + ("  (contradicts the declaration)" if j.mismatch else ""),
-        f"  pass rate:  {_rate(j.pass_rate)} over {len(j.series)} flights",
-        f"  projection: {j.projection.text}",
-        f"  patterns:   {', '.join(str(p) for p in f.tests) or '(none)'}",
-        f"  tests:      {len(j.tests)} linked",
+        f"  declared:   {f.declared_status.value}",
+        f"  readiness:  {f.readiness.value}"
+        + ("  (contradicts the declaration)" if f.mismatch else ""),
+        f"  pass rate:  {_rate(f.pass_rate)} over {len(f.series)} flights",
+        f"  projection: {f.projection.text}",
+        f"  patterns:   {', '.join(f.patterns) or '(none)'}",
+        f"  tests:      {len(f.tests)} linked",
     ]
     if f.notes:
         lines.append(f"  notes:      {f.notes}")
     lines.append("reasons:")
-    lines += [f"  - {reason}" for reason in j.reasons]
+    lines += [f"  - {reason}" for reason in f.reasons]
     lines.append("history:")
     lines += [
-        f"  {c.at:%Y-%m-%d %H:%M} {c.before.value if c.before else '(new)'} -> {c.after.value}"
+        f"  {c.at:%Y-%m-%d %H:%M} {c.from_.value if c.from_ else '(new)'} -> {c.to.value}"
         + (f"  ({c.note})" if c.note else "")
         for c in f.history
     ]
@@ -142,12 +145,12 @@ def _feature_text(j: FeatureReadiness) -> str:
 def feature(obj: Context, slug: str, release: str | None, now_text: str | None, fmt: str) -> None:
     """Show one feature: readiness, reasons, projection and status history."""
     with Session(obj.engine()) as session:
-        _found, judged = readiness(session, obj.settings.policy(), parse_now(now_text), release)
-    match = next((j for j in judged if j.feature.slug == slug), None)
+        release_record(session, release)  # no such release: one sentence
+        match = feature_detail(session, slug, obj.settings.policy(), parse_now(now_text), release)
     if match is None:
         raise click.ClickException(f"no feature {slug!r}")
     if fmt == "json":
-        click.echo(json.dumps(feature_dict(match), indent=2))
+        click.echo(json.dumps(to_json(match), indent=2))
     else:
         click.echo(_feature_text(match))
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from gate.allow import AllowList, AllowListError
-from gate.settings import Settings, SettingsError
+from gate.settings import Settings, SettingsError, parse_moment
 from gate.store.db import SchemaError, ensure_schema, make_engine
 from gate.store.roadmap import UnknownRelease
 from gate.store.tokens import TokenError
@@ -76,7 +76,6 @@ def parse_now(value: str | None) -> datetime:
     if value is None:
         return datetime.now(UTC)
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"expected a date such as 2013-03-01, got {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return parse_moment(value)
+    except SettingsError as exc:
+        raise click.BadParameter(str(exc)) from None

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, abort, url_for
 
 from gate import read
-from web.app import session
+from gate.read.flights import FlightRow
+from web.db import session
 
 bp = Blueprint("feed", __name__)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -22,20 +23,14 @@ def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
     return element
 
 
-def _title(flight: dict[str, Any]) -> str:
-    pushed = " - PUSHED" if flight["pushed"] else ""
-    return f"[{flight['branch']} test] {flight['flight']}: {flight['verdict']}{pushed}"
-
-
-def _summary(flight: dict[str, Any]) -> str:
+def _summary(flight: FlightRow) -> str:
     return (
-        f"{flight['verdict']}: {flight['tests']} tests, {flight['failures']} failed, "
-        f"{flight['errors']} broken, {flight['skipped']} skipped, "
-        f"{flight['blocking']} blocking"
+        f"{flight.verdict}: {flight.tests} tests, {flight.failures} failed, "
+        f"{flight.errors} broken, {flight.skipped} skipped, {flight.blocking} blocking"
     )
 
 
-def render(flights: list[dict[str, Any]], *, title: str, self_url: str, home: str) -> bytes:
+def render(flights: Sequence[FlightRow], *, title: str, self_url: str, home: str) -> bytes:
     """Render flights as an Atom feed, newest first."""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
@@ -43,21 +38,21 @@ def render(flights: list[dict[str, Any]], *, title: str, self_url: str, home: st
     _text(feed, "id", self_url)
     ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": self_url})
     ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "href": home})
-    newest = flights[0]["ingested"] if flights else datetime(1970, 1, 1, tzinfo=UTC).isoformat()
+    newest = (flights[0].ingested if flights else datetime(1970, 1, 1, tzinfo=UTC)).isoformat()
     _text(feed, "updated", newest)
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", "pushgate")
     for flight in flights:
-        link = url_for("pages.flight", number=flight["flight"], _external=True)
+        link = url_for("pages.flight", number=flight.flight, _external=True)
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        _text(entry, "title", _title(flight))
+        _text(entry, "title", flight.subject or f"[{flight.branch} test] {flight.flight}")
         _text(entry, "id", link)
         ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": link})
-        _text(entry, "updated", flight["ingested"])
-        if flight["started"]:
-            _text(entry, "published", flight["started"])
+        _text(entry, "updated", flight.ingested.isoformat())
+        if flight.started:
+            _text(entry, "published", flight.started.isoformat())
         _text(entry, "summary", _summary(flight))
-        ET.SubElement(entry, f"{{{ATOM}}}category", {"term": flight["verdict"]})
+        ET.SubElement(entry, f"{{{ATOM}}}category", {"term": flight.verdict.value})
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + bytes(ET.tostring(feed, encoding="utf-8"))
 
 
@@ -70,7 +65,7 @@ def everything() -> Response:
     data = read.flights_page(session(), branch=None, verdict=None, page=1, per_page=ENTRIES)
     return _atom(
         render(
-            data["flights"],
+            data.flights,
             title="pushgate: newest flights",
             self_url=url_for("feed.everything", _external=True),
             home=url_for("pages.flights", _external=True),
@@ -81,11 +76,11 @@ def everything() -> Response:
 @bp.get("/branches/<branch>/feed.atom")
 def branch(branch: str) -> Response:
     data = read.flights_page(session(), branch=branch, verdict=None, page=1, per_page=ENTRIES)
-    if not data["flights"]:
+    if not data.flights:
         abort(404, description=f"There is no flight of branch {branch!r}.")
     return _atom(
         render(
-            data["flights"],
+            data.flights,
             title=f"pushgate: flights of {branch}",
             self_url=url_for("feed.branch", branch=branch, _external=True),
             home=url_for("pages.branch", branch=branch, _external=True),

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template
 
 from gate import read
 from web import charts
-from web.api import feature_args, verdict_arg
-from web.app import now, session, settings
+from web.args import feature_args, flight_args, found
+from web.db import now, session, settings
 
 bp = Blueprint("pages", __name__)
 
 
-def found(data: Any, what: str) -> Any:
-    if data is None:
-        abort(404, description=f"There is no {what}.")
-    return data
-
-
 @bp.get("/")
 def overview() -> str:
-    data = read.overview(session(), settings().policy(), now())
     args = feature_args()
-    shown = read.select_features(data["features"], **args)
+    data = read.overview(session(), settings().policy(), now())
+    shown = read.select_features(data.features, **asdict(args))
     return render_template("overview.html", data=data, features=shown, args=args)
 
 
@@ -38,9 +32,7 @@ def feature(slug: str) -> str:
 
 @bp.get("/flights")
 def flights() -> str:
-    page = request.args.get("page", 1, type=int) or 1
-    branch = request.args.get("branch") or None
-    data = read.flights_page(session(), branch=branch, verdict=verdict_arg(), page=page)
+    data = read.flights_page(session(), **asdict(flight_args()))
     return render_template("flights.html", data=data)
 
 
@@ -57,7 +49,7 @@ def report(number: int) -> Response:
     data = found(
         read.flight_detail(session(), number, settings().policy(), now()), f"flight {number}"
     )
-    return Response(data["text"], mimetype="text/plain")
+    return Response(data.text, mimetype="text/plain")
 
 
 @bp.get("/tests/<job>/<path:testid>")
@@ -70,4 +62,5 @@ def test(job: str, testid: str) -> str:
 def branch(branch: str) -> str:
     data = found(read.branch_detail(session(), branch, now()), f"branch {branch!r}")
     release = read.release_dates(session(), now())
-    return render_template("branch.html", data=data, charts=charts.branch_charts(data, release))
+    figures = charts.branch_charts(data, release)
+    return render_template("branch.html", data=data, charts=figures)

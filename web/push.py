@@ -1,7 +1,9 @@
 """POST /api/v1/flights: a CI pushes one flight's JUnit document, with a bearer token.
 
-The document goes through the same pipeline as `pushgate ingest`: parsed, judged and stored in
-one transaction, whole or not at all. The view reads the request through the helpers below.
+The document goes through the same pipeline as `pushgate ingest`: parsed outside any transaction,
+then judged and stored, whole or not at all, in the request's one unit of work, which also marks
+the token used and reads back the stored flight's report. The view reads the request through the
+helpers below.
 """
 
 from __future__ import annotations
@@ -15,22 +17,24 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from gate.allow import AllowList, AllowListError
-from gate.report import report_dict
+from gate.read.flights import flight_page
+from gate.report import ReportContext
 from gate.settings import Settings
 from gate.store import tokens
 from gate.store.db import writer
-from gate.store.flights import SaveStatus, load_flight
+from gate.store.flights import load_flight
 from ingest.junit import Overrides
-from ingest.pipeline import ERROR, IngestResult, parse_document, store_parsed
-from ingest.source import read_allow_list
-from web.app import engine, settings
+from ingest.pipeline import IngestResult, Outcome, announce, parse_document, store_parsed
+from ingest.source import NotATreeRevision, read_allow_list, tree_revisions
+from web.db import engine, session, settings
+from web.twin import to_json
 
 bp = Blueprint("push", __name__, url_prefix="/api/v1")
 
 DOCUMENT_TYPES = ("application/xml", "text/xml", "application/gzip", "application/octet-stream")
 ENCODINGS = ("", "identity", "gzip")  # the pipeline recognises gzip by its magic bytes
 PARAMETERS = ("branch", "flight", "revision", "baseline", "blessing")
-STATUS_CODES = {SaveStatus.CREATED: 201, SaveStatus.UNCHANGED: 200}
+STATUS_CODES = {Outcome.CREATED: 201, Outcome.UNCHANGED: 200}
 
 
 def _refuse(code: int, message: str) -> NoReturn:
@@ -52,17 +56,13 @@ def authorize() -> str:
             "pushing needs an API token: send Authorization: Bearer <token>",
             'Bearer realm="pushgate"',
         )
-    # Wrong tokens never take the write lock; only a known one is marked used.
-    with Session(engine()) as session:
-        name = tokens.check(session, presented)
+    # Checked in the request's reading session: wrong tokens never take the write lock.
+    name = tokens.check(session(), presented)
     if name is None:
         _unauthorized(
             "the API token is unknown or revoked",
             'Bearer realm="pushgate", error="invalid_token"',
         )
-    with Session(writer(engine())) as session:
-        tokens.mark_used(session, name, datetime.now(UTC))
-        session.commit()
     return name
 
 
@@ -75,13 +75,10 @@ def _single(values: list[str], name: str) -> str | None:
 
 
 def _trees(values: list[str], name: str) -> dict[str, str]:
-    pairs = {}
-    for value in values:
-        tree, sep, sha = value.partition("=")
-        if not sep or not tree.strip() or not sha.strip():
-            _refuse(400, f"parameter {name} must be TREE=SHA, got {value!r}")
-        pairs[tree.strip()] = sha.strip()
-    return pairs
+    try:
+        return tree_revisions(values)
+    except NotATreeRevision as exc:
+        _refuse(400, f"parameter {name} must be TREE=SHA, got {exc.value!r}")
 
 
 def overrides() -> Overrides:
@@ -131,20 +128,26 @@ def allow_list(current: Settings) -> AllowList:
         _refuse(500, str(exc))
 
 
-def answer(result: IngestResult) -> Any:
-    """Answer with the stored flight's report, or the reason nothing was stored."""
-    if result.status == SaveStatus.CONFLICT:
-        return jsonify(error=f"flight {result.flight} exists with different content"), 409
-    if result.status == ERROR or result.flight is None:
-        error = result.error or "the document could not be read"
-        return jsonify(error=error), 413 if result.too_large else 400
-    # A session of its own, begun after the pipeline committed, so that it sees the flight.
-    with Session(engine()) as session:
-        loaded = load_flight(session, result.flight)
+def stored_report(unit: Session, result: IngestResult) -> dict[str, Any] | None:
+    """Return the flight's page (its report) as its twin shows it, read in the unit that stored it."""
+    if result.failed or result.flight is None:
+        return None
+    loaded = load_flight(unit, result.flight)
     assert loaded is not None
     flight, judgement, _ids = loaded
-    body = {**report_dict(flight, judgement), "status": result.status}
-    response = make_response(jsonify(body), STATUS_CODES[SaveStatus(result.status)])
+    found: dict[str, Any] = to_json(flight_page(flight, judgement, ReportContext()))
+    return found
+
+
+def answer(result: IngestResult, report: dict[str, Any] | None) -> Any:
+    """Answer with the stored flight's report, or the reason nothing was stored."""
+    if result.conflict:
+        return jsonify(error=f"flight {result.flight} exists with different content"), 409
+    if report is None:
+        error = result.error or "the document could not be read"
+        return jsonify(error=error), 413 if result.too_large else 400
+    body = {**report, "status": result.status.value}
+    response = make_response(jsonify(body), STATUS_CODES[result.status])
     response.headers["Location"] = url_for("api.flight", number=result.flight)
     return response
 
@@ -166,4 +169,10 @@ def push_flight() -> Any:
     source = f"POST /api/v1/flights by {name} ({what})"
     parsed = parse_document(opener, path=source, settings=current, overrides=metadata)
     now = datetime.now(UTC)
-    return answer(store_parsed(engine(), parsed, settings=current, now=now, allow=allow))
+    with Session(writer(engine())) as unit:
+        tokens.mark_used(unit, name, now)
+        result = store_parsed(unit, parsed, settings=current, now=now, allow=allow)
+        report = stored_report(unit, result)
+        unit.commit()
+    announce(result, current)
+    return answer(result, report)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gate.model import (
@@ -15,10 +16,8 @@ from gate.model import (
     TestKey,
     Verdict,
 )
+from gate.store.flights import happened_by
 from gate.store.records import BranchRecord, FlightRecord, StepRecord, TestRecord, as_utc
-from gate.store.roadmap import (
-    happened_by,
-)
 from gate.trends import (
     FlightAge,
     FlightMark,
@@ -66,18 +65,37 @@ def marks_of(session: Session, branch: str, upto: int) -> list[FlightMark]:
     return [_mark(row) for row in rows]
 
 
-def mark_dict(mark: FlightMark | None) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class Mark:
+    """A flight as the gate status names it."""
+
+    flight: int
+    started: datetime
+    verdict: Verdict
+    pushed: bool
+
+
+def mark_of(mark: FlightMark | None) -> Mark | None:
     if mark is None:
         return None
-    return {
-        "flight": mark.number,
-        "started": mark.at.isoformat(),
-        "verdict": mark.verdict.value,
-        "pushed": mark.pushed,
-    }
+    return Mark(mark.number, mark.at, mark.verdict, mark.pushed)
 
 
-def gate_status(session: Session, branch: str, now: datetime) -> dict[str, Any]:
+@dataclass(frozen=True)
+class GateStatus:
+    """A branch's push gate, as osstest's report sums it up for its newest flight."""
+
+    branch: str
+    newest: Mark | None
+    basis: Mark | None
+    days_since_push: float | None
+    failing_since: Mark | None
+    attempts: int
+    same_since: Mark | None
+    same_attempts: int
+
+
+def gate_status(session: Session, branch: str, now: datetime) -> GateStatus:
     """Summarise a branch's gate as osstest's report does for its newest flight: the last test
     of the basis, the flights since, and those of the revision under test."""
     marks = branch_marks(session, branch, now)
@@ -88,25 +106,64 @@ def gate_status(session: Session, branch: str, now: datetime) -> dict[str, Any]:
         age = push_age(newest.number, newest.tested, newest.baseline, marks, now, blessing="real")
     by_number = {m.number: m for m in marks}
 
-    def mark(found: FlightAge | None) -> dict[str, Any] | None:
-        return mark_dict(by_number[found.number]) if found else None
+    def mark(found: FlightAge | None) -> Mark | None:
+        return mark_of(by_number[found.number]) if found else None
 
     basis = age.basis if age else None
-    return {
-        "branch": branch,
-        "newest": mark_dict(newest),
-        "basis": mark(basis),
-        "days_since_push": round((now - basis.started).total_seconds() / 86400, 1)
+    return GateStatus(
+        branch=branch,
+        newest=mark_of(newest),
+        basis=mark(basis),
+        days_since_push=round((now - basis.started).total_seconds() / 86400, 1)
         if basis and basis.started
         else None,
-        "failing_since": mark(age.failing_since) if age else None,
-        "attempts": age.failing_attempts or 0 if age else 0,
-        "same_since": mark(age.same_since) if age else None,
-        "same_attempts": age.same_attempts if age else 0,
-    }
+        failing_since=mark(age.failing_since) if age else None,
+        attempts=age.failing_attempts or 0 if age else 0,
+        same_since=mark(age.same_since) if age else None,
+        same_attempts=age.same_attempts if age else 0,
+    )
 
 
-def branch_detail(session: Session, branch: str, now: datetime) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class TimelinePoint:
+    """One flight of the branch over time."""
+
+    flight: int
+    started: datetime
+    verdict: Verdict
+    pushed: bool
+    pass_rate: float | None
+    blocking: int
+    days_without_push: float | None
+
+
+@dataclass(frozen=True)
+class NeverPassed:
+    job: str
+    testid: str
+    runs: int
+    newest_flight: int
+
+
+@dataclass(frozen=True)
+class Flaky:
+    job: str
+    testid: str
+    heisenbugs: int
+
+
+@dataclass(frozen=True)
+class BranchPage:
+    """A branch's gate over time: pass rate, blockers, verdicts, pushes, never-pass and flaky steps."""
+
+    branch: str
+    gate: GateStatus
+    flights: tuple[TimelinePoint, ...]
+    never_pass: tuple[NeverPassed, ...]
+    flaky: tuple[Flaky, ...]
+
+
+def branch_detail(session: Session, branch: str, now: datetime) -> BranchPage | None:
     """A branch's gate over time: pass rate, blockers, verdicts, pushes, never-pass and flaky steps."""
     marks = branch_marks(session, branch, now)
     if not marks:
@@ -117,67 +174,80 @@ def branch_detail(session: Session, branch: str, now: datetime) -> dict[str, Any
         .where(BranchRecord.name == branch, happened_by(now))
     )
     counts: dict[int, dict[Status, int]] = defaultdict(dict)
-    blocking: dict[int, int] = defaultdict(int)
-    for flight, status, classification, n in session.execute(
-        select(StepRecord.flight_id, StepRecord.status, StepRecord.classification, func.count())
+    for flight, status, n in session.execute(
+        select(StepRecord.flight_id, StepRecord.status, func.count())
         .where(StepRecord.flight_id.in_(in_branch))
-        .group_by(StepRecord.flight_id, StepRecord.status, StepRecord.classification)
+        .group_by(StepRecord.flight_id, StepRecord.status)
     ):
-        counts[flight][Status(status)] = counts[flight].get(Status(status), 0) + n
-        if classification == Classification.REGRESSION.value:
-            blocking[flight] += n
+        counts[flight][Status(status)] = n
+    blocking = {
+        number: n
+        for number, n in session.execute(
+            select(FlightRecord.id, FlightRecord.blocking).where(FlightRecord.id.in_(in_branch))
+        )
+    }
     last_push: datetime | None = None
     timeline = []
     for mark in marks:
         if mark.pushed:
             last_push = mark.at
         timeline.append(
-            {
-                "flight": mark.number,
-                "started": mark.at.isoformat(),
-                "verdict": mark.verdict.value,
-                "pushed": mark.pushed,
-                "pass_rate": pass_rate_of(counts[mark.number]),
-                "blocking": blocking[mark.number],
-                "days_without_push": round((mark.at - last_push).total_seconds() / 86400, 1)
+            TimelinePoint(
+                flight=mark.number,
+                started=mark.at,
+                verdict=mark.verdict,
+                pushed=mark.pushed,
+                pass_rate=pass_rate_of(counts[mark.number]),
+                blocking=blocking.get(mark.number, 0),
+                days_without_push=round((mark.at - last_push).total_seconds() / 86400, 1)
                 if last_push
                 else None,
-            }
+            )
         )
-    return {
-        "branch": branch,
-        "gate": gate_status(session, branch, now),
-        "flights": timeline,
-        "never_pass": _never_passed(session, in_branch),
-        "flaky": _flaky(session, in_branch),
-    }
+    return BranchPage(
+        branch=branch,
+        gate=gate_status(session, branch, now),
+        flights=tuple(timeline),
+        never_pass=_never_passed(session, in_branch),
+        flaky=_flaky(session, in_branch),
+    )
 
 
-def _never_passed(session: Session, in_branch: Any) -> list[dict[str, Any]]:
-    passes = func.sum(case((StepRecord.status == Status.PASS.value, 1), else_=0))
-    rows = session.execute(
-        select(TestRecord.job, TestRecord.testid, func.count(), func.max(StepRecord.flight_id))
-        .join(StepRecord, StepRecord.test_id == TestRecord.id)
+def _never_passed(session: Session, in_branch: Any) -> tuple[NeverPassed, ...]:
+    """Return the tests whose newest run on the branch the gate judged `never pass`."""
+    newest = (
+        select(
+            StepRecord.test_id,
+            func.max(StepRecord.flight_id).label("newest"),
+            func.count().label("runs"),
+        )
         .where(StepRecord.flight_id.in_(in_branch))
-        .group_by(TestRecord.id, TestRecord.job, TestRecord.testid)
-        .having(passes == 0)
+        .group_by(StepRecord.test_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(TestRecord.job, TestRecord.testid, newest.c.runs, newest.c.newest)
+        .join(newest, newest.c.test_id == TestRecord.id)
+        .join(
+            StepRecord,
+            (StepRecord.test_id == newest.c.test_id) & (StepRecord.flight_id == newest.c.newest),
+        )
+        .where(StepRecord.classification == Classification.NEVER_PASS.value)
+        .distinct()
         .order_by(TestRecord.job, TestRecord.testid)
     )
-    return [
-        {"job": job, "testid": testid, "runs": runs, "newest_flight": newest}
-        for job, testid, runs, newest in rows
-    ]
+    return tuple(NeverPassed(job, testid, runs, n) for job, testid, runs, n in rows)
 
 
-def _flaky(session: Session, in_branch: Any) -> list[dict[str, Any]]:
+def _flaky(session: Session, in_branch: Any) -> tuple[Flaky, ...]:
     rows = session.execute(
         select(TestRecord.job, TestRecord.testid, func.count())
         .join(StepRecord, StepRecord.test_id == TestRecord.id)
         .where(
             StepRecord.flight_id.in_(in_branch),
-            StepRecord.classification == Classification.PASS_IN.value,
+            StepRecord.classification.in_([c.value for c in Classification if c.heisenbug]),
         )
         .group_by(TestRecord.id, TestRecord.job, TestRecord.testid)
     )
     counts = {TestKey(job, testid): n for job, testid, n in rows}
-    return [{"job": k.job, "testid": k.testid, "heisenbugs": n} for k, n in flaky(counts)]
+    return tuple(Flaky(k.job, k.testid, n) for k, n in flaky(counts))

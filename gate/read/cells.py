@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from gate.model import (
-    Classification,
-    Finding,
-    Status,
-    flight_label,
-)
-from gate.report import (
-    summary,
-    summary_of,
-)
+from gate.model import Classification, Finding, Status, flight_label
+from gate.report import summary, summary_of
 
 
 def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A step in a flight: its status and, when it did not pass, how the gate judged it."""
+
+    status: Status
+    classification: Classification | None = None
+    ref_flight: int | None = None
+    summary: str = ""
+    blocking: bool = False
+    stepno: int | None = None
 
 
 def stored_cell(
@@ -27,30 +31,29 @@ def stored_cell(
     ref: int | None,
     ref_status: str | None,
     ref_blessing: str | None,
-) -> dict[str, Any]:
-    """Return a grid cell from a step row's stored finding."""
+) -> Cell:
+    """Return a cell from a step row's stored finding."""
     if classification is None:
-        return cell(status, None)
+        return Cell(Status(status))
+    judged = Classification(classification)
     said = summary_of(
-        Classification(classification),
+        judged,
         flight_label(ref, ref_blessing),
         ref_status=Status(ref_status) if ref_status else None,
         status=Status(status),
     )
-    return {
-        "status": status,
-        "classification": classification,
-        "ref_flight": ref,
-        "summary": said,
-        "blocking": Classification(classification).blocking,
-    }
+    return Cell(Status(status), judged, ref, said, judged.blocking)
 
 
-def cell(status: str, finding: Finding | None) -> dict[str, Any]:
-    return {
-        "status": status,
-        "classification": finding.classification.value if finding else None,
-        "ref_flight": finding.ref_flight if finding else None,
-        "summary": summary(finding) if finding else "",
-        "blocking": finding.blocking if finding else False,
-    }
+def cell(status: Status, finding: Finding | None, stepno: int | None = None) -> Cell:
+    """Return a cell from a step and the gate's finding on it, if any."""
+    if finding is None:
+        return Cell(status, stepno=stepno)
+    return Cell(
+        status,
+        finding.classification,
+        finding.ref_flight,
+        summary(finding),
+        finding.blocking,
+        stepno,
+    )

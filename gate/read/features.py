@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -15,56 +18,188 @@ from gate.model import (
     TestKey,
 )
 from gate.policy import Policy
-from gate.read.branch import branch_marks, gate_status, mark_dict
-from gate.read.cells import stored_cell
+from gate.read.branch import GateStatus, Mark, branch_marks, gate_status, mark_of
+from gate.read.cells import Cell, stored_cell
 from gate.read.readiness import observed, readiness
-from gate.readiness import Observation, feature_dict, freeze_dict, freeze_view
-from gate.roadmap import Release
-from gate.store.flights import (
-    findings_elsewhere,
-)
+from gate.readiness import FeatureReadiness, Observation, Readiness, freeze_view
+from gate.roadmap import Declared, Release
+from gate.store.findings import findings_elsewhere
+from gate.store.keys import catalogue
 from gate.store.records import StepRecord, TestRecord
-from gate.store.roadmap import UnknownRelease, catalogue, release_record
+from gate.store.roadmap import UnknownRelease, release_of, release_record
 
 GRID_FLIGHTS = 30
 
 
-def overview(session: Session, policy: Policy, now: datetime) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ReleaseDates:
+    """The release's milestones and the days left to each."""
+
+    release: str
+    branch: str
+    feature_freeze: date
+    code_freeze: date
+    release_date: date
+    days_to_feature_freeze: int
+    days_to_code_freeze: int
+    days_to_release: int
+
+    @classmethod
+    def of(cls, release: Release, now: datetime) -> ReleaseDates:
+        view = freeze_view(release, now)
+        return cls(
+            release.name,
+            release.branch,
+            release.feature_freeze,
+            release.code_freeze,
+            release.release,
+            view.days_to_feature_freeze,
+            view.days_to_code_freeze,
+            view.days_to_release,
+        )
+
+
+@dataclass(frozen=True)
+class ObservationLine:
+    """A linked step in one flight: what it did and how the gate judged it."""
+
+    job: str
+    testid: str
+    flight: int
+    status: Status
+    classification: Classification | None
+    ref_flight: int | None
+
+    @classmethod
+    def of(cls, o: Observation) -> ObservationLine:
+        return cls(o.key.job, o.key.testid, o.flight, o.status, o.classification, o.ref_flight)
+
+
+@dataclass(frozen=True)
+class ProjectionLine:
+    date: date | None
+    text: str
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    flight: int
+    pass_rate: float | None
+    started: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StatusChangeLine:
+    """A change of the declared status; `from_` is the JSON key `from`."""
+
+    at: datetime
+    from_: Declared | None
+    to: Declared
+    note: str
+
+
+@dataclass(frozen=True)
+class FeatureRow:
+    """A feature with its readiness: one row of the features table."""
+
+    slug: str
+    title: str
+    owners: tuple[str, ...]
+    declared_status: Declared
+    readiness: Readiness
+    pass_rate: float | None
+    tests: tuple[str, ...]
+    patterns: tuple[str, ...]
+    blocking: tuple[ObservationLine, ...]
+    failures: tuple[ObservationLine, ...]
+    reasons: tuple[str, ...]
+    mismatch: bool
+    projection: ProjectionLine
+    series: tuple[SeriesPoint, ...]
+    notes: str
+    links: tuple[str, ...]
+    history: tuple[StatusChangeLine, ...]
+
+    @classmethod
+    def of(cls, judged: FeatureReadiness) -> FeatureRow:
+        feature = judged.feature
+        return cls(
+            slug=feature.slug,
+            title=feature.title,
+            owners=tuple(feature.owners),
+            declared_status=feature.status,
+            readiness=judged.readiness,
+            pass_rate=judged.pass_rate,
+            tests=tuple(str(key) for key in judged.tests),
+            patterns=tuple(str(p) for p in feature.tests),
+            blocking=tuple(ObservationLine.of(o) for o in judged.blocking),
+            failures=tuple(ObservationLine.of(o) for o in judged.failures),
+            reasons=tuple(judged.reasons),
+            mismatch=judged.mismatch,
+            projection=ProjectionLine(judged.projection.on, judged.projection.text),
+            series=tuple(SeriesPoint(n, rate) for n, rate in judged.series),
+            notes=feature.notes,
+            links=tuple(feature.links),
+            history=tuple(
+                StatusChangeLine(change.at, change.before, change.after, change.note)
+                for change in feature.history
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """What blocks the push, by feature (`slug` None for the steps that serve no feature)."""
+
+    slug: str | None
+    title: str
+    readiness: Readiness
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The overview: the release's dates, its branch's gate, every feature, what blocks the push."""
+
+    release: ReleaseDates | None
+    gate: GateStatus | None
+    features: tuple[FeatureRow, ...]
+    blockers: tuple[Blocker, ...]
+    readiness_states: tuple[Readiness, ...] = Readiness.by_severity()
+
+
+def overview(session: Session, policy: Policy, now: datetime) -> Overview:
     """The overview: the release's dates, its branch's gate, every feature, what blocks the push."""
     try:
         release, judged = readiness(session, policy, now)
     except UnknownRelease:
-        return {"release": None, "gate": None, "features": [], "blockers": []}
-    features = [feature_dict(j) for j in judged]
-    blockers: list[dict[str, Any]] = [
-        {
-            "slug": j.feature.slug,
-            "title": j.feature.title,
-            "readiness": j.readiness.value,
-            "reasons": [o.sentence() for o in (*j.blocking, *j.failures)],
-        }
-        for j in judged
-        if j.blocking or j.failures
+        return Overview(None, None, (), ())
+    troubled = [j for j in judged if j.blocking or j.failures]
+    # Features with a regression first, then by slug.
+    troubled.sort(key=lambda j: (not any(o.regressed for o in j.blocking), j.feature.slug))
+    blockers = [
+        Blocker(
+            j.feature.slug,
+            j.feature.title,
+            j.readiness,
+            tuple(o.sentence() for o in (*j.blocking, *j.failures)),
+        )
+        for j in troubled
     ]
-    blockers.sort(key=lambda b: (not any("regressed" in r for r in b["reasons"]), b["slug"]))
     gate = gate_status(session, release.branch, now)
     served = {key for j in judged for key in j.tests}
-    if gate["newest"] is not None:
-        orphans = [
-            o.sentence()
-            for o in _blocking_in(session, gate["newest"]["flight"])
-            if o.key not in served
-        ]
+    if gate.newest is not None:
+        orphans = tuple(
+            o.sentence() for o in _blocking_in(session, gate.newest.flight) if o.key not in served
+        )
         if orphans:
-            blockers.append(
-                {"slug": None, "title": "No feature", "readiness": "blocked", "reasons": orphans}
-            )
-    return {
-        "release": freeze_dict(freeze_view(release, now)),
-        "gate": gate,
-        "features": features,
-        "blockers": blockers,
-    }
+            blockers.append(Blocker(None, "No feature", Readiness.BLOCKED, orphans))
+    return Overview(
+        ReleaseDates.of(release, now),
+        gate,
+        tuple(FeatureRow.of(j) for j in judged),
+        tuple(blockers),
+    )
 
 
 def _blocking_in(session: Session, flight: int) -> list[Observation]:
@@ -102,97 +237,126 @@ def _blocking_in(session: Session, flight: int) -> list[Observation]:
     return found + [observed(flight, f) for f in elsewhere if f.blocking]
 
 
-def features(session: Session, policy: Policy, now: datetime) -> list[dict[str, Any]]:
-    """Every feature of the latest release with its readiness; none without a roadmap."""
+def features(
+    session: Session, policy: Policy, now: datetime, release: str | None = None
+) -> tuple[FeatureRow, ...]:
+    """Every feature of a release (the latest by default) with its readiness; none without one."""
     try:
-        _release, judged = readiness(session, policy, now)
+        _release, judged = readiness(session, policy, now, release)
     except UnknownRelease:
-        return []
-    return [feature_dict(j) for j in judged]
+        if release is not None:
+            raise
+        return ()
+    return tuple(FeatureRow.of(j) for j in judged)
 
 
-def release_dates(session: Session, now: datetime) -> dict[str, Any] | None:
-    """The latest release's milestones and the days left to each, or None without a roadmap."""
+def release_dates(
+    session: Session, now: datetime, release: str | None = None
+) -> ReleaseDates | None:
+    """A release's milestones (the latest's by default) and the days left to each, or None."""
     try:
-        record = release_record(session, None)
+        record = release_record(session, release)
     except UnknownRelease:
+        if release is not None:
+            raise
         return None
-    release = Release(
-        record.name, record.branch, record.feature_freeze, record.code_freeze, record.release_date
-    )
-    return freeze_dict(freeze_view(release, now))
+    return ReleaseDates.of(release_of(record), now)
 
 
 SORT_KEYS = ("slug", "readiness", "declared_status", "pass_rate", "blocking", "mismatch")
 
 
-READINESS_ORDER = ("blocked", "at_risk", "stale", "untested", "on_track", "ready", "dropped")
-
-
 def select_features(
-    rows: list[dict[str, Any]],
+    rows: Sequence[FeatureRow],
     *,
-    readiness: str | None = None,
+    readiness: Readiness | None = None,
     query: str | None = None,
     sort: str | None = None,
     descending: bool = False,
-) -> list[dict[str, Any]]:
+) -> tuple[FeatureRow, ...]:
     """Filter features by readiness and text, and sort them, as a shared link asks."""
-    chosen = [r for r in rows if not readiness or r["readiness"] == readiness]
+    chosen = [r for r in rows if readiness is None or r.readiness is readiness]
     if query:
         needle = query.lower()
-        chosen = [
-            r
-            for r in chosen
-            if needle in f"{r['slug']} {r['title']} {' '.join(r['owners'])}".lower()
-        ]
+        chosen = [r for r in chosen if needle in f"{r.slug} {r.title} {' '.join(r.owners)}".lower()]
     key = sort if sort in SORT_KEYS else "readiness"
 
-    def order(row: dict[str, Any]) -> Any:
-        value = row[key]
+    def order(row: FeatureRow) -> Any:
         if key == "readiness":
-            return READINESS_ORDER.index(value)
+            return row.readiness.severity
         if key == "blocking":
-            return len(value)
+            return len(row.blocking)
         if key == "pass_rate":
-            return -1.0 if value is None else value
-        return value
+            return -1.0 if row.pass_rate is None else row.pass_rate
+        return getattr(row, key)
 
-    return sorted(chosen, key=order, reverse=descending)
+    return tuple(sorted(chosen, key=order, reverse=descending))
+
+
+@dataclass(frozen=True)
+class GridRow:
+    job: str
+    testid: str
+    cells: tuple[Cell | None, ...]
+
+    @property
+    def all_passed(self) -> bool:
+        return all(c is None or c.status is Status.PASS for c in self.cells)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A feature's linked steps over the newest flights of its branch."""
+
+    flights: tuple[Mark, ...]
+    rows: tuple[GridRow, ...]
+
+
+@dataclass(frozen=True)
+class FeaturePage(FeatureRow):
+    """One feature: its readiness and reasons, the release's dates, and the grid of its steps."""
+
+    release: ReleaseDates
+    grid: Grid
 
 
 def feature_detail(
-    session: Session, slug: str, policy: Policy, now: datetime
-) -> dict[str, Any] | None:
+    session: Session, slug: str, policy: Policy, now: datetime, release_name: str | None = None
+) -> FeaturePage | None:
     """One feature: readiness, reasons, history, and the grid of its steps over recent flights."""
     try:
-        release, judged = readiness(session, policy, now)
+        release, judged = readiness(session, policy, now, release_name)
     except UnknownRelease:
+        if release_name is not None:
+            raise
         return None
     found = next((j for j in judged if j.feature.slug == slug), None)
     if found is None:
         return None
     every = branch_marks(session, release.branch, now)
-    when = {m.number: m.at.isoformat() for m in every}
+    when = {m.number: m.at for m in every}
     marks = every[-GRID_FLIGHTS:]
-    data = feature_dict(found)
-    data["series"] = [{**point, "started": when.get(point["flight"])} for point in data["series"]]
-    return {
-        **data,
-        "release": freeze_dict(freeze_view(release, now)),
-        "grid": {
-            "flights": [mark_dict(m) for m in marks],
-            "rows": _grid(session, list(found.tests), [m.number for m in marks]),
-        },
-    }
+    row = FeatureRow.of(found)
+    series = tuple(
+        dataclasses.replace(point, started=when.get(point.flight)) for point in row.series
+    )
+    fields = {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
+    return FeaturePage(
+        **{**fields, "series": series},
+        release=ReleaseDates.of(release, now),
+        grid=Grid(
+            tuple(m for m in (mark_of(m) for m in marks) if m is not None),
+            _grid(session, list(found.tests), [m.number for m in marks]),
+        ),
+    )
 
 
-def _grid(session: Session, keys: list[TestKey], flights: list[int]) -> list[dict[str, Any]]:
+def _grid(session: Session, keys: list[TestKey], flights: list[int]) -> tuple[GridRow, ...]:
     if not keys or not flights:
-        return []
+        return ()
     known = catalogue(session).ids
     ids = {known[k]: k for k in keys if k in known}
-    cells: dict[TestKey, dict[int, dict[str, Any]]] = defaultdict(dict)
+    cells: dict[TestKey, dict[int, Cell]] = defaultdict(dict)
     rows = session.execute(
         select(
             StepRecord.test_id,
@@ -206,11 +370,9 @@ def _grid(session: Session, keys: list[TestKey], flights: list[int]) -> list[dic
     )
     for test_id, flight, status, cls, ref, ref_status, ref_blessing in rows:
         cells[ids[test_id]][flight] = stored_cell(status, cls, ref, ref_status, ref_blessing)
-    grid: list[dict[str, Any]] = [
-        {"job": k.job, "testid": k.testid, "cells": [cells[k].get(n) for n in flights]}
+    grid = [
+        GridRow(k.job, k.testid, tuple(cells[k].get(n) for n in flights))
         for k in sorted(ids.values(), key=str)
     ]
     # Steps that did not pass somewhere in the grid first: they are what the page is for.
-    return sorted(
-        grid, key=lambda row: all(c is None or c["status"] == "pass" for c in row["cells"])
-    )
+    return tuple(sorted(grid, key=lambda row: row.all_passed))

@@ -3,39 +3,97 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gate.model import (
+    NONE_EXECUTED,
+    Blocker,
+    Classification,
+    Finding,
     Flight,
     Judgement,
+    Push,
+    Status,
     Verdict,
 )
 from gate.policy import Policy
 from gate.read.branch import marks_of
-from gate.read.cells import cell, iso
+from gate.read.cells import Cell, cell
 from gate.report import (
+    HEADLINES,
     Analysis,
     FlightLine,
     ReportContext,
+    analysis,
+    baseline_test,
     headers,
+    outcome,
     render_text,
-    report_dict,
+    subject,
+    summary,
 )
-from gate.store.flights import (
-    count_flights,
-    list_flights,
-    load_flight,
-    summary_dict,
-)
+from gate.store.flights import FlightSummary, count_flights, list_flights, load_flight
 from gate.store.records import BranchRecord, FlightRecord
-from gate.trends import (
-    push_age,
-)
+from gate.trends import FlightAge, PushAge, push_age
+
+
+@dataclass(frozen=True)
+class FlightRow:
+    """One row of the flight list."""
+
+    flight: int
+    branch: str
+    blessing: str
+    revision: Mapping[str, str]
+    verdict: Verdict
+    pushed: bool
+    tests: int
+    failures: int
+    errors: int
+    skipped: int
+    blocking: int
+    started: datetime | None
+    ingested: datetime
+    subject: str
+
+    @classmethod
+    def of(cls, row: FlightSummary) -> FlightRow:
+        counts = row.counts
+        return cls(
+            row.number,
+            row.branch,
+            row.blessing,
+            row.revisions,
+            row.verdict,
+            row.pushed,
+            counts.tests,
+            counts.failures,
+            counts.errors,
+            counts.skipped,
+            row.blocking,
+            row.started,
+            row.ingested,
+            row.subject,
+        )
+
+
+@dataclass(frozen=True)
+class FlightsPage:
+    """A page of the flight list, with what its filters offer."""
+
+    flights: tuple[FlightRow, ...]
+    page: int
+    pages: int
+    total: int
+    branch: str | None
+    verdict: Verdict | None
+    branches: tuple[str, ...]
+    verdicts: tuple[Verdict, ...] = tuple(Verdict)
 
 
 def flights_page(
@@ -45,7 +103,7 @@ def flights_page(
     verdict: Verdict | None,
     page: int,
     per_page: int = 50,
-) -> dict[str, Any]:
+) -> FlightsPage:
     """A page of the flight list, newest first, filtered by branch and verdict."""
     total = count_flights(session, branch=branch, verdict=verdict)
     pages = max(1, -(-total // per_page))
@@ -54,15 +112,9 @@ def flights_page(
         session, branch=branch, verdict=verdict, limit=per_page, offset=(page - 1) * per_page
     )
     branches = session.scalars(select(BranchRecord.name).order_by(BranchRecord.name)).all()
-    return {
-        "flights": [summary_dict(r) for r in rows],
-        "page": page,
-        "pages": pages,
-        "total": total,
-        "branch": branch,
-        "verdict": verdict.value if verdict else None,
-        "branches": list(branches),
-    }
+    return FlightsPage(
+        tuple(FlightRow.of(r) for r in rows), page, pages, total, branch, verdict, tuple(branches)
+    )
 
 
 @dataclass(frozen=True)
@@ -103,45 +155,215 @@ def flight_report(
     return FlightReport(flight, judgement, ReportContext(retests=retests, push_age=age))
 
 
-def flight_detail(
-    session: Session, number: int, policy: Policy, now: datetime
-) -> dict[str, Any] | None:
-    """A flight: its report, its osstest sections, and the scoreboard of jobs by testids."""
-    found = flight_report(session, number, policy, now)
-    if found is None:
+@dataclass(frozen=True)
+class FailureLine:
+    """One failure of a flight's report: a step, how it was judged, and where it is printed."""
+
+    job: str
+    testid: str
+    stepno: int | None  # None for a job's `<none executed>` line, which is no step
+    status: Status
+    classification: Classification
+    blocking: bool
+    blocker: Blocker | None
+    ref_flight: int | None
+    in_flight: int | None
+    summary: str
+    section: Analysis
+
+    @classmethod
+    def of(cls, finding: Finding, *, compared: bool) -> FailureLine:
+        step = finding.step
+        return cls(
+            step.key.job,
+            step.key.testid,
+            None if step.key.testid == NONE_EXECUTED else step.stepno,
+            step.status,
+            finding.classification,
+            finding.blocking,
+            finding.blocker,
+            finding.ref_flight,
+            finding.in_flight,
+            summary(finding),
+            analysis(finding, compared=compared),
+        )
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the report, in osstest's order, with its heading."""
+
+    analysis: Analysis
+    heading: str
+    failures: tuple[FailureLine, ...]
+
+
+@dataclass(frozen=True)
+class JobLine:
+    job: str
+    status: Status
+
+
+@dataclass(frozen=True)
+class RetestLine:
+    flight: int
+    blessing: str
+    intended: str
+    log_url: str | None
+
+
+@dataclass(frozen=True)
+class AgeLine:
+    """A flight the push-gate summary names, with its age in whole days."""
+
+    flight: int
+    started: datetime | None
+    days: int
+
+
+@dataclass(frozen=True)
+class PushAgeView:
+    tree: str | None
+    basis: AgeLine | None
+    failing_since: AgeLine | None
+    failing_attempts: int | None
+    same_since: AgeLine | None
+    same_attempts: int
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    testid: str
+    cells: tuple[Cell | None, ...]
+
+
+@dataclass(frozen=True)
+class Scoreboard:
+    """The flight's grid: a column per job, a row per testid."""
+
+    jobs: tuple[str, ...]
+    rows: tuple[ScoreRow, ...]
+
+
+@dataclass(frozen=True)
+class FlightPage:
+    """A flight's page: its report as data and as osstest's text, its sections and scoreboard."""
+
+    flight: int
+    branch: str
+    blessing: str
+    intended: str
+    log_url: str | None
+    subject: str
+    verdict: Verdict
+    headline: str
+    push: Push
+    push_sentence: str
+    pushed: bool
+    baseline_test: bool
+    outcome: str
+    revision: Mapping[str, str]
+    tested: Mapping[str, str]
+    baseline: Mapping[str, str]
+    baseline_flights: tuple[int, ...]
+    retests: tuple[int, ...]
+    retest_flights: tuple[RetestLine, ...]
+    push_age: PushAgeView | None
+    jobs: tuple[JobLine, ...]
+    failures: tuple[FailureLine, ...]
+    started: datetime | None
+    baseline_flight: int | None
+    sections: tuple[Section, ...]
+    scoreboard: Scoreboard
+    text: str
+    headers: str
+
+
+def _age(seen: FlightAge | None) -> AgeLine | None:
+    return AgeLine(seen.number, seen.started, seen.days) if seen else None
+
+
+def _push_age(age: PushAge | None) -> PushAgeView | None:
+    if age is None:
         return None
-    flight, judgement, context = found.flight, found.judgement, found.context
-    report = report_dict(flight, judgement, context)
-    sections = [
-        {
-            "analysis": where.value,
-            "heading": where.heading.replace("\n", " "),
-            "failures": [f for f in report["failures"] if f["section"] == where.value],
-        }
-        for where in sorted(Analysis, key=lambda a: a.rank)
-        if any(f["section"] == where.value for f in report["failures"])
-    ]
-    jobs = [job.name for job in flight.jobs]
+    return PushAgeView(
+        age.tree,
+        _age(age.basis),
+        _age(age.failing_since),
+        age.failing_attempts,
+        _age(age.same_since),
+        age.same_attempts,
+    )
+
+
+def _scoreboard(flight: Flight, judgement: Judgement) -> Scoreboard:
+    jobs = tuple(job.name for job in flight.jobs)
     testids: list[str] = []
-    board: dict[tuple[str, str], dict[str, Any]] = {}
+    board: dict[tuple[str, str], Cell] = {}
     findings = {f.step: f for f in judgement.own()}
     for step in flight.steps():
         if step.key.testid not in testids:
             testids.append(step.key.testid)
-        finding = findings.get(step)
-        board[(step.key.testid, step.key.job)] = {
-            **cell(step.status.value, finding),
-            "stepno": step.stepno,
-        }
-    return {
-        **report,
-        "started": iso(flight.started),
-        "baseline_flight": max(judgement.baseline_flights, default=None),
-        "sections": sections,
-        "scoreboard": {
-            "jobs": jobs,
-            "rows": [{"testid": t, "cells": [board.get((t, j)) for j in jobs]} for t in testids],
-        },
-        "text": render_text(flight, judgement, context),
-        "headers": headers(flight, judgement),
-    }
+        board[(step.key.testid, step.key.job)] = cell(step.status, findings.get(step), step.stepno)
+    rows = tuple(ScoreRow(t, tuple(board.get((t, j)) for j in jobs)) for t in testids)
+    return Scoreboard(jobs, rows)
+
+
+def flight_page(flight: Flight, judgement: Judgement, context: ReportContext) -> FlightPage:
+    """Build a flight's page from the flight, its judgement and its report's context."""
+    assert flight.number is not None
+    compared = bool(judgement.baseline)
+    failures = tuple(FailureLine.of(f, compared=compared) for f in judgement.findings)
+    sections = tuple(
+        Section(
+            where,
+            where.heading.replace("\n", " "),
+            tuple(f for f in failures if f.section is where),
+        )
+        for where in sorted(Analysis, key=lambda a: a.rank)
+        if any(f.section is where for f in failures)
+    )
+    retests = tuple(
+        RetestLine(r.number, r.blessing, r.intended or r.blessing, r.log_url)
+        for r in sorted(context.retests, key=lambda line: line.number)
+    )
+    return FlightPage(
+        flight=flight.number,
+        branch=flight.branch,
+        blessing=flight.blessing,
+        intended=flight.intended or flight.blessing,
+        log_url=flight.log_url,
+        subject=subject(flight, judgement),
+        verdict=judgement.verdict,
+        headline=HEADLINES[judgement.verdict],
+        push=judgement.push,
+        push_sentence=judgement.push.sentence,
+        pushed=judgement.pushed,
+        baseline_test=baseline_test(judgement),
+        outcome=outcome(flight, judgement),
+        revision=dict(flight.revisions),
+        tested=dict(judgement.tested),
+        baseline=dict(judgement.baseline),
+        baseline_flights=judgement.baseline_flights,
+        retests=judgement.retests,
+        retest_flights=retests,
+        push_age=_push_age(context.push_age),
+        jobs=tuple(JobLine(job.name, job.status) for job in flight.jobs),
+        failures=failures,
+        started=flight.started,
+        baseline_flight=max(judgement.baseline_flights, default=None),
+        sections=sections,
+        scoreboard=_scoreboard(flight, judgement),
+        text=render_text(flight, judgement, context),
+        headers=headers(flight, judgement),
+    )
+
+
+def flight_detail(
+    session: Session, number: int, policy: Policy, now: datetime
+) -> FlightPage | None:
+    """A flight: its report, its osstest sections, and the scoreboard of jobs by testids."""
+    found = flight_report(session, number, policy, now)
+    if found is None:
+        return None
+    return flight_page(found.flight, found.judgement, found.context)

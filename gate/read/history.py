@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,12 +15,9 @@ from gate.model import (
 )
 from gate.read.cells import stored_cell
 from gate.roadmap import linked_tests
+from gate.store.keys import catalogue
 from gate.store.records import BranchRecord, FlightRecord, JobRecord, StepRecord, TestRecord, as_utc
-from gate.store.roadmap import (
-    UnknownRelease,
-    catalogue,
-    load_roadmap,
-)
+from gate.store.roadmap import UnknownRelease, load_roadmap
 from gate.trends import (
     StepRecordView,
     test_health,
@@ -28,7 +26,40 @@ from gate.trends import (
 HISTORY_FLIGHTS = 100
 
 
-def test_detail(session: Session, job: str, testid: str) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class HistoryEntry:
+    """The test in one flight: where and when it ran, and how it was judged."""
+
+    flight: int
+    branch: str
+    started: datetime
+    host: str | None
+    status: Status
+    classification: Classification | None
+    ref_flight: int | None
+    summary: str
+    blocking: bool
+
+
+@dataclass(frozen=True)
+class TestPage:
+    """One test's page: its health over the newest flights and its history, oldest first."""
+
+    __test__ = False  # not a pytest class
+
+    job: str
+    testid: str
+    runs: int
+    heisenbugs: int
+    flake_rate: float | None
+    streak_since: int | None
+    streak_length: int
+    failed_on: tuple[str, ...]
+    features: tuple[str, ...]
+    history: tuple[HistoryEntry, ...]
+
+
+def test_detail(session: Session, job: str, testid: str) -> TestPage | None:
     """One test: its history over the newest flights, flake rate, streak, hosts and features."""
     test_id = session.scalar(
         select(TestRecord.id).where(TestRecord.job == job, TestRecord.testid == testid)
@@ -69,32 +100,39 @@ def test_detail(session: Session, job: str, testid: str) -> dict[str, Any] | Non
     branch_of = {n: branch for n, _s, _i, branch, *_rest in rows}
     refs = {r[0]: (r[-2], r[-1]) for r in rows}
     health = test_health(records)
-    return {
-        "job": job,
-        "testid": testid,
-        "runs": health.runs,
-        "heisenbugs": health.heisenbugs,
-        "flake_rate": health.flake_rate,
-        "streak_since": health.streak_since,
-        "streak_length": health.streak_length,
-        "failed_on": list(health.failed_on),
-        "features": _features_of(session, TestKey(job, testid)),
-        "history": [
-            {
-                "flight": r.flight,
-                "branch": branch_of[r.flight],
-                "started": r.at.isoformat(),
-                "host": r.host,
-                **stored_cell(
-                    r.status.value,
-                    r.classification.value if r.classification else None,
-                    r.ref_flight,
-                    *refs[r.flight],
-                ),
-            }
-            for r in records
-        ],
-    }
+    history = []
+    for r in records:
+        seen = stored_cell(
+            r.status.value,
+            r.classification.value if r.classification else None,
+            r.ref_flight,
+            *refs[r.flight],
+        )
+        history.append(
+            HistoryEntry(
+                r.flight,
+                branch_of[r.flight],
+                r.at,
+                r.host,
+                seen.status,
+                seen.classification,
+                seen.ref_flight,
+                seen.summary,
+                seen.blocking,
+            )
+        )
+    return TestPage(
+        job=job,
+        testid=testid,
+        runs=health.runs,
+        heisenbugs=health.heisenbugs,
+        flake_rate=health.flake_rate,
+        streak_since=health.streak_since,
+        streak_length=health.streak_length,
+        failed_on=tuple(health.failed_on),
+        features=tuple(_features_of(session, TestKey(job, testid))),
+        history=tuple(history),
+    )
 
 
 def _features_of(session: Session, key: TestKey) -> list[str]:

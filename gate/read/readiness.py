@@ -19,14 +19,17 @@ from gate.readiness import (
     judge_feature,
 )
 from gate.roadmap import Feature, Release, linked_tests
-from gate.store.flights import findings_elsewhere, in_chunks
+from gate.store.bulk import in_chunks
+from gate.store.findings import findings_elsewhere
+from gate.store.flights import happened_by
+from gate.store.keys import catalogue
 from gate.store.records import (
     BranchRecord,
     FlightRecord,
     StepRecord,
     as_utc,
 )
-from gate.store.roadmap import catalogue, happened_by, load_roadmap
+from gate.store.roadmap import load_roadmap
 
 
 def flight_window(

@@ -7,25 +7,24 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gate.allow import AllowList
 from gate.model import (
-    NONE_EXECUTED,
     Classification,
     Counts,
     Finding,
     Flight,
     Job,
     Judgement,
-    PriorFlight,
     Push,
     Status,
     Step,
@@ -33,23 +32,20 @@ from gate.model import (
     Verdict,
 )
 from gate.policy import Policy, is_retest
-from gate.rules import built, failures_of, judge, specs
+from gate.rules import built, judge
+from gate.store.bulk import JOB, STEP, TAG, bulk_insert, insert_ignoring_duplicates
+from gate.store.evidence import prior_flights
+from gate.store.findings import finding_at, finding_of_row, judgement_columns
+from gate.store.keys import branch_id, test_ids
 from gate.store.records import (
     BranchRecord,
     FlightRecord,
     JobRecord,
     StepRecord,
     TestRecord,
-    TestTagRecord,
     as_utc,
 )
 
-CHUNK = 500
-BRANCH = cast(Table, BranchRecord.__table__)
-JOB = cast(Table, JobRecord.__table__)
-TEST = cast(Table, TestRecord.__table__)
-STEP = cast(Table, StepRecord.__table__)
-TAG = cast(Table, TestTagRecord.__table__)
 STEP_COLUMNS = (
     "flight_id",
     "job_id",
@@ -101,204 +97,7 @@ class FlightSummary:
     blocking: int
     started: datetime | None
     ingested: datetime
-
-
-def in_chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    """Yield the items a bounded slice at a time, for IN lists every database accepts."""
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
-
-
-def _insert_ignoring_duplicates(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        session.execute(pg_insert(table).on_conflict_do_nothing(), rows)
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        session.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
-    else:
-        session.execute(insert(table), rows)
-
-
-def _bulk_insert(
-    session: Session, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
-) -> None:
-    """Insert many rows; on SQLite straight through the driver, skipping per-row processing."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        connection.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
-        return
-    # The table and column names are this module's constants, never input.
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608
-        f"VALUES ({', '.join('?' for _ in columns)})"
-    )
-    connection.exec_driver_sql(sql, rows)
-
-
-def branch_id(session: Session, name: str, *, create: bool) -> int | None:
-    """Return the id of a branch, creating it when asked; None for an unknown branch."""
-    if create:
-        _insert_ignoring_duplicates(session, BRANCH, [{"name": name}])
-    return session.scalars(select(BranchRecord.id).where(BranchRecord.name == name)).first()
-
-
-def test_ids(session: Session, keys: Iterable[TestKey], *, create: bool) -> dict[TestKey, int]:
-    """Return the ids of these test identities, creating the missing ones when asked."""
-    wanted = set(keys)
-    jobs = sorted({key.job for key in wanted})
-
-    def lookup() -> dict[TestKey, int]:
-        found: dict[TestKey, int] = {}
-        for names in in_chunks(jobs):
-            # Core rows through the connection: no ORM result machinery for bulk reads.
-            rows = session.connection().execute(
-                select(TEST.c.id, TEST.c.job, TEST.c.testid).where(TEST.c.job.in_(names))
-            )
-            for test_id, job, testid in rows.all():
-                key = TestKey(job, testid)
-                if key in wanted:
-                    found[key] = test_id
-        return found
-
-    found = lookup()
-    missing = wanted - found.keys()
-    if create and missing:
-        rows = [{"job": k.job, "testid": k.testid} for k in sorted(missing, key=str)]
-        _insert_ignoring_duplicates(session, TEST, rows)
-        found = lookup()
-    return found
-
-
-def _prior_headers(
-    session: Session, branch: int, flight: Flight, policy: Policy
-) -> list[PriorFlight]:
-    """Return the branch's flights that may be evidence for this one, without their results."""
-    assert flight.number is not None
-    blessings = sorted(policy.blessings(flight.branch))
-    columns = (
-        FlightRecord.id,
-        FlightRecord.blessing,
-        FlightRecord.revisions,
-        FlightRecord.pushed,
-        FlightRecord.started,
-        FlightRecord.baseline,
-    )
-    lower = session.execute(
-        select(*columns)
-        .where(
-            FlightRecord.branch_id == branch,
-            FlightRecord.id < flight.number,
-            FlightRecord.blessing.in_(blessings),
-        )
-        .order_by(FlightRecord.id.desc())
-        .limit(policy.history_flights)
-    ).all()
-    retests = session.execute(
-        select(*columns).where(
-            FlightRecord.branch_id == branch,
-            FlightRecord.id > flight.number,
-            FlightRecord.blessing.in_([b for b in blessings if is_retest(b)]),
-        )
-    ).all()
-    return [
-        PriorFlight(
-            h.id,
-            h.blessing,
-            h.revisions,
-            h.pushed,
-            {},
-            started=as_utc(h.started),
-            baseline=h.baseline,
-        )
-        for h in (*lower, *retests)
-    ]
-
-
-def prior_flights(
-    session: Session,
-    branch: int,
-    flight: Flight,
-    policy: Policy,
-    known: Mapping[TestKey, int] | None = None,
-) -> list[PriorFlight]:
-    """Load the evidence for judging a flight: the flights that may count, with the results of
-    the steps that matter, and the failures of the flights that may excuse a heisenbug."""
-    headers = _prior_headers(session, branch, flight, policy)
-    if not headers:
-        return []
-    lower = [h for h in headers if h.number < (flight.number or 0)]
-    tested, _baseline = specs(flight, lower, policy)
-    heisen = [h.number for h in headers if built(h.revisions, tested)]
-    heisen_set = set(heisen)
-    failures: dict[int, list[Step]] = defaultdict(list)
-    all_jobs: dict[int, dict[str, Status]] = defaultdict(dict)
-    for chunk in in_chunks(heisen):
-        rows = session.execute(
-            select(
-                StepRecord.flight_id,
-                TestRecord.job,
-                TestRecord.testid,
-                StepRecord.stepno,
-                StepRecord.status,
-            )
-            .join(TestRecord, TestRecord.id == StepRecord.test_id)
-            .where(StepRecord.flight_id.in_(chunk), StepRecord.status != Status.PASS.value)
-            .order_by(StepRecord.flight_id, StepRecord.position)
-        )
-        for number, job, testid, stepno, status in rows:
-            failures[number].append(Step(TestKey(job, testid), stepno, Status(status)))
-        jobs = session.execute(
-            select(JobRecord.flight_id, JobRecord.name, JobRecord.status).where(
-                JobRecord.flight_id.in_(chunk)
-            )
-        )
-        for number, name, status in jobs:
-            all_jobs[number][name] = Status(status)
-    keys = {s.key for s in failures_of(flight)}
-    keys |= {s.key for steps in failures.values() for s in steps}
-    known = known or {}
-    ids = {key: known[key] for key in keys if key in known}
-    ids |= test_ids(session, keys - ids.keys(), create=False) if keys - ids.keys() else {}
-    key_of = {test_id: key for key, test_id in ids.items()}
-    wanted_jobs = sorted({key.job for key in keys})
-    numbers = [h.number for h in headers]
-    results: dict[int, dict[TestKey, set[Status]]] = defaultdict(lambda: defaultdict(set))
-    ran: dict[int, dict[str, Status]] = defaultdict(dict)
-    for flights in in_chunks(numbers):
-        for tests in in_chunks(sorted(key_of)):
-            rows = session.connection().execute(
-                select(STEP.c.flight_id, STEP.c.test_id, STEP.c.status).where(
-                    STEP.c.flight_id.in_(flights), STEP.c.test_id.in_(tests)
-                )
-            )
-            for number, test_id, status in rows:
-                results[number][key_of[test_id]].add(Status(status))
-        for names in in_chunks(wanted_jobs):
-            jobs = session.connection().execute(
-                select(JOB.c.flight_id, JOB.c.name, JOB.c.status).where(
-                    JOB.c.flight_id.in_(flights), JOB.c.name.in_(names)
-                )
-            )
-            for number, name, status in jobs:
-                ran[number][name] = Status(status)
-    return [
-        PriorFlight(
-            number=h.number,
-            blessing=h.blessing,
-            revisions=h.revisions,
-            pushed=h.pushed,
-            results={k: frozenset(v) for k, v in results.get(h.number, {}).items()},
-            jobs={**ran.get(h.number, {}), **all_jobs.get(h.number, {})},
-            failures=tuple(failures[h.number]) if h.number in heisen_set else None,
-            started=h.started,
-            baseline=h.baseline,
-        )
-        for h in headers
-    ]
+    subject: str = ""
 
 
 def _judge(
@@ -311,78 +110,6 @@ def _judge(
 ) -> Judgement:
     assert flight.number is not None
     return judge(flight, prior_flights(session, branch, flight, policy, known), allow, policy)
-
-
-def _finding_at(flight: Flight, judgement: Judgement) -> dict[int, Finding]:
-    """Return the findings of the flight's own steps by position; the rest have no step row."""
-    others = _other_findings(judgement)
-    own = [f for f in judgement.findings if f not in others]
-    positions = [p for p, s in enumerate(flight.steps()) if s.status is not Status.PASS]
-    return dict(zip(positions, own, strict=True))
-
-
-def _other_findings(judgement: Judgement) -> list[Finding]:
-    return [
-        f
-        for f in judgement.findings
-        if f.in_flight is not None or f.step.key.testid == NONE_EXECUTED
-    ]
-
-
-def finding_row(finding: Finding) -> dict[str, Any]:
-    """Return a finding that has no step row of its flight as a JSON object."""
-    step = finding.step
-    return {
-        "job": step.key.job,
-        "testid": step.key.testid,
-        "stepno": step.stepno,
-        "status": step.status.value,
-        "classification": finding.classification.value,
-        "ref_flight": finding.ref_flight,
-        "ref_status": finding.ref_status.value if finding.ref_status else None,
-        "ref_blessing": finding.ref_blessing,
-        "in_flight": finding.in_flight,
-    }
-
-
-def finding_of_row(row: Mapping[str, Any]) -> Finding:
-    """Read back a finding stored by `finding_row`."""
-    return Finding(
-        Step(TestKey(row["job"], row["testid"]), row["stepno"], Status(row["status"])),
-        Classification(row["classification"]),
-        row["ref_flight"],
-        Status(row["ref_status"]) if row["ref_status"] else None,
-        row["ref_blessing"],
-        row["in_flight"],
-    )
-
-
-def findings_elsewhere(session: Session, numbers: Sequence[int]) -> dict[int, list[Finding]]:
-    """Return, per flight, its findings without a step row: `<none executed>` jobs, and the
-    failures of the flights that excused its heisenbugs."""
-    found: dict[int, list[Finding]] = {}
-    for chunk in in_chunks(list(numbers)):
-        rows = session.execute(
-            select(FlightRecord.id, FlightRecord.other_findings).where(FlightRecord.id.in_(chunk))
-        )
-        for number, others in rows:
-            if others:
-                found[number] = [finding_of_row(row) for row in others]
-    return found
-
-
-def _judgement_columns(judgement: Judgement) -> dict[str, Any]:
-    return {
-        "verdict": judgement.verdict.value,
-        "pushed": judgement.pushed,
-        "push": judgement.push.value,
-        "blocking": len(judgement.blocking()),
-        "judged_baseline": dict(judgement.baseline),
-        "judged_tested": dict(judgement.tested),
-        "baseline_flights": list(judgement.baseline_flights),
-        "retests": list(judgement.retests),
-        "other_findings": [finding_row(f) for f in _other_findings(judgement)],
-    }
 
 
 def _next_number(session: Session) -> int:
@@ -400,6 +127,41 @@ def _existing(session: Session, flight: Flight, digest: str) -> FlightRecord | N
 
 
 def save_flight(
+    session: Session,
+    flight: Flight,
+    *,
+    digest: str,
+    source: str,
+    now: datetime,
+    replace: bool = False,
+    allow: AllowList | None = None,
+    policy: Policy | None = None,
+) -> Saved:
+    """Judge a flight and store it whole; the same content again is `unchanged`.
+
+    Another writer may store the same flight at the same moment: the loser's savepoint is rolled
+    back and it tries once more, when it finds the winner's flight (unchanged, or a conflict).
+    """
+    for attempt in (1, 2):
+        try:
+            with session.begin_nested():
+                return _save_flight(
+                    session,
+                    flight,
+                    digest=digest,
+                    source=source,
+                    now=now,
+                    replace=replace,
+                    allow=allow,
+                    policy=policy,
+                )
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _save_flight(
     session: Session,
     flight: Flight,
     *,
@@ -455,7 +217,7 @@ def save_flight(
             failures=counts.failures,
             errors=counts.errors,
             skipped=counts.skipped,
-            **_judgement_columns(judgement),
+            **judgement_columns(flight, judgement),
         )
     )
     session.flush()
@@ -512,11 +274,11 @@ def _insert_jobs_and_steps(
             select(JobRecord.name, JobRecord.id).where(JobRecord.flight_id == flight.number)
         ).all()
     )
-    finding_at = _finding_at(flight, judgement)
+    judged_at = finding_at(flight, judgement)
     number = flight.number
     rows = []
     for position, step in enumerate(flight.steps()):
-        finding = finding_at.get(position)
+        finding = judged_at.get(position)
         rows.append(
             (
                 number,
@@ -535,10 +297,10 @@ def _insert_jobs_and_steps(
             )
         )
     if rows:
-        _bulk_insert(session, STEP, STEP_COLUMNS, rows)
+        bulk_insert(session, STEP, STEP_COLUMNS, rows)
     tags = sorted({(tests[s.key], slug) for s in flight.steps() for slug in s.features})
     if tags:
-        _insert_ignoring_duplicates(session, TAG, [{"test_id": t, "slug": s} for t, s in tags])
+        insert_ignoring_duplicates(session, TAG, [{"test_id": t, "slug": s} for t, s in tags])
 
 
 @dataclass(frozen=True)
@@ -592,7 +354,7 @@ def rejudge_from(
         session.execute(
             update(FlightRecord)
             .where(FlightRecord.id == later_number)
-            .values(**_judgement_columns(judgement))
+            .values(**judgement_columns(flight, judgement))
         )
         rows = [
             {
@@ -602,7 +364,7 @@ def rejudge_from(
                 "ref_st": f.ref_status.value if f.ref_status else None,
                 "ref_bl": f.ref_blessing,
             }
-            for pos, f in _finding_at(flight, judgement).items()
+            for pos, f in finding_at(flight, judgement).items()
         ]
         if rows:
             session.connection().execute(
@@ -736,25 +498,12 @@ def list_flights(
             blocking=r.blocking,
             started=as_utc(r.started),
             ingested=as_utc(r.ingested),
+            subject=r.subject,
         )
         for r, name in session.execute(query)
     ]
 
 
-def summary_dict(summary: FlightSummary) -> dict[str, Any]:
-    """Return one row of the flight list as the JSON object the CLI and the API share."""
-    return {
-        "flight": summary.number,
-        "branch": summary.branch,
-        "blessing": summary.blessing,
-        "revision": summary.revisions,
-        "verdict": summary.verdict.value,
-        "pushed": summary.pushed,
-        "tests": summary.counts.tests,
-        "failures": summary.counts.failures,
-        "errors": summary.counts.errors,
-        "skipped": summary.counts.skipped,
-        "blocking": summary.blocking,
-        "started": summary.started.isoformat() if summary.started else None,
-        "ingested": summary.ingested.isoformat(),
-    }
+def happened_by(now: datetime) -> Any:
+    """Select the flights that had started (or, lacking a start, were ingested) by `now`."""
+    return func.coalesce(FlightRecord.started, FlightRecord.ingested) <= now

@@ -80,6 +80,7 @@ class FlightRecord(Base):
     pushed: Mapped[bool] = mapped_column(Boolean)
     push: Mapped[str] = mapped_column(String(30))
     blocking: Mapped[int] = mapped_column(Integer)  # findings that stop the push, as judged
+    subject: Mapped[str] = mapped_column(Text)  # the report's subject line, as judged
     judged_baseline: Mapped[dict[str, str]]
     judged_tested: Mapped[dict[str, str]]
     baseline_flights: Mapped[list[int]]

@@ -6,20 +6,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gate.model import TestKey
 from gate.roadmap import Declared, Feature, Release, StatusChange, TestPattern
 from gate.store.records import (
     FeatureRecord,
-    FlightRecord,
     ReleaseRecord,
     StatusChangeRecord,
-    TestRecord,
-    TestTagRecord,
     as_utc,
 )
 
@@ -40,7 +35,7 @@ class ImportSummary:
     unchanged: list[str] = field(default_factory=list)
 
 
-def _release(record: ReleaseRecord) -> Release:
+def release_of(record: ReleaseRecord) -> Release:
     return Release(
         record.name, record.branch, record.feature_freeze, record.code_freeze, record.release_date
     )
@@ -177,32 +172,4 @@ def load_roadmap(session: Session, name: str | None = None) -> tuple[Release, li
         )
         for r in rows
     ]
-    return _release(record), features
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """Every test identity with its id and the feature slugs its properties name."""
-
-    ids: dict[TestKey, int]
-    tags: dict[TestKey, frozenset[str]]
-
-
-def catalogue(session: Session) -> Catalogue:
-    """Load every test identity and its feature tags."""
-    ids = {
-        TestKey(job, testid): test_id
-        for test_id, job, testid in session.execute(
-            select(TestRecord.id, TestRecord.job, TestRecord.testid)
-        )
-    }
-    key_of = {test_id: key for key, test_id in ids.items()}
-    tags: dict[TestKey, set[str]] = defaultdict(set)
-    for test_id, slug in session.execute(select(TestTagRecord.test_id, TestTagRecord.slug)):
-        tags[key_of[test_id]].add(slug)
-    return Catalogue(ids, {k: frozenset(v) for k, v in tags.items()})
-
-
-def happened_by(now: datetime) -> Any:
-    """Select the flights that had started (or, lacking a start, were ingested) by `now`."""
-    return func.coalesce(FlightRecord.started, FlightRecord.ingested) <= now
+    return release_of(record), features

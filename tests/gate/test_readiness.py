@@ -13,7 +13,6 @@ from gate.readiness import (
     FlightPoint,
     Observation,
     Readiness,
-    feature_dict,
     freeze_view,
     judge_feature,
     pass_rate,
@@ -191,36 +190,3 @@ def test_the_freeze_view_counts_days_from_now():
         35,
         96,
     )
-
-
-def test_the_json_shape_of_a_feature():
-    judged = judge(feature(), history({PAIR: [P] * 9 + [(F, REGR, 17079)]}))
-    data = feature_dict(judged)
-    assert list(data)[:11] == [
-        "slug",
-        "title",
-        "owners",
-        "declared_status",
-        "readiness",
-        "pass_rate",
-        "tests",
-        "patterns",
-        "blocking",
-        "failures",
-        "reasons",
-    ]
-    assert data["readiness"] == "blocked"
-    assert data["pass_rate"] == 0.9
-    assert data["tests"] == ["test-amd64-amd64-pair guest-start"]
-    assert data["blocking"] == [
-        {
-            "job": "test-amd64-amd64-pair",
-            "testid": "guest-start",
-            "flight": 17080,
-            "status": "fail",
-            "classification": "regression",
-            "ref_flight": 17079,
-        }
-    ]
-    assert data["mismatch"] is True
-    assert set(data["projection"]) == {"date", "text"}

@@ -39,7 +39,6 @@ from gate.report import (
     jobs_in_order,
     outcome,
     render_text,
-    report_dict,
     section,
     squeeze,
     subject,
@@ -222,7 +221,6 @@ def test_osstest_golden_report_with_a_regression_a_retest_heisenbug_and_its_fail
 
 def test_osstest_reports_are_byte_for_byte_stable():
     assert render_text(FLIGHT, JUDGEMENT, CONTEXT) == render_text(FLIGHT, JUDGEMENT, CONTEXT)
-    assert report_dict(FLIGHT, JUDGEMENT, CONTEXT) == report_dict(FLIGHT, JUDGEMENT, CONTEXT)
 
 
 def test_osstest_words_each_summary():
@@ -508,66 +506,3 @@ def test_sg_report_flight_info_headers():
         f"X-Osstest-Versions-This:\n    xen={TIP}\n"
     )
     assert headers(flight, replace(JUDGEMENT, findings=()))[:2] == "X-"
-
-
-def test_the_json_twin_carries_the_same_facts():
-    report = report_dict(FLIGHT, JUDGEMENT, CONTEXT)
-    assert report["flight"] == 17085
-    assert report["subject"] == subject(FLIGHT, JUDGEMENT)
-    assert (report["verdict"], report["push"], report["pushed"]) == (
-        "regressions",
-        "not_pushing",
-        False,
-    )
-    assert (report["blessing"], report["intended"], report["log_url"]) == (
-        "real",
-        "real",
-        f"{LOGS}/17085/",
-    )
-    assert report["revision"] == report["tested"] == {"xen": TIP}
-    assert report["baseline"] == {"xen": BASE}
-    assert report["baseline_flights"] == [17002]
-    assert report["retests"] == [17086]
-    assert report["retest_flights"] == [
-        {
-            "flight": 17086,
-            "blessing": "real-retest",
-            "intended": "real",
-            "log_url": f"{LOGS}/17086/",
-        }
-    ]
-    assert report["push_age"]["basis"] == {
-        "flight": 17002,
-        "started": "2013-02-10T04:05:06+00:00",
-        "days": 12,
-    }
-    assert report["push_age"]["failing_attempts"] == 3
-    assert report["failures"][0] == {
-        "job": "build-i386-oldkern",
-        "testid": "host-build-prep",
-        "stepno": 3,
-        "status": "fail",
-        "classification": "regression",
-        "blocking": True,
-        "blocker": "regression",
-        "ref_flight": 17002,
-        "in_flight": None,
-        "summary": "REGR. vs. 17002",
-        "section": "regression",
-    }
-    assert [f["section"] for f in report["failures"]] == [
-        "regression",
-        "regression",
-        "heisenbug",
-        "nonblocking",
-        "nonblocking",
-        "nonblocking",
-        "nonblocking",
-        "nonblocking",
-        "heisenbug",
-    ]
-    assert report["failures"][1]["blocker"] == "broken"
-    assert report["failures"][-1]["in_flight"] == 17086
-    assert report_dict(FLIGHT, JUDGEMENT)["push_age"] is None
-    uncompared = report_dict(FLIGHT, replace(JUDGEMENT, baseline={}))
-    assert {f["section"] for f in uncompared["failures"]} == {"fail"}

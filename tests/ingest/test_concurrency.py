@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
@@ -27,6 +28,7 @@ def _flights(tmp_path: Path) -> list[Path]:
     return files
 
 
+@pytest.mark.slow  # two processes of their own, each importing the app
 def test_racing_writers_store_each_flight_once(db_url: str, tmp_path: Path):
     files = _flights(tmp_path)
     command = [sys.executable, "-c", "from web.cli import main; main()", "--database", db_url]

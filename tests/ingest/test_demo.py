@@ -22,6 +22,9 @@ from ingest.demo import ALLOW_FILE, ROADMAP_FILE, Story, story, write_story
 from ingest.roadmap_file import parse_roadmap
 from web.cli import main
 
+# Generating the story takes seconds, and ingesting it through the CLI many more.
+pytestmark = pytest.mark.slow
+
 FEATURE_FREEZE = datetime(2013, 3, 25, tzinfo=UTC)
 SHA = re.compile(r"[0-9a-f]{40}")
 
@@ -63,7 +66,9 @@ def ingested(demo: Story, template_db: Path, tmp_path_factory: pytest.TempPathFa
     database = f"sqlite:///{tmp}/demo.sqlite"
     args = ["ingest", "--format", "json", "--allow-file", str(ALLOW_FILE), *map(str, paths)]
     results = [json.loads(line) for line in pushgate(database, *args).splitlines()]
-    listed = json.loads(pushgate(database, "flights", "--format", "json", "--limit", "1000"))
+    listed = json.loads(pushgate(database, "flights", "--format", "json", "--limit", "1000"))[
+        "flights"
+    ]
     return Ingested(database, results, {row["flight"]: row for row in listed})
 
 

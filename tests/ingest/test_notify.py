@@ -63,6 +63,7 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.slow  # the dead webhook is retried after pauses of 0.5 s and 1 s
 def test_a_judged_flight_is_posted_to_every_webhook(
     pushgate, receiver, tmp_path, monkeypatch, caplog
 ):

@@ -20,21 +20,17 @@ from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy.orm import Session
 
 from gate.model import Flight, Status
 from gate.settings import Settings
+from gate.store import sources
 from gate.store.db import make_engine
+from gate.store.flights import count_flights
 from ingest.junit import Overrides
-from ingest.pull import (
-    PullError,
-    RemoteFlight,
-    RoundSummary,
-    index_url,
-    make_session,
-    parse_index,
-    pull_round,
-    source_key,
-)
+from ingest.pull import RoundSummary, pull_round
+from ingest.pull_http import PullError, make_session
+from ingest.pull_index import RemoteFlight, index_url, parse_index, source_key
 from tests.builders import flight, write
 from web.cli import main
 
@@ -177,7 +173,7 @@ def three(server: ResultsServer) -> str:
 def verdicts(run: Callable[..., Result]) -> dict[int, str]:
     listed = run("flights", "--format", "json")
     assert listed.exit_code == 0, listed.output
-    return {f["flight"]: f["verdict"] for f in json.loads(listed.stdout)}
+    return {f["flight"]: f["verdict"] for f in json.loads(listed.stdout)["flights"]}
 
 
 def once_then(first: Reply) -> Route:
@@ -491,6 +487,43 @@ def test_a_round_stopped_between_flights_resumes_from_the_cursor(db_url, server)
     assert (third.skipped, [r.flight for r in third.results]) == (2, [17003])
     assert round_on_a_new_engine(threading.Event()).not_modified
     assert server.flight_hits() == 3
+
+
+def test_a_flight_and_the_cursor_past_it_are_committed_together(db_url, server, monkeypatch):
+    url = three(server)
+    settings = Settings(database_url=db_url)
+    engine = make_engine(db_url)
+
+    def pull() -> RoundSummary:
+        with make_session(settings) as session:
+            return pull_round(
+                engine,
+                url,
+                settings=settings,
+                overrides=Overrides(),
+                junit_name="junit.xml",
+                allow=None,
+                session=session,
+            )
+
+    def crash(*_args: object) -> None:
+        raise RuntimeError("the cursor cannot move")
+
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(sources, "mark_pulled", crash)
+            with pytest.raises(RuntimeError):
+                pull()  # the first flight's transaction fails as a whole
+        with Session(engine) as session:
+            assert count_flights(session) == 0
+            assert sources.cursor(session, source_key(url)).pulled == frozenset()
+        again = pull()
+        assert (again.skipped, [r.flight for r in again.results]) == (0, [17001, 17002, 17003])
+        with Session(engine) as session:
+            assert count_flights(session) == 3
+            assert sources.cursor(session, source_key(url)).pulled == {17001, 17002, 17003}
+    finally:
+        engine.dispose()
 
 
 def interrupt_on(count: int) -> Route:

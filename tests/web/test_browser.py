@@ -19,10 +19,7 @@ from web.app import create_app
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 
-pytestmark = pytest.mark.browser
-
-# The database of the page tests, built once for this module too.
-example_db = test_pages.example_db
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SCREENSHOTS = test_pages.ROOT / "tests" / "artifacts" / "screenshots"
 PAGES = {

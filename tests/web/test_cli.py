@@ -219,14 +219,26 @@ def test_flights_lists_newest_first_as_text_and_json(pushgate, gate_files, tmp_p
         ["17002", "xen-unstable", "regressions", "no"],
         ["17001", "xen-unstable", "perfect", "no"],  # nothing known of its baseline
     ]
-    rows = json.loads(pushgate("flights", "--format", "json").stdout)
-    assert [(r["flight"], r["branch"], r["blocking"]) for r in rows] == [
+    page = json.loads(pushgate("flights", "--format", "json").stdout)
+    assert [(r["flight"], r["branch"], r["blocking"]) for r in page["flights"]] == [
         (17004, "linux", 0),
         (17003, "xen-unstable", 0),
         (17002, "xen-unstable", 1),
         (17001, "xen-unstable", 0),
     ]
     assert pushgate("flights", "--branch", "none").stdout == "no flights on branch none\n"
+
+
+def test_the_cli_json_is_the_api_twin(pushgate, gate_files, sqlite_url):
+    """One function per page: `pushgate flights/report --format json` print the API twins."""
+    from web.app import create_app
+
+    pushgate("ingest", *map(str, gate_files))
+    client = create_app({"DATABASE_URL": sqlite_url, "NOW": "2013-03-10"}).test_client()
+    cli = json.loads(pushgate("flights", "--format", "json").stdout)
+    assert cli == client.get("/api/v1/flights").get_json()
+    cli = json.loads(pushgate("report", "17002", "--format", "json", "--now", "2013-03-10").stdout)
+    assert cli == client.get("/api/v1/flights/17002").get_json()
 
 
 def test_report_prints_the_email_body_or_json(pushgate, gate_files):
@@ -288,6 +300,7 @@ def test_many_files_are_parsed_ahead_and_still_stored_in_order(pushgate, gate_fi
     assert result.stderr.count("\n") == 2
 
 
+@pytest.mark.slow  # generates the Xen 4.3 story and ingests its 200 flights
 def test_demo_builds_its_database_here_and_can_stop_there(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pushgate-demo.sqlite").write_text("an older demo, to be replaced")
@@ -299,7 +312,7 @@ def test_demo_builds_its_database_here_and_can_stop_there(tmp_path, monkeypatch)
         CliRunner()
         .invoke(main, ["--database", url, "flights", "--format", "json", "--limit", "500"])
         .stdout
-    )
+    )["flights"]
     assert len(flights) == 200
     assert {f["verdict"] for f in flights} == {"perfect", "tolerable", "regressions", "trouble"}
     features = json.loads(

@@ -24,12 +24,15 @@ def upgrade() -> None:
             sa.Column("push", sa.String(length=30), nullable=False, server_default="not_pushing")
         )
         batch.add_column(sa.Column("blocking", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("subject", sa.Text(), nullable=False, server_default=""))
         batch.add_column(sa.Column("judged_tested", sa.JSON(), nullable=False, server_default="{}"))
         batch.add_column(sa.Column("retests", sa.JSON(), nullable=False, server_default="[]"))
         batch.add_column(
             sa.Column("other_findings", sa.JSON(), nullable=False, server_default="[]")
         )
     op.execute("UPDATE flight SET push = 'pushed' WHERE pushed")
+    # The stored subject is written when a flight is judged; `pushgate db rebuild` is not needed
+    # for the flights of older schemas: an empty subject reads as the bare flight line.
     op.execute(
         "UPDATE flight SET blocking = (SELECT count(*) FROM step"
         " WHERE step.flight_id = flight.id AND step.classification = 'regression')"
@@ -49,6 +52,7 @@ def downgrade() -> None:
             "retests",
             "judged_tested",
             "blocking",
+            "subject",
             "push",
             "log_url",
             "intended",

@@ -1,0 +1,70 @@
+"""Bulk writes that every database accepts: bounded IN lists, inserts that skip duplicates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, insert
+from sqlalchemy.orm import Session
+
+from gate.store.records import (
+    BranchRecord,
+    JobRecord,
+    StepRecord,
+    TestRecord,
+    TestTagRecord,
+)
+
+CHUNK = 500
+
+
+BRANCH = cast(Table, BranchRecord.__table__)
+
+
+JOB = cast(Table, JobRecord.__table__)
+
+
+TEST = cast(Table, TestRecord.__table__)
+
+
+STEP = cast(Table, StepRecord.__table__)
+
+
+TAG = cast(Table, TestTagRecord.__table__)
+
+
+def in_chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """Yield the items a bounded slice at a time, for IN lists every database accepts."""
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def insert_ignoring_duplicates(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(table).on_conflict_do_nothing(), rows)
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
+    else:
+        session.execute(insert(table), rows)
+
+
+def bulk_insert(
+    session: Session, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert many rows; on SQLite straight through the driver, skipping per-row processing."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        connection.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    # The table and column names are this module's constants, never input.
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    connection.exec_driver_sql(sql, rows)

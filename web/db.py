@@ -1,0 +1,58 @@
+"""The app's engine and settings, and one session per request on `g`, closed at teardown."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from gate.settings import Settings, parse_moment
+from gate.store.db import ensure_schema, make_engine
+
+EXTENSION = "pushgate"
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Make the app's engine, ensure its schema, read its NOW, and close sessions at teardown."""
+    fixed = app.config.get("NOW")
+    # Read NOW once, so a bad one stops the app from starting instead of failing every page.
+    moment = parse_moment(fixed) if fixed else None
+    found = make_engine(settings.database_url)
+    ensure_schema(found)
+    app.extensions[EXTENSION] = {"engine": found, "settings": settings, "now": moment}
+    app.teardown_appcontext(close_session)
+
+
+def session() -> Session:
+    """Return this request's session, opened on first use and closed at teardown."""
+    if "session" not in g:
+        g.session = Session(engine())
+    found: Session = g.session
+    return found
+
+
+def close_session(_error: BaseException | None = None) -> None:
+    """Close this request's session, if one was opened."""
+    found = g.pop("session", None)
+    if found is not None:
+        found.close()
+
+
+def engine() -> Engine:
+    """Return the app's engine."""
+    found: Engine = current_app.extensions[EXTENSION]["engine"]
+    return found
+
+
+def settings() -> Settings:
+    """Return the app's settings."""
+    found: Settings = current_app.extensions[EXTENSION]["settings"]
+    return found
+
+
+def now() -> datetime:
+    """Return the moment the dashboard counts days from: the NOW config, or the clock."""
+    fixed: datetime | None = current_app.extensions[EXTENSION]["now"]
+    return fixed if fixed is not None else datetime.now(UTC)
