@@ -6,7 +6,7 @@ the flight is pushed). Where we had to choose, the choice is said where it is ma
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gate.allow import AllowList
@@ -117,8 +117,10 @@ class _Justifier:
         baseline: Mapping[str, str],
         allow: AllowList,
         policy: Policy,
+        passed: Collection[TestKey] | None = None,
     ) -> None:
         self.flight = flight
+        self.passed = passed
         # osstest orders candidates by blessing, then newest first; Python's sort is stable.
         self.available = sorted(
             sorted(available, key=lambda p: p.number, reverse=True), key=lambda p: p.blessing
@@ -144,6 +146,9 @@ class _Justifier:
         return [p for p in self._ran[job] if p.number != excluding]
 
     def ever_passed(self, key: TestKey) -> bool:
+        """Tell whether an evidence flight ever passed the step (osstest's `anypassq`)."""
+        if self.passed is not None and key in self.passed:
+            return True
         return any(Status.PASS in p.results.get(key, ()) for p in self.available)
 
     def outcomes(self, step: Step, excluding: int) -> list[Outcome]:
@@ -298,8 +303,14 @@ def judge(
     others: Iterable[PriorFlight],
     allow: AllowList | None = None,
     policy: Policy | None = None,
+    *,
+    passed: Collection[TestKey] | None = None,
 ) -> Judgement:
-    """Classify each failure of a flight against the other flights of its branch, then decide."""
+    """Classify each failure of a flight against the other flights of its branch, then decide.
+
+    `passed` names the failing tests that passed in some evidence flight, when the caller keeps
+    that (the store does); without it, the results of `others` tell.
+    """
     allow = allow or AllowList()
     policy = policy or Policy()
     available = evidence(flight, others, policy)
@@ -311,7 +322,7 @@ def judge(
     wanted = {s.key for s in failures} | {s.key for p in available for s in p.failures or ()}
     own = PriorFlight.of(flight, pushed=False, keys=wanted)
     universe = [*available, own] if own.blessing in policy.blessings(flight.branch) else available
-    justifier = _Justifier(flight, universe, tested, baseline, allow, policy)
+    justifier = _Justifier(flight, universe, tested, baseline, allow, policy, passed)
     findings = tuple(justifier.justify(failures, None))
     verdict = verdict_of(findings)
     baseline_flights = tuple(

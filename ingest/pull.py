@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from gate.allow import AllowList
 from gate.settings import Settings
 from gate.store import sources
-from gate.store.db import writer
+from gate.store.db import analyze, writer
 from ingest.junit import Overrides
 from ingest.pipeline import IngestResult, Outcome, announce, parse_document, store_parsed
 from ingest.pull_http import NotThereYet, PullError, fetch_flight
@@ -191,4 +191,6 @@ def pull_round(
         with Session(writer(engine)) as writing:
             sources.remember(writing, key, etag, last_modified)
             writing.commit()
+    if any(result.stored for result in summary.results):
+        analyze(engine)  # the history changed shape: let the planner see it
     return summary

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from gate.policy import Policy, is_retest
 from gate.rules import built, failures_of, specs
 from gate.store.bulk import JOB, STEP, in_chunks
 from gate.store.keys import test_ids
+from gate.store.passes import passed_before
 from gate.store.records import (
     FlightRecord,
     JobRecord,
@@ -73,22 +75,36 @@ def _prior_headers(
     ]
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What judging a flight reads: the branch's other flights (results loaded for those that
+    built the revisions compared), and the failing tests that ever passed on the branch."""
+
+    flights: list[PriorFlight]
+    passed: frozenset[TestKey]
+
+
 def prior_flights(
     session: Session,
     branch: int,
     flight: Flight,
     policy: Policy,
     known: Mapping[TestKey, int] | None = None,
-) -> list[PriorFlight]:
-    """Load the evidence for judging a flight: the flights that may count, with the results of
-    the steps that matter, and the failures of the flights that may excuse a heisenbug."""
+) -> Evidence:
+    """Load the evidence for judging a flight, in time that does not grow with the history.
+
+    Only the flights that built the baseline or the revisions under test can change a finding
+    (as baseline flights, or as heisenbug flights whose own failures are judged in turn): their
+    results for the failing tests are read, the rest are headers. Whether a failing test ever
+    passed on the branch comes from the first passes kept at ingest, not from a scan.
+    """
+    assert flight.number is not None
     headers = _prior_headers(session, branch, flight, policy)
-    if not headers:
-        return []
-    lower = [h for h in headers if h.number < (flight.number or 0)]
-    tested, _baseline = specs(flight, lower, policy)
+    lower = [h for h in headers if h.number < flight.number]
+    tested, baseline = specs(flight, lower, policy)
     heisen = [h.number for h in headers if built(h.revisions, tested)]
     heisen_set = set(heisen)
+    relevant = sorted(heisen_set | {h.number for h in headers if built(h.revisions, baseline)})
     failures: dict[int, list[Step]] = defaultdict(list)
     all_jobs: dict[int, dict[str, Status]] = defaultdict(dict)
     for chunk in in_chunks(heisen):
@@ -120,10 +136,9 @@ def prior_flights(
     ids |= test_ids(session, keys - ids.keys(), create=False) if keys - ids.keys() else {}
     key_of = {test_id: key for key, test_id in ids.items()}
     wanted_jobs = sorted({key.job for key in keys})
-    numbers = [h.number for h in headers]
     results: dict[int, dict[TestKey, set[Status]]] = defaultdict(lambda: defaultdict(set))
     ran: dict[int, dict[str, Status]] = defaultdict(dict)
-    for flights in in_chunks(numbers):
+    for flights in in_chunks(relevant):
         for tests in in_chunks(sorted(key_of)):
             rows = session.connection().execute(
                 select(STEP.c.flight_id, STEP.c.test_id, STEP.c.status).where(
@@ -140,17 +155,22 @@ def prior_flights(
             )
             for number, name, status in jobs:
                 ran[number][name] = Status(status)
-    return [
-        PriorFlight(
-            number=h.number,
-            blessing=h.blessing,
-            revisions=h.revisions,
-            pushed=h.pushed,
-            results={k: frozenset(v) for k, v in results.get(h.number, {}).items()},
-            jobs={**ran.get(h.number, {}), **all_jobs.get(h.number, {})},
-            failures=tuple(failures[h.number]) if h.number in heisen_set else None,
-            started=h.started,
-            baseline=h.baseline,
-        )
-        for h in headers
-    ]
+    blessings = policy.blessings(flight.branch)
+    passed = passed_before(session, branch, flight.number, list(key_of), blessings)
+    return Evidence(
+        [
+            PriorFlight(
+                number=h.number,
+                blessing=h.blessing,
+                revisions=h.revisions,
+                pushed=h.pushed,
+                results={k: frozenset(v) for k, v in results.get(h.number, {}).items()},
+                jobs={**ran.get(h.number, {}), **all_jobs.get(h.number, {})},
+                failures=tuple(failures[h.number]) if h.number in heisen_set else None,
+                started=h.started,
+                baseline=h.baseline,
+            )
+            for h in headers
+        ],
+        frozenset(key_of[t] for t in passed),
+    )

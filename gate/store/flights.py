@@ -37,6 +37,7 @@ from gate.store.bulk import JOB, STEP, TAG, bulk_insert, insert_ignoring_duplica
 from gate.store.evidence import prior_flights
 from gate.store.findings import finding_at, finding_of_row, judgement_columns
 from gate.store.keys import branch_id, test_ids
+from gate.store.passes import forget_passes, record_passes
 from gate.store.records import (
     BranchRecord,
     FlightRecord,
@@ -109,7 +110,8 @@ def _judge(
     known: Mapping[TestKey, int] | None = None,
 ) -> Judgement:
     assert flight.number is not None
-    return judge(flight, prior_flights(session, branch, flight, policy, known), allow, policy)
+    found = prior_flights(session, branch, flight, policy, known)
+    return judge(flight, found.flights, allow, policy, passed=found.passed)
 
 
 def _next_number(session: Session) -> int:
@@ -188,6 +190,7 @@ def _save_flight(
                 SaveStatus.CONFLICT, existing.id, Verdict(existing.verdict), existing.pushed
             )
         old_branch = existing.branch_id
+        forget_passes(session, existing.branch_id, existing.id)
         session.execute(delete(StepRecord).where(StepRecord.flight_id == existing.id))
         session.execute(delete(JobRecord).where(JobRecord.flight_id == existing.id))
         session.delete(existing)
@@ -222,6 +225,7 @@ def _save_flight(
     )
     session.flush()
     _insert_jobs_and_steps(session, flight, judgement, tests)
+    record_passes(session, branch, flight)
     first = _first_affected(session, branch, flight, judgement)
     changes = rejudge_from(session, branch, first, allow, policy, skip=number)
     if old_branch is not None and old_branch != branch:

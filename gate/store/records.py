@@ -123,7 +123,7 @@ class StepRecord(Base):
     __tablename__ = "step"
     __table_args__ = (
         Index("ix_step_test_id_flight_id", "test_id", "flight_id"),
-        Index("ix_step_flight_id", "flight_id"),
+        Index("ix_step_flight_id_test_id", "flight_id", "test_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -228,3 +228,19 @@ class TokenRecord(Base):
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TestPassRecord(Base):
+    """The first flight of each blessing in which a test passed on a branch, kept at ingest.
+
+    Judging asks whether a failing step ever passed on its branch (osstest's `never pass`): this
+    answers it without reading the branch's history.
+    """
+
+    __test__ = False
+    __tablename__ = "test_pass"
+
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), primary_key=True)
+    test_id: Mapped[int] = mapped_column(ForeignKey("test.id"), primary_key=True)
+    blessing: Mapped[str] = mapped_column(String(50), primary_key=True)
+    first_flight: Mapped[int] = mapped_column(Integer)
