@@ -74,6 +74,8 @@ def revision_matches(built: str | None, wanted: str) -> bool:
         return False
     if built.startswith(wanted):
         return True
+    if ":" not in built:
+        return False
     return any(built[i + 1 :].startswith(wanted) for i, c in enumerate(built) if c == ":")
 
 
