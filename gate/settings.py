@@ -58,6 +58,7 @@ class Settings:
     pull_token: str = ""
     pull_user: str = ""
     pull_password: str = ""
+    write_attempts: int = 4
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
@@ -231,5 +232,11 @@ SETTINGS: dict[str, Setting] = {
         "PUSHGATE_PULL_PASSWORD",
         Settings.pull_password,
         "Password for basic authentication to the results server.",
+    ),
+    "write_attempts": Setting(
+        "PUSHGATE_WRITE_ATTEMPTS",
+        Settings.write_attempts,
+        "Times `ingest` and `pull` try to store a flight in an SQLite database that another writer "
+        "keeps locked past the busy timeout, with jittered pauses of 0.25 s doubling up to 2 s.",
     ),
 }

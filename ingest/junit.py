@@ -1,13 +1,16 @@
 """Parse a JUnit XML document, streaming, into one gate Flight.
 
 The osstest convention: `<testsuites>` is a flight, `<testsuite name=JOB>` a job, `<testcase>` a step.
-Each finished `<testcase>` element is handed to junitparser's classes, then cleared, so that memory
-stays flat however large the document. The lxml parser is hardened: no DTD, no entities, no network,
-and any DOCTYPE is refused.
+Each finished `<testcase>` element is handed to junitparser's classes, then dropped, as is every
+element that no testcase reads, so that memory stays flat however large the document and whatever
+it holds. Elements are matched by local name, in any namespace or none. Flight and step numbers
+must fit the store's 32-bit integers. The lxml parser is hardened: no DTD, no entities, no
+network, and any DOCTYPE is refused.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -32,8 +35,9 @@ PARSER_OPTIONS: dict[str, Any] = {
     "remove_pis": True,
 }
 ROOTS = ("testsuites", "testsuite")
-# Only these elements raise parser events; `{*}` matches them in any namespace or none.
-WATCHED = ("{*}testsuite", "{*}testcase")
+# The children of a <testcase> that it reads; every other element is dropped as soon as it ends.
+CASE_CHILDREN = frozenset(("failure", "error", "skipped", "properties", "system-out", "system-err"))
+JUNIT_NAMES = CASE_CHILDREN | {"testcase", "testsuite", "testsuites", "property"}
 SKIP_STATUSES = ("disabled", "notrun", "skipped")
 # An <error> of these types is a step that had not finished (osstest's step statuses).
 UNFINISHED_TYPES = {
@@ -49,8 +53,12 @@ UNNUMBERED = 0  # osstest numbers steps from 1; a step without a number gets its
 FEATURE_PROPERTIES = ("roadmap.features", "requirements")
 NO_FEATURES: frozenset[str] = frozenset()
 JOB_PROPERTIES = ("osstest.job.", "osstest.runvar.", "osstest.host", "osstest.stepno")
-_LEADING_STEPNO = re.compile(r"(\d+) (.+)\Z", re.DOTALL)
-_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?\Z")
+# The store's Integer columns (flight and step numbers) are 32-bit on PostgreSQL.
+MAX_NUMBER = 2**31 - 1
+_LEADING_STEPNO = re.compile(r"([0-9]+) (.+)\Z", re.DOTALL)
+_DIGITS = re.compile(r"[0-9]+\Z")
+_DECIMAL = re.compile(r"\+?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
+_THOUSANDS = re.compile(r"[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]*)?\Z")
 
 
 @dataclass(frozen=True)
@@ -83,19 +91,33 @@ class _Suite:
 
 
 def parse_duration(text: str | None) -> float | None:
-    """Read a `time` attribute leniently: thousands commas, exponents; None when unusable."""
-    if not text:
+    """Read a `time` attribute: decimal seconds, thousands commas, exponents; None when unusable.
+
+    Units (`1.2s`, `PT1S`), a comma that is not a thousands separator (`0,5`, `0,123`), negative,
+    infinite or otherwise unreadable values are an unknown duration.
+    """
+    text = (text or "").strip()
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    elif not _DECIMAL.match(text):
         return None
-    try:
-        value = float(text)
-    except ValueError:
-        text = text.strip()
-        if not _THOUSANDS.match(text):
-            return None
-        value = float(text.replace(",", ""))
-    if math.isnan(value) or math.isinf(value) or value < 0:
+    value = float(text)
+    return None if math.isinf(value) else value
+
+
+def parse_number(text: str) -> int | None:
+    """Read a flight or step number: ASCII digits up to MAX_NUMBER; None for anything else."""
+    text = text.strip()
+    # Checking the length first keeps int() away from huge strings (and their ValueError).
+    if not _DIGITS.match(text) or len(text) > len(str(MAX_NUMBER)):
         return None
-    return value
+    number = int(text)
+    return number if number <= MAX_NUMBER else None
+
+
+def _shown(value: str) -> str:
+    """Quote a document's value for an error message, cut short if it is long."""
+    return repr(value if len(value) <= 40 else value[:40] + "...")
 
 
 def parse_timestamp(text: str | None) -> datetime | None:
@@ -106,7 +128,7 @@ def parse_timestamp(text: str | None) -> datetime | None:
     try:
         moment = datetime.fromtimestamp(float(text), UTC) if text.isdigit() else None
         moment = moment or datetime.fromisoformat(text)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, OSError):
         return None
     if moment.year < 1980:
         return None
@@ -185,11 +207,17 @@ def _read_case(elem: Any, job: str, excerpt_limit: int) -> Step:
     name = elem.get("name") or ""
     stepno: int | None = None
     for key, value in pairs:
-        if key == "osstest.stepno" and value.strip().isdigit():
-            stepno = int(value)
+        if key == "osstest.stepno" and _DIGITS.match(value.strip()):
+            stepno = parse_number(value)
+            if stepno is None:
+                raise IngestError(
+                    f"property osstest.stepno must be at most {MAX_NUMBER}, got {_shown(value)}"
+                )
             break
-    if stepno is None and (match := _LEADING_STEPNO.match(name)):
-        stepno, name = int(match.group(1)), match.group(2)
+    match = _LEADING_STEPNO.match(name) if stepno is None else None
+    # A leading number too large to be a step number is part of the name.
+    if match and (number := parse_number(match.group(1))) is not None:
+        stepno, name = number, match.group(2)
     status, message = _status(results, elem)
     return Step(
         key=TestKey(job, derive_testid(elem.get("classname") or "", name, job)),
@@ -215,14 +243,6 @@ def derive_testid(classname: str, name: str, job: str) -> str:
     return f"{classname}.{name}"
 
 
-def _release(elem: Any) -> None:
-    elem.clear(keep_tail=False)
-    parent = elem.getparent()
-    if parent is not None:
-        while elem.getprevious() is not None:
-            del parent[0]
-
-
 _START = re.compile(rb"<(!--.*?-->|!DOCTYPE|\?.*?\?>|[A-Za-z_][^\s/>]*)", re.DOTALL)
 
 
@@ -245,25 +265,27 @@ def _check_root(name: str) -> None:
         raise IngestError(f"not a JUnit XML document (root element <{name}>)")
 
 
-def _localize(elem: Any) -> None:
-    for inner in elem.iter():
-        if isinstance(inner.tag, str) and inner.tag.startswith("{"):
-            inner.tag = inner.tag.rpartition("}")[2]
+def _local(tag: Any) -> str:
+    """Return an element's name without its namespace: documents are read by local names."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
+def _nearest_suite(elem: Any) -> Any:
+    while elem is not None and _local(elem.tag) != "testsuite":
+        elem = elem.getparent()
+    return elem
 
 
 class _Suites:
-    """The suites seen so far, found from a testcase through its parent element."""
+    """The suites seen so far, found from an element through its nearest <testsuite> ancestor."""
 
     def __init__(self) -> None:
         self.top = _Suite(name="", hostname=None, timestamp=None, parent=None)
         self._open: dict[Any, _Suite] = {}  # lxml keeps one proxy per element while it is held
 
     def of(self, elem: Any) -> _Suite:
-        if elem is None or _local(elem.tag) != "testsuite":
+        """Return the suite of a <testsuite> element, or the top one for None."""
+        if elem is None:
             return self.top
         found = self._open.get(elem)
         if found is None:
@@ -271,7 +293,7 @@ class _Suites:
                 name=elem.get("name") or "",
                 hostname=elem.get("hostname"),
                 timestamp=elem.get("timestamp"),
-                parent=self.of(elem.getparent()),
+                parent=self.of(_nearest_suite(elem.getparent())),
             )
             self._open[elem] = found
         return found
@@ -282,71 +304,76 @@ class _Suites:
         return found
 
 
-def _preceding_properties(elem: Any) -> list[tuple[str, str]]:
-    # Earlier siblings were released at the previous testcase, so this looks at few elements;
-    # mostly there is just that testcase, emptied, and nothing before it.
-    previous = elem.getprevious()
-    if previous is None or (previous.tag == "testcase" and previous.getprevious() is None):
-        return []
-    found: list[tuple[str, str]] = []
-    for sibling in elem.itersiblings(preceding=True):
-        if _local(sibling.tag) == "properties":
-            found = _properties_of(sibling) + found
-    return found
+def _check_document(tree: Any) -> None:
+    if tree.docinfo.doctype:
+        raise IngestError("document has a DOCTYPE, which results documents never need")
+    _check_root(_local(tree.getroot().tag))
+
+
+def _read_events(events: Iterator[Any], suites: _Suites, excerpt_limit: int) -> Iterator[_Suite]:
+    nested: dict[Any, int] = {}  # an open testcase -> where the first testcase inside it went
+    for _event, elem in events:
+        tag = elem.tag
+        if tag[0] == "{":
+            tag = tag.rpartition("}")[2]
+        parent = elem.getparent()
+        if tag not in JUNIT_NAMES:
+            parent.remove(elem)  # never the root, whose name _check_document checked
+            continue
+        above = _local(parent.tag) if parent is not None else ""
+        if tag == "testcase":
+            suite = suites.of(_nearest_suite(parent))
+            at = nested.pop(elem, len(suite.cases))
+            suite.cases.insert(at, _read_case(elem, suite.job, excerpt_limit))
+            if above == "testcase":
+                nested.setdefault(parent, at)
+        elif tag == "testsuite":
+            yield suites.close(elem)
+        elif tag == "properties" and above in ROOTS:
+            owner = parent if above == "testsuite" else None
+            suites.of(owner).properties += _properties_of(elem)
+        elif (above == "testcase" and tag in CASE_CHILDREN) or (
+            above == "properties" and tag == "property"
+        ):
+            elem.tag = tag  # kept, by its local name, for the element that holds it
+            continue
+        if parent is not None:
+            parent.remove(elem)
 
 
 def _walk(reader: CappedReader, excerpt_limit: int) -> Iterator[_Suite]:
-    """Yield every suite, innermost first, as each one ends."""
+    """Yield every suite, innermost first, as each one ends.
+
+    Every element raises an end event. A testcase is read when it ends, a suite's <properties>
+    too, and then each is dropped from the tree, as is any element that no testcase reads
+    (including every one that is not JUnit's): memory holds only the open elements and the
+    children of the testcase being read. Names are matched without their namespace.
+    A testcase nested in another is a step of its own, placed before the ones it holds; the
+    outer one keeps its own results.
+    """
     sniff(reader.peek())
     suites = _Suites()
-    last_parent: Any = None
-    suite = suites.top
-    namespaced = None
-    events = etree.iterparse(reader, events=("end",), tag=WATCHED, **PARSER_OPTIONS)
+    events = etree.iterparse(reader, events=("end",), **PARSER_OPTIONS)
     try:
-        for _event, elem in events:
-            if namespaced is None:
-                root = elem.getroottree().getroot()
-                if elem.getroottree().docinfo.doctype:
-                    raise IngestError("document has a DOCTYPE, which results documents never need")
-                _check_root(etree.QName(root).localname)
-                namespaced = root.tag.startswith("{")
-            if namespaced:
-                _localize(elem)
-            parent = elem.getparent()
-            if parent is not last_parent:
-                last_parent, suite = parent, suites.of(parent)
-            suite.properties += _preceding_properties(elem)
-            if elem.tag == "testcase":
-                suite.cases.append(_read_case(elem, suite.job, excerpt_limit))
-                _release(elem)
-            else:
-                closed = suites.close(elem)
-                closed.properties += [
-                    pair
-                    for child in elem
-                    if child.tag == "properties"
-                    for pair in _properties_of(child)
-                ]
-                yield closed
-                _release(elem)
-        if namespaced is None:
-            _check_root(etree.QName(events.root).localname)
+        for event in events:
+            _check_document(event[1].getroottree())
+            yield from _read_events(itertools.chain([event], events), suites, excerpt_limit)
     except etree.XMLSyntaxError as exc:
         # libxml2 has no text for some errors, e.g. a file cut off inside a CDATA section.
         message = exc.msg.replace("Unregistered error message", "unexpected end or bad markup")
         raise IngestError(f"not well-formed XML: {message}") from None
-    if suites.top.cases:
+    if suites.top.cases or suites.top.properties:
         yield suites.top
 
 
 def _int(name: str, value: str) -> int:
-    try:
-        number = int(value.strip())
-    except ValueError:
-        raise IngestError(f"property {name} must be a whole number, got {value!r}") from None
+    if not _DIGITS.match(value.strip()):
+        raise IngestError(f"property {name} must be a whole number, got {_shown(value)}")
+    number = parse_number(value)
+    if number is None:
+        raise IngestError(f"property {name} must be at most {MAX_NUMBER}, got {_shown(value)}")
     if number <= 0:
-        raise IngestError(f"property {name} must be positive, got {value!r}")
+        raise IngestError(f"property {name} must be positive, got {_shown(value)}")
     return number
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from gate.allow import AllowList
 from gate.model import Counts, Flight
 from gate.settings import Settings
-from gate.store.db import analyze, writer
+from gate.store.db import DatabaseLocked, analyze, write_retrying
 from gate.store.flights import SaveStatus, save_flight
 from ingest.junit import Overrides, parse_flight
 from ingest.notify import dispatch, payload, webhook_urls
@@ -44,6 +44,7 @@ class Outcome(StrEnum):
     CONFLICT = SaveStatus.CONFLICT.value
     ERROR = "error"  # the document could not be fetched or read
     PENDING = "pending"  # the flight's results are not written yet
+    LOCKED = "locked"  # another writer kept SQLite's lock through every attempt: nothing saved
 
     @property
     def stored(self) -> bool:
@@ -53,12 +54,13 @@ class Outcome(StrEnum):
     @property
     def failed(self) -> bool:
         """Tell whether the input is reported as a failure."""
-        return self in (Outcome.ERROR, Outcome.CONFLICT)
+        return self in (Outcome.ERROR, Outcome.CONFLICT, Outcome.LOCKED)
 
     @property
     def saved(self) -> SaveStatus | None:
         """Return what saving the flight did, or None when it was not saved at all."""
-        return None if self in (Outcome.ERROR, Outcome.PENDING) else SaveStatus(self.value)
+        unsaved = (Outcome.ERROR, Outcome.PENDING, Outcome.LOCKED)
+        return None if self in unsaved else SaveStatus(self.value)
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,11 @@ class IngestResult:
     def pending(self) -> bool:
         """Tell whether the flight's results are not written yet."""
         return self.status is Outcome.PENDING
+
+    @property
+    def locked(self) -> bool:
+        """Tell whether another writer kept the database locked through every attempt."""
+        return self.status is Outcome.LOCKED
 
     def as_dict(self) -> dict[str, Any]:
         counts = self.counts or Counts()
@@ -260,26 +267,32 @@ def ingest_paths(
     overrides: Overrides | None = None,
     allow: AllowList | None = None,
     replace: bool = False,
+    retrying: Callable[[str, int], None] | None = None,
 ) -> Iterator[IngestResult]:
     """Ingest files in order, each in a transaction of its own, yielding each result as it lands.
 
-    With several files, a second process parses the next file while this one stores the last:
+    A file that finds SQLite locked by another writer is tried again (`write_retrying`, up to
+    `settings.write_attempts` times, `retrying` told the file and the attempt); one locked out
+    through them all is an `Outcome.LOCKED` result, and the next file is tried. With several files, a second process parses the next file while this one stores the last:
     flights are still judged and stored strictly in order. The planner's statistics are
     refreshed after the 1st, 2nd, 4th, 8th... stored flight, as a bulk ingest grows the tables
     by orders of magnitude (a plan made for empty tables would scan them whole).
     """
     stored = 0
     for parsed in _parsed_in_order(paths, settings, overrides or Overrides()):
-        with Session(writer(engine)) as session:
-            result = store_parsed(
-                session,
-                parsed,
-                settings=settings,
-                now=datetime.now(UTC),
-                allow=allow,
-                replace=replace,
+
+        def store(session: Session, parsed: Parsed = parsed) -> IngestResult:
+            # The transaction holds SQLite's write lock: only the judging and saving go in it.
+            now = datetime.now(UTC)
+            return store_parsed(
+                session, parsed, settings=settings, now=now, allow=allow, replace=replace
             )
-            session.commit()
+
+        try:
+            told = None if retrying is None else partial(retrying, parsed.path)
+            result = write_retrying(engine, store, attempts=settings.write_attempts, retrying=told)
+        except DatabaseLocked as exc:
+            result = IngestResult(parsed.path, Outcome.LOCKED, error=str(exc))
         if result.stored:
             stored += 1
             if stored & (stored - 1) == 0:

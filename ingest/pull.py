@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from gate.allow import AllowList
 from gate.settings import Settings
 from gate.store import sources
-from gate.store.db import analyze, writer
+from gate.store.db import DatabaseLocked, analyze, database_failures, write_retrying, writer
 from ingest.junit import Overrides
 from ingest.pipeline import IngestResult, Outcome, announce, parse_document, store_parsed
 from ingest.pull_http import NotThereYet, PullError, fetch_flight
@@ -117,13 +117,19 @@ def _ingest_one(
     parsed = parse_document(
         lambda: io.BytesIO(body), path=fetched.url, settings=settings, overrides=overrides
     )
-    now = datetime.now(UTC)
-    with Session(writer(engine)) as session:
+
+    def store(session: Session) -> IngestResult:
+        now = datetime.now(UTC)
         result = store_parsed(session, parsed, settings=settings, now=now, allow=allow)
         saved = result.status.saved
         if saved is not None:
             sources.mark_pulled(session, key, flight.number, saved, now)
-        session.commit()
+        return result
+
+    try:
+        result = write_retrying(engine, store, attempts=settings.write_attempts)
+    except DatabaseLocked as exc:
+        return IngestResult(fetched.url, Outcome.LOCKED, error=str(exc))
     announce(result, settings)
     if result.conflict:
         error = (
@@ -152,8 +158,36 @@ def pull_round(
     stores it; one that fails to fetch or parse is logged and tried again next round. The
     index's validators are kept only after a round that left nothing to retry, so that a 304
     never hides a flight that failed. `stop`, once set, ends the round between flights. Raises
-    PullError when the index cannot be read.
+    PullError when the index cannot be read, gate.store.db's DatabaseUnavailable when the
+    database fails (the flight being stored is rolled back: the next round resumes from the
+    cursor).
     """
+    with database_failures():
+        return _pull_round(
+            engine,
+            base_url,
+            settings=settings,
+            overrides=overrides,
+            junit_name=junit_name,
+            allow=allow,
+            session=session,
+            progress=progress,
+            stop=stop,
+        )
+
+
+def _pull_round(
+    engine: Engine,
+    base_url: str,
+    *,
+    settings: Settings,
+    overrides: Overrides,
+    junit_name: str,
+    allow: AllowList | None,
+    session: requests.Session,
+    progress: Progress | None,
+    stop: threading.Event | None,
+) -> RoundSummary:
     key = source_key(base_url)
     with Session(engine) as reading:
         cursor = sources.cursor(reading, key)

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 
 from gate import read
-from web.args import feature_args, flight_args, found
+from web.args import feature_args, flight_args, found, required, test_key
 from web.db import now, session, settings
 from web.twin import to_json
 
@@ -39,19 +39,22 @@ def flights() -> Any:
     return jsonify(to_json(read.flights_page(session(), **asdict(flight_args()))))
 
 
-@bp.get("/flights/<int:number>")
+@bp.get("/flights/<flight:number>")
 def flight(number: int) -> Any:
     data = read.flight_detail(session(), number, settings().policy(), now())
     return jsonify(to_json(found(data, f"flight {number}")))
 
 
-@bp.get("/tests/<job>/<path:testid>")
-def test(job: str, testid: str) -> Any:
-    return jsonify(to_json(found(read.test_detail(session(), job, testid), f"test {job} {testid}")))
+@bp.get("/tests/<segment:job>/<segments:testid>")
+@bp.get("/tests")
+def test(job: str | None = None, testid: str | None = None) -> Any:
+    key = test_key(job, testid)
+    data = read.test_detail(session(), *key)
+    return jsonify(to_json(found(data, f"test {key.job} {key.testid}")))
 
 
-@bp.get("/branches/<branch>")
-def branch(branch: str) -> Any:
-    return jsonify(
-        to_json(found(read.branch_detail(session(), branch, now()), f"branch {branch!r}"))
-    )
+@bp.get("/branches/<segment:branch>")
+@bp.get("/branches")
+def branch(branch: str | None = None) -> Any:
+    name = branch if branch is not None else required("branch")
+    return jsonify(to_json(found(read.branch_detail(session(), name, now()), f"branch {name!r}")))

@@ -1,8 +1,10 @@
-"""Read the query parameters of every page and its JSON twin, the same way.
+"""Read the URL of every page and its JSON twin, the same way: its path and its query.
 
 A bad value is a 400 that names the parameter and what it accepts; the accepted values come
 from the core (`Verdict`, `Readiness`, `SORT_KEYS`). An absent or empty parameter (a form's
-"any") takes its default; a parameter given twice is a 400, so each has one shape.
+"any") takes its default; a parameter given twice is a 400, so each has one shape. In the path,
+a number out of the store's range matches no page (a 404), and names that a path cannot hold
+are linked through the query instead.
 """
 
 from __future__ import annotations
@@ -13,13 +15,17 @@ from enum import StrEnum
 from typing import NoReturn, TypeVar
 
 from flask import abort, request
+from werkzeug.routing import IntegerConverter, Map, PathConverter, UnicodeConverter, ValidationError
 
-from gate.model import Verdict
+from gate.model import TestKey, Verdict
 from gate.read.features import SORT_KEYS
 from gate.readiness import Readiness
 
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
+
+# The largest number the store's Integer columns hold on every database (PostgreSQL's integer).
+LARGEST = 2**31 - 1
 
 
 class Order(StrEnum):
@@ -63,7 +69,7 @@ def flight_args() -> FlightArgs:
     return FlightArgs(
         branch=text("branch"),
         verdict=member("verdict", Verdict),
-        page=whole("page", default=1, least=1),
+        page=whole("page", default=1, least=1, most=LARGEST),
     )
 
 
@@ -96,16 +102,65 @@ def member(name: str, kind: type[E]) -> E | None:
     return None if value is None else kind(value)
 
 
-def whole(name: str, *, default: int, least: int) -> int:
-    """Return a parameter that must be a whole number of at least `least`, or the default."""
+def whole(name: str, *, default: int, least: int, most: int) -> int:
+    """Return a parameter that must be a whole number from `least` to `most`, or the default."""
     value = text(name)
     if value is None:
         return default
     # int() alone would take "+1", " 1" and other scripts' digits.
     number = int(value) if value.isascii() and value.isdecimal() and len(value) < 19 else None
-    if number is None or number < least:
-        _bad(f"{name}={value!r}: expected a whole number, {least} or more")
+    if number is None or not least <= number <= most:
+        _bad(f"{name}={value!r}: expected a whole number, {least} or more, at most {most}")
     return number
+
+
+class FlightNumber(IntegerConverter):
+    """A flight number in a URL path: 1 to LARGEST, so a larger one matches no page (a 404)."""
+
+    def __init__(self, map: Map) -> None:
+        super().__init__(map, min=1, max=LARGEST)
+
+
+def test_key(job: str | None, testid: str | None) -> TestKey:
+    """Return the test a link names: in its path, else in its `job` and `testid` parameters."""
+    if job is not None and testid is not None:
+        return TestKey(job, testid)
+    return TestKey(required("job"), required("testid"))
+
+
+def required(name: str) -> str:
+    """Return the one value of a parameter that must be given."""
+    value = text(name)
+    if value is None:
+        _bad(f"{name}: expected a value")
+    return value
+
+
+def _reachable(segments: list[str]) -> bool:
+    # Browsers resolve "." and ".." segments and servers merge empty ones before routing.
+    return all(segment not in ("", ".", "..") for segment in segments)
+
+
+class Segment(UnicodeConverter):
+    """A path segment (a job, a branch) that a browser keeps as it is.
+
+    Building a URL with a name that contains "/" or is "." or ".." fails validation, so url_for
+    takes the endpoint's next rule: its query form, e.g. /tests?job=...&testid=...
+    """
+
+    def to_url(self, value: str) -> str:
+        if "/" in value or not _reachable([value]):
+            raise ValidationError
+        return super().to_url(value)
+
+
+class Segments(PathConverter):
+    """The rest of a path (a testid) made of segments that a browser keeps as they are."""
+
+    def to_url(self, value: str) -> str:
+        if not _reachable(value.split("/")):
+            raise ValidationError
+        return super().to_url(value)
 
 
 def _bad(description: str) -> NoReturn:

@@ -132,6 +132,12 @@ def ingest(
     engine = obj.engine()
     failed = stored = 0
     show_bar = fmt == "json" and len(inputs) > 1 and sys.stderr.isatty()
+    attempts = obj.settings.write_attempts
+
+    def retrying(path: str, attempt: int) -> None:
+        locked = "the database is locked by another writer"
+        click.echo(f"pushgate: {path}: {locked}, attempt {attempt} of {attempts}", err=True)
+
     results = ingest_paths(
         engine,
         [item.path for item in inputs if item.error is None],
@@ -139,6 +145,7 @@ def ingest(
         overrides=overrides,
         allow=allow,
         replace=replace,
+        retrying=retrying,
     )
     with click.progressbar(inputs, label="ingesting", file=sys.stderr, hidden=not show_bar) as bar:
         for number, item in enumerate(bar, start=1):

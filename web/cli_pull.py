@@ -15,6 +15,7 @@ import click
 import requests
 
 from gate.allow import AllowList
+from gate.store.db import DatabaseUnavailable
 from ingest import notify
 from ingest.junit import Overrides
 from ingest.pipeline import IngestResult
@@ -120,7 +121,7 @@ def _round(
             progress=progress,
             stop=stop,
         )
-    except PullError as exc:
+    except (PullError, DatabaseUnavailable) as exc:
         _say_failure(source_key(base_url), str(exc))
         if fmt == "json":
             click.echo(
@@ -172,7 +173,8 @@ def pull(
     relative to it) or a directory listing like osstest's log server (a link 17001/ is flight
     17001, its results at 17001/NAME). Each flight is ingested like `pushgate ingest` does, and
     the flights already pulled from BASE_URL are never fetched again. A flight that fails to
-    fetch or parse gets one line on stderr and is tried again next round.
+    fetch or parse gets one line on stderr and is tried again next round; so does a round that
+    loses the database (a restarted server), the next one resuming from the cursor.
 
     The exit status is 1 when a --once round had a failure, 130 when Ctrl-C cut it short.
     """

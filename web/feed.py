@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, url_for
 
 from gate import read
 from gate.read.flights import FlightRow
+from web.args import text
 from web.db import session
 
 bp = Blueprint("feed", __name__)
@@ -62,6 +63,9 @@ def _atom(body: bytes) -> Response:
 
 @bp.get("/feed.atom")
 def everything() -> Response:
+    named = text("branch")
+    if named is not None:
+        return branch(named)
     data = read.flights_page(session(), branch=None, verdict=None, page=1, per_page=ENTRIES)
     return _atom(
         render(
@@ -73,7 +77,9 @@ def everything() -> Response:
     )
 
 
-@bp.get("/branches/<branch>/feed.atom")
+@bp.get("/branches/<segment:branch>/feed.atom")
+# url_for's form for a name that a path cannot hold: `everything` reads its ?branch=.
+@bp.get("/feed.atom", build_only=True)
 def branch(branch: str) -> Response:
     data = read.flights_page(session(), branch=branch, verdict=None, page=1, per_page=ENTRIES)
     if not data.flights:

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, render_template
 
 from gate import read
 from web import charts
-from web.args import feature_args, flight_args, found
+from web.args import feature_args, flight_args, found, required, test_key
 from web.db import now, session, settings
 
 bp = Blueprint("pages", __name__)
@@ -36,7 +36,7 @@ def flights() -> str:
     return render_template("flights.html", data=data)
 
 
-@bp.get("/flights/<int:number>")
+@bp.get("/flights/<flight:number>")
 def flight(number: int) -> str:
     data = found(
         read.flight_detail(session(), number, settings().policy(), now()), f"flight {number}"
@@ -44,7 +44,7 @@ def flight(number: int) -> str:
     return render_template("flight.html", data=data)
 
 
-@bp.get("/flights/<int:number>/report.txt")
+@bp.get("/flights/<flight:number>/report.txt")
 def report(number: int) -> Response:
     data = found(
         read.flight_detail(session(), number, settings().policy(), now()), f"flight {number}"
@@ -52,15 +52,19 @@ def report(number: int) -> Response:
     return Response(data.text, mimetype="text/plain")
 
 
-@bp.get("/tests/<job>/<path:testid>")
-def test(job: str, testid: str) -> str:
-    data = found(read.test_detail(session(), job, testid), f"test {job} {testid}")
+@bp.get("/tests/<segment:job>/<segments:testid>")
+@bp.get("/tests")
+def test(job: str | None = None, testid: str | None = None) -> str:
+    key = test_key(job, testid)
+    data = found(read.test_detail(session(), *key), f"test {key.job} {key.testid}")
     return render_template("test.html", data=data)
 
 
-@bp.get("/branches/<branch>")
-def branch(branch: str) -> str:
-    data = found(read.branch_detail(session(), branch, now()), f"branch {branch!r}")
+@bp.get("/branches/<segment:branch>")
+@bp.get("/branches")
+def branch(branch: str | None = None) -> str:
+    name = branch if branch is not None else required("branch")
+    data = found(read.branch_detail(session(), name, now()), f"branch {name!r}")
     release = read.release_dates(session(), now())
     figures = charts.branch_charts(data, release)
     return render_template("branch.html", data=data, charts=figures)

@@ -26,6 +26,7 @@ from gate.store.flights import load_flight
 from ingest.junit import Overrides
 from ingest.pipeline import IngestResult, Outcome, announce, parse_document, store_parsed
 from ingest.source import NotATreeRevision, read_allow_list, tree_revisions
+from web.args import LARGEST
 from web.db import engine, session, settings
 from web.twin import to_json
 
@@ -88,8 +89,10 @@ def overrides() -> Overrides:
     if unknown:
         _refuse(400, f"unknown parameter {unknown[0]!r} (known: {', '.join(PARAMETERS)})")
     flight = _single(given.getlist("flight"), "flight")
-    if flight is not None and not (flight.isdigit() and int(flight) > 0):
-        _refuse(400, f"parameter flight must be a positive whole number, got {flight!r}")
+    if flight is not None and not (
+        flight.isascii() and flight.isdigit() and len(flight) <= 10 and 0 < int(flight) <= LARGEST
+    ):
+        _refuse(400, f"parameter flight must be a whole number from 1 to {LARGEST}, got {flight!r}")
     return Overrides(
         branch=_single(given.getlist("branch"), "branch"),
         flight=int(flight) if flight is not None else None,

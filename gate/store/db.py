@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -16,9 +22,45 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # so commands on an up-to-date database never import Alembic.
 HEAD = "0005"
 
+BUSY_TIMEOUT = 30.0  # seconds SQLite waits for another writer's lock; a URL's ?timeout= wins
+# Pauses between the attempts of a write that found SQLite locked: doubling from the first,
+# each at most LOCK_PAUSE_MOST, jittered so that writers locked out together do not come back
+# together.
+LOCK_PAUSE_FIRST = 0.25
+LOCK_PAUSE_MOST = 2.0
+SQLITE_BUSY = 5  # the primary result code of SQLITE_BUSY and its extended codes
+
+T = TypeVar("T")
+
 
 class SchemaError(RuntimeError):
     """The database's schema is not the one this pushgate needs."""
+
+
+class DatabaseLocked(RuntimeError):
+    """SQLite's write lock stayed with another writer through every attempt of a write."""
+
+    def __init__(self, attempts: int) -> None:
+        super().__init__(
+            f"the database stayed locked by another writer through {attempts} "
+            f"attempt{'s' if attempts > 1 else ''}: not stored, try it again"
+        )
+        self.attempts = attempts
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database failed under a command: the connection was refused or lost, or stayed locked."""
+
+
+@contextmanager
+def database_failures() -> Iterator[None]:
+    """Turn the database's operational failures into DatabaseUnavailable, in one sentence."""
+    try:
+        yield
+    except OperationalError as exc:
+        lines = str(exc.orig).strip().splitlines()
+        reason = lines[0] if lines else type(exc.orig).__name__
+        raise DatabaseUnavailable(f"the database failed ({reason})") from exc
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -27,7 +69,6 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
@@ -39,8 +80,20 @@ def _sqlite_begin(connection: Connection) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for a database URL (SQLite gets foreign keys, WAL and a busy timeout)."""
-    engine = create_engine(url)
+    """Create an engine for a database URL (SQLite gets foreign keys, WAL and a busy timeout).
+
+    SQLite's busy timeout is BUSY_TIMEOUT seconds unless the URL sets it (`?timeout=0.5`).
+    PostgreSQL's connections are checked before use, so that a restarted server costs the
+    pool's stale connections, not the transaction that would have used them.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        options: dict[str, Any] = {}
+        if "timeout" not in parsed.query:
+            options["connect_args"] = {"timeout": BUSY_TIMEOUT}
+        engine = create_engine(parsed, **options)
+    else:
+        engine = create_engine(parsed, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -50,6 +103,56 @@ def make_engine(url: str) -> Engine:
 def writer(engine: Engine) -> Engine:
     """Return the engine for a transaction that will write (on SQLite it locks at BEGIN)."""
     return engine.execution_options(pushgate_writer=True)
+
+
+def is_locked(exc: OperationalError) -> bool:
+    """Tell whether an error is SQLite's "database is locked": another writer kept the lock."""
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == SQLITE_BUSY
+
+
+def lock_pauses(attempts: int, rng: random.Random) -> list[float]:
+    """Return the pauses before each attempt after the first: doubling, capped and jittered."""
+    pauses = []
+    for retry in range(attempts - 1):
+        full = min(LOCK_PAUSE_FIRST * 2**retry, LOCK_PAUSE_MOST)
+        pauses.append(rng.uniform(full / 2, full))
+    return pauses
+
+
+def write_retrying(
+    engine: Engine,
+    work: Callable[[Session], T],
+    *,
+    attempts: int,
+    retrying: Callable[[int], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+) -> T:
+    """Run `work` in a writer's session and commit it; a locked SQLite is tried again.
+
+    Each attempt waits out SQLite's busy timeout; one that still finds the lock taken is rolled
+    back whole and tried again after a pause (`lock_pauses`), `attempts` times in all (at least
+    once), `retrying` told the number of each attempt after the first before it starts. Raises
+    DatabaseLocked when every attempt found the lock taken.
+    """
+    attempts = max(attempts, 1)
+    pauses = lock_pauses(attempts, rng or random.Random())  # noqa: S311 - jitter, not secrecy
+    for attempt in range(attempts):
+        try:
+            with Session(writer(engine)) as session:
+                done = work(session)
+                session.commit()
+            return done
+        except OperationalError as exc:
+            if not is_locked(exc):
+                raise
+            if attempt == attempts - 1:
+                raise DatabaseLocked(attempts) from exc
+        sleep(pauses[attempt])
+        if retrying is not None:
+            retrying(attempt + 2)
+    raise AssertionError("unreachable")
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -101,12 +204,18 @@ SQLITE_ANALYSIS_LIMIT = 1000  # rows sampled per index: bounded time, estimates 
 def analyze(engine: Engine) -> None:
     """Refresh the planner's statistics after a change of the data's shape (a bulk ingest, a
     migration), so that it chooses the indexes judging and the pages rely on."""
-    with engine.begin() as connection:
-        if engine.dialect.name == "sqlite":
-            connection.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
-            connection.exec_driver_sql("ANALYZE")
-        elif engine.dialect.name == "postgresql":
-            connection.exec_driver_sql(f"ANALYZE {', '.join(ANALYZED)}")
+    # ANALYZE writes: a deferred transaction would fail at once, not wait, beside another writer.
+    try:
+        with writer(engine).begin() as connection:
+            if engine.dialect.name == "sqlite":
+                connection.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
+                connection.exec_driver_sql("ANALYZE")
+            elif engine.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"ANALYZE {', '.join(ANALYZED)}")
+    except OperationalError as exc:
+        # Statistics are a hint: a writer locked out of them leaves them to the next refresh.
+        if not is_locked(exc):
+            raise
 
 
 def ensure_schema(engine: Engine) -> None:

@@ -211,3 +211,101 @@ def test_long_output_keeps_head_and_tail():
 )
 def test_durations_are_read_leniently(text, seconds):
     assert parse_duration(text) == seconds
+
+
+NAMESPACED = b"""<testsuites xmlns="urn:x"><testsuite name="job" hostname="h">
+  <properties>
+   <property name="osstest.flight" value="42"/>
+   <property name="osstest.branch" value="xen-unstable"/>
+  </properties>
+  <testcase name="1 a"><properties><property name="osstest.stepno" value="7"/></properties>
+   <failure message="m">trace</failure><system-out>console</system-out></testcase>
+  <testcase name="b"><skipped/></testcase>
+  <properties><property name="osstest.job.status" value="fail"/></properties>
+ </testsuite></testsuites>"""
+
+
+def test_a_namespaced_document_is_read_in_full():
+    flight = parse(NAMESPACED)
+    plain = parse(NAMESPACED.replace(b' xmlns="urn:x"', b""))
+    assert (flight.number, flight.branch) == (42, "xen-unstable")
+    assert flight == plain
+    [job] = flight.jobs
+    assert job.status is Status.FAIL
+    assert [(s.stepno, s.status, s.message, s.output) for s in job.steps] == [
+        (7, Status.FAIL, "m", "trace\nconsole"),
+        (2, Status.SKIP, "", ""),
+    ]
+
+
+def test_a_namespaced_testcase_under_a_plain_root_is_read():
+    data = b'<testsuite name="s"><testcase xmlns="urn:x" name="a"><error/></testcase></testsuite>'
+    [step] = parse(data).steps()
+    assert (step.key, step.status) == (TestKey("s", "a"), Status.BROKEN)
+
+
+@pytest.mark.parametrize(
+    "prop",
+    [
+        '<property name="osstest.flight" value="123456789012345678901234"/>',
+        '<property name="osstest.flight" value="2147483648"/>',
+    ],
+)
+def test_a_flight_number_out_of_range_is_refused(prop):
+    data = f"<testsuite name='s'><properties>{prop}</properties><testcase name='a'/></testsuite>"
+    with pytest.raises(IngestError, match=r"osstest.flight must be at most 2147483647, got '"):
+        parse(data.encode())
+
+
+def test_a_step_number_property_out_of_range_is_refused():
+    data = b"""<testsuite name="s"><testcase name="a"><properties>
+      <property name="osstest.stepno" value="123456789012345678901234"/></properties>
+      </testcase></testsuite>"""
+    with pytest.raises(IngestError, match="osstest.stepno must be at most 2147483647"):
+        parse(data)
+
+
+def test_a_leading_number_too_large_for_a_step_is_part_of_the_name():
+    big = "123456789012345678901234 big step"
+    huge = "9" * 5000 + " huge step"
+    data = f'<testsuite name="s"><testcase name="{big}"/><testcase name="{huge}"/></testsuite>'
+    steps = parse(data.encode()).steps()
+    assert [(s.stepno, s.key.testid) for s in steps] == [(1, big), (2, huge)]
+
+
+def test_nested_testcases_are_each_counted_and_the_outer_keeps_its_result():
+    data = b"""<testsuite name="s">
+      <testcase name="outer"><failure message="outer failed"/>
+        <testcase name="inner"><skipped/></testcase>
+        <system-out>after</system-out>
+      </testcase>
+      <testcase name="next"/>
+    </testsuite>"""
+    steps = parse(data).steps()
+    assert [(s.stepno, s.key, s.status, s.message) for s in steps] == [
+        (1, TestKey("s", "outer"), Status.FAIL, "outer failed"),
+        (2, TestKey("s", "inner"), Status.SKIP, ""),
+        (3, TestKey("s", "next"), Status.PASS, ""),
+    ]
+    assert steps[0].output == "after"
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("12,345,678.25", 12345678.25),
+        ("1E3", 1000.0),
+        (" 2.5 ", 2.5),
+        ("1.2s", None),
+        ("PT1S", None),
+        ("1_000", None),
+        ("0,123", None),
+        ("NaN", None),
+        ("1e999", None),
+        ("garbage", None),
+        ("1,2,3", None),
+        (None, None),
+    ],
+)
+def test_unreadable_durations_are_unknown(text, seconds):
+    assert parse_duration(text) == seconds

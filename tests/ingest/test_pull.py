@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from gate.model import Flight, Status
 from gate.settings import Settings
 from gate.store import sources
-from gate.store.db import make_engine
+from gate.store.db import DatabaseUnavailable, make_engine
 from gate.store.flights import count_flights
 from ingest.junit import Overrides
 from ingest.pull import RoundSummary, pull_round
@@ -603,3 +603,92 @@ def test_pulling_a_directory_judges_like_ingesting_its_files(pushgate, server, t
         into_ingested.stdout == "round 1: 8 discovered, 8 new, 0 ingested, 8 unchanged, 0 failed\n"
     )
     assert set(pulled.values()) == {"perfect", "regressions", "tolerable", "trouble"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Losing the database during a pull.
+
+REFUSED = "postgresql+psycopg://postgres@127.0.0.1:1/test"  # nothing listens on port 1
+
+
+def test_a_database_that_refuses_connections_fails_the_round_in_one_sentence(server):
+    url = three(server)
+    settings = Settings()
+    engine = make_engine(REFUSED)
+    with make_session(settings) as session, pytest.raises(DatabaseUnavailable) as failed:
+        pull_round(
+            engine,
+            url,
+            settings=settings,
+            overrides=Overrides(),
+            junit_name="junit.xml",
+            allow=None,
+            session=session,
+        )
+    engine.dispose()
+    message = str(failed.value)
+    assert message.startswith("the database failed (") and message.endswith(")")
+    assert "\n" not in message
+
+
+def test_an_interval_pull_reports_a_lost_database_and_resumes_next_round(
+    pushgate, server, monkeypatch
+):
+    url = three(server)
+    server.routes["/logs/"] = interrupt_on(2)  # round 1 never reads the index
+    rounds: list[str] = []
+
+    def first_round_loses_the_database(engine, *args, **kwargs):
+        rounds.append("round")
+        if len(rounds) == 1:
+            lost = make_engine(REFUSED)
+            try:
+                return pull_round(lost, *args, **kwargs)
+            finally:
+                lost.dispose()
+        return pull_round(engine, *args, **kwargs)
+
+    monkeypatch.setattr("web.cli_pull.pull_round", first_round_loses_the_database)
+    result = pushgate("pull", url, "--interval", "0.05")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "round 2: 3 discovered, 3 new, 3 ingested, 0 failed",
+        "round 3: the index is not modified, nothing new",
+    ]
+    failure, stopped = result.stderr.splitlines()
+    assert failure.startswith(f"pushgate: {source_key(url)}: the database failed (")
+    assert stopped == "pushgate: stopped after round 3"
+    assert verdicts(pushgate) == {17001: "perfect", 17002: "regressions", 17003: "perfect"}
+
+
+@pytest.mark.postgres
+def test_a_restarted_postgresql_costs_the_pool_not_the_round(postgres_url, server):
+    from sqlalchemy import create_engine, text
+
+    url = three(server)
+    settings = Settings()
+    engine = make_engine(postgres_url)
+
+    def pull() -> RoundSummary:
+        with make_session(settings) as session:
+            return pull_round(
+                engine,
+                url,
+                settings=settings,
+                overrides=Overrides(),
+                junit_name="junit.xml",
+                allow=None,
+                session=session,
+            )
+
+    assert pull().ingested == 3
+    with engine.connect() as connection:
+        pids = {connection.scalar(text("SELECT pg_backend_pid()"))}
+    admin = create_engine(postgres_url)
+    with admin.begin() as connection:  # what a restart does to the pool's connections
+        for pid in pids:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    admin.dispose()
+    publish(server, flight(17004, GOOD, xen="d", baseline="c"))
+    assert [r.flight for r in pull().results] == [17004]
+    engine.dispose()

@@ -170,3 +170,19 @@ def test_the_features_table_filters_without_javascript(browser, origin):
     context.close()
     assert labels
     assert set(labels) == {"on track"}
+
+
+def test_the_charts_work_under_the_content_security_policy(page, origin):
+    response = page.goto(origin + PAGES["branch"])
+    assert response is not None
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if m.type == "error" else None)
+    page.locator(".chart svg.main-svg").first.wait_for()
+    # The modebar's "download as png" draws the chart as an image first: img-src must allow it.
+    png = page.evaluate(
+        "Plotly.toImage(document.querySelector('.chart'), {format: 'png'})"
+        ".then(url => url.slice(0, 22), error => String(error))"
+    )
+    assert png == "data:image/png;base64,"
+    assert violations == []

@@ -280,8 +280,10 @@ def test_query_parameters_win_over_the_document(app, client, secret):
 @pytest.mark.parametrize(
     ("query", "reason"),
     [
-        ("flight=abc", "positive whole number"),
-        ("flight=0", "positive whole number"),
+        ("flight=abc", "whole number from 1 to 2147483647"),
+        ("flight=0", "whole number from 1 to 2147483647"),
+        ("flight=2147483648", "whole number from 1 to 2147483647"),  # the store's integers
+        ("flight=99999999999999999999", "whole number from 1 to 2147483647"),
         ("revision=xen", "TREE=SHA"),
         ("baseline==abc", "TREE=SHA"),
         ("branch=a&branch=b", "given 2 times"),
