@@ -184,6 +184,7 @@ class Step(NamedTuple):
     message: str = ""
     output: str = ""
     features: frozenset[str] = frozenset()
+    attempts: int = 1  # runs of the step: reruns and flaky attempts, plus the final one
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,6 +115,14 @@ class StepRecordView:
     classification: Classification | None
     ref_flight: int | None
     host: str | None
+    attempts: int = 1  # runs in this flight, the final one included
+
+    @property
+    def heisenbug(self) -> bool:
+        """Whether the test both failed and passed: a pass found elsewhere, or a pass on a retry."""
+        if self.classification is Classification.PASS_IN:
+            return True
+        return self.status is Status.PASS and self.attempts > 1
 
 
 @dataclass(frozen=True)
@@ -133,7 +141,7 @@ class TestHealth:
 
 def test_health(history: Sequence[StepRecordView]) -> TestHealth:
     """Summarise a test's history (newest last): flakes per run, the current streak, its hosts."""
-    heisenbugs = sum(1 for h in history if h.classification is Classification.PASS_IN)
+    heisenbugs = sum(1 for h in history if h.heisenbug)
     streak: list[StepRecordView] = []
     for record in reversed(history):
         if not record.status.failing:

@@ -35,8 +35,13 @@ PARSER_OPTIONS: dict[str, Any] = {
     "remove_pis": True,
 }
 ROOTS = ("testsuites", "testsuite")
+# Surefire's and Playwright's earlier runs of a testcase: failed runs before a pass (flaky*) or
+# after the final failure (rerun*). Each one is an attempt; the outcome stays the testcase's own.
+RETRIES = frozenset(("flakyFailure", "flakyError", "rerunFailure", "rerunError"))
 # The children of a <testcase> that it reads; every other element is dropped as soon as it ends.
-CASE_CHILDREN = frozenset(("failure", "error", "skipped", "properties", "system-out", "system-err"))
+CASE_CHILDREN = frozenset(
+    ("failure", "error", "skipped", "properties", "system-out", "system-err", *RETRIES)
+)
 JUNIT_NAMES = CASE_CHILDREN | {"testcase", "testsuite", "testsuites", "property"}
 SKIP_STATUSES = ("disabled", "notrun", "skipped")
 # An <error> of these types is a step that had not finished (osstest's step statuses).
@@ -192,9 +197,12 @@ def _read_case(elem: Any, job: str, excerpt_limit: int) -> Step:
     results: list[Any] = []
     pairs: list[tuple[str, str]] = []
     texts: list[str] = []
+    attempts = 1
     for child in elem:
         tag = child.tag
-        if tag in RESULTS:
+        if tag in RETRIES:
+            attempts += 1
+        elif tag in RESULTS:
             # junitparser's result classes read message, type and text the way other tools do.
             result = RESULTS[tag].fromelem(child)  # type: ignore[no-untyped-call]
             results.append(result)
@@ -227,6 +235,7 @@ def _read_case(elem: Any, job: str, excerpt_limit: int) -> Step:
         message=excerpt(message.strip(), 500),
         output=excerpt("\n".join(texts), excerpt_limit) if texts else "",
         features=_features(pairs),
+        attempts=attempts,
     )
 
 

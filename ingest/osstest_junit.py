@@ -52,11 +52,16 @@ def _step(xf: etree.xmlfile, flight: Flight, step: Step) -> None:
             _property(xf, "osstest.stepno", str(step.stepno))
             if step.features:
                 _property(xf, "roadmap.features", ",".join(sorted(step.features)))
+        tag = ""
         if step.status in _RESULT:
             tag, kind = _RESULT[step.status]
             result = etree.Element(tag, type=kind, message=step.message or kind)
             result.text = step.output or None
             xf.write(result)
+        # The earlier runs, as Surefire writes them: failed runs before a pass, reruns of a failure.
+        retry = {"": "flakyFailure", "error": "rerunError"}.get(tag, "rerunFailure")
+        for _ in range(step.attempts - 1):
+            xf.write(etree.Element(retry))
 
 
 def _job(xf: etree.xmlfile, flight: Flight, job: Job) -> None:

@@ -78,6 +78,7 @@ def test_detail(session: Session, job: str, testid: str) -> TestPage | None:
             JobRecord.host,
             StepRecord.ref_status,
             StepRecord.ref_blessing,
+            StepRecord.attempts,
         )
         .join(FlightRecord, FlightRecord.id == StepRecord.flight_id)
         .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
@@ -94,11 +95,14 @@ def test_detail(session: Session, job: str, testid: str) -> TestPage | None:
             classification=Classification(cls) if cls else None,
             ref_flight=ref,
             host=host,
+            attempts=attempts,
         )
-        for n, started, ingested, _branch, status, cls, ref, host, *_ref in reversed(rows)
+        for n, started, ingested, _branch, status, cls, ref, host, _rs, _rb, attempts in reversed(
+            rows
+        )
     ]
     branch_of = {n: branch for n, _s, _i, branch, *_rest in rows}
-    refs = {r[0]: (r[-2], r[-1]) for r in rows}
+    refs = {r[0]: (r.ref_status, r.ref_blessing) for r in rows}
     health = test_health(records)
     history = []
     for r in records:

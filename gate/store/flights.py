@@ -61,6 +61,7 @@ STEP_COLUMNS = (
     "ref_flight",
     "ref_status",
     "ref_blessing",
+    "attempts",
 )
 
 
@@ -298,6 +299,7 @@ def _insert_jobs_and_steps(
                 finding.ref_flight if finding else None,
                 finding.ref_status.value if finding and finding.ref_status else None,
                 finding.ref_blessing if finding else None,
+                step.attempts,
             )
         )
     if rows:
@@ -413,6 +415,7 @@ def load_flight(session: Session, number: int) -> tuple[Flight, Judgement, list[
             duration=step_record.duration,
             message=step_record.message or "",
             output=step_record.output or "",
+            attempts=step_record.attempts,
         )
         steps_of[step_record.job_id].append(step)
         ordered.append((step, step_record))

@@ -140,6 +140,8 @@ class StepRecord(Base):
     ref_flight: Mapped[int | None] = mapped_column(Integer)
     ref_status: Mapped[str | None] = mapped_column(String(20))
     ref_blessing: Mapped[str | None] = mapped_column(String(50))
+    # Runs of the step, the final one included: more than 1 when it was rerun (JUnit flaky*/rerun*).
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class TestTagRecord(Base):

@@ -7,8 +7,9 @@ import io
 
 import pytest
 
-from gate.model import Status, TestKey
+from gate.model import Flight, Job, Status, Step, TestKey
 from ingest.junit import Overrides, derive_testid, parse_duration, parse_flight
+from ingest.osstest_junit import write_flight
 from ingest.source import IngestError, open_capped
 
 OSSTEST = b"""<?xml version="1.0" encoding="utf-8"?>
@@ -309,3 +310,53 @@ def test_nested_testcases_are_each_counted_and_the_outer_keeps_its_result():
 )
 def test_unreadable_durations_are_unknown(text, seconds):
     assert parse_duration(text) == seconds
+
+
+def test_retries_are_counted_as_attempts_and_the_final_result_decides():
+    data = b"""<testsuite name="s">
+      <testcase name="flaky-failure"><flakyFailure message="1"/><flakyFailure message="2"/></testcase>
+      <testcase name="flaky-error">
+        <flakyError message="x"><stackTrace>boom</stackTrace><system-out>run 1</system-out></flakyError>
+      </testcase>
+      <testcase name="rerun-failure">
+        <failure message="built to fail"/><rerunFailure message="again"/><rerunFailure/>
+      </testcase>
+      <testcase name="rerun-error"><error message="crashed"/><rerunError message="again"/></testcase>
+      <testcase name="once"/>
+    </testsuite>"""
+    steps = parse(data).steps()
+    assert [(s.key.testid, s.status, s.attempts, s.message) for s in steps] == [
+        ("flaky-failure", Status.PASS, 3, ""),
+        ("flaky-error", Status.PASS, 2, ""),
+        ("rerun-failure", Status.FAIL, 3, "built to fail"),
+        ("rerun-error", Status.BROKEN, 2, "crashed"),
+        ("once", Status.PASS, 1, ""),
+    ]
+
+
+def test_namespaced_retries_are_counted_too():
+    data = b"""<testsuite xmlns="urn:x" name="s">
+      <testcase name="t"><flakyFailure/></testcase>
+    </testsuite>"""
+    [step] = parse(data).steps()
+    assert (step.status, step.attempts) == (Status.PASS, 2)
+
+
+def test_attempts_written_in_the_osstest_convention_read_back():
+    steps = [
+        Step(TestKey("j", name), n, status, attempts=attempts)
+        for n, (name, status, attempts) in enumerate(
+            [
+                ("a", Status.PASS, 3),
+                ("b", Status.FAIL, 2),
+                ("c", Status.BROKEN, 2),
+                ("d", Status.PASS, 1),
+            ],
+            start=1,
+        )
+    ]
+    out = io.BytesIO()
+    write_flight(Flight(number=1, branch="b", jobs=(Job("j", Status.FAIL, tuple(steps)),)), out)
+    assert out.getvalue().count(b"<flakyFailure") == 2
+    read = parse(out.getvalue()).steps()
+    assert [(s.status, s.attempts) for s in read] == [(s.status, s.attempts) for s in steps]

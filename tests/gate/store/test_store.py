@@ -51,6 +51,36 @@ def test_a_saved_flight_loads_back_whole_with_its_judgement(engine: Engine):
     assert judgement.baseline_flights == (100,)
 
 
+def test_the_attempts_of_each_step_survive_a_save_and_a_load(engine: Engine):
+    made = flight(100, BAD, xen="a")
+    [build, test] = made.jobs
+    retried = (
+        dataclasses.replace(build, steps=(build.steps[0]._replace(attempts=3),)),
+        dataclasses.replace(test, steps=(test.steps[0]._replace(attempts=2),)),
+    )
+    save(engine, dataclasses.replace(made, jobs=retried), "d100")
+    with Session(engine) as session:
+        loaded = load_flight(session, 100)
+    assert loaded is not None
+    assert [(s.key.testid, s.status, s.attempts) for s in loaded[0].steps()] == [
+        ("xen-build", P, 3),
+        ("guest-start", F, 2),
+    ]
+
+
+def test_a_stored_pass_after_failed_attempts_is_a_heisenbug_on_the_test_page(engine: Engine):
+    from gate.read.history import test_detail
+
+    made = flight(100, GOOD, xen="a")
+    build, test = made.jobs
+    test = dataclasses.replace(test, steps=(test.steps[0]._replace(attempts=2),))
+    save(engine, dataclasses.replace(made, jobs=(build, test)), "d100")
+    with Session(engine) as session:
+        page = test_detail(session, "test-amd64-amd64-xl", "guest-start")
+    assert page is not None
+    assert (page.runs, page.heisenbugs, page.flake_rate) == (1, 1, 1.0)
+
+
 def test_the_same_content_is_unchanged_and_different_content_conflicts(engine: Engine):
     save(engine, flight(100, GOOD), "d1")
     assert save(engine, flight(100, GOOD), "d1").status is SaveStatus.UNCHANGED
