@@ -63,12 +63,18 @@ def database_failures() -> Iterator[None]:
         raise DatabaseUnavailable(f"the database failed ({reason})") from exc
 
 
+SQLITE_CACHE_KIB = 64 * 1024  # per connection
+
+
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # pysqlite's own transaction handling defers BEGIN; pushgate emits BEGIN itself (below).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # The step indexes of a long history outgrow SQLite's 2 MB default page cache: an ingest then
+    # rereads index pages from the file for every batch of rows it inserts.
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 

@@ -129,3 +129,47 @@ def test_memory_stays_bounded_whatever_junk_the_document_holds(tmp_path: Path):
     )
     peak_mb = int(launched.stdout.split()[-1]) / 1024
     assert peak_mb < 100, f"peak RSS {peak_mb:.0f} MB"
+
+
+def _big_flight(path: Path, steps: int, log: int) -> None:
+    """Write an osstest-style flight whose steps each carry `log` bytes of output."""
+    output = (b"console line of a long log\n" * (log // 27 + 1))[:log]
+    with path.open("wb") as f:
+        f.write(b"<testsuites>")
+        for job in range(steps // 40):
+            f.write(b'<testsuite name="test-amd64-amd64-xl-%d"><properties>' % job)
+            f.write(b'<property name="osstest.flight" value="150"/>')
+            f.write(b'<property name="osstest.branch" value="xen-unstable"/></properties>')
+            for n in range(40):
+                f.write(b'<testcase name="step-%d"><system-out>' % n)
+                f.write(output)
+                f.write(b"</system-out></testcase>")
+            f.write(b"</testsuite>")
+        f.write(b"</testsuites>")
+
+
+@pytest.mark.slow
+def test_a_150_mb_flight_is_stored_whole_in_bounded_memory(tmp_path: Path):
+    """The whole path, parse to store: peak RSS of `pushgate ingest` of a 150 MB flight."""
+    document = tmp_path / "big.xml"
+    _big_flight(document, 2400, 64 * 1024)
+    assert document.stat().st_size > 150_000_000
+    pushgate = Path(sys.executable).with_name("pushgate")
+    launched = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            LAUNCHER.replace("[sys.executable, *sys.argv[1:]]", "sys.argv[1:]"),
+            str(pushgate),
+            "--database",
+            f"sqlite:///{tmp_path / 'big.sqlite'}",
+            "ingest",
+            str(document),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert "created   flight 150 xen-unstable perfect: 2400 tests" in launched.stdout
+    peak_mb = int(launched.stdout.split()[-1]) / 1024
+    assert peak_mb < 250, f"peak RSS {peak_mb:.0f} MB"
