@@ -140,6 +140,7 @@ def _ingest_one(
     return result
 
 
+@database_failures()
 def pull_round(
     engine: Engine,
     base_url: str,
@@ -162,32 +163,6 @@ def pull_round(
     database fails (the flight being stored is rolled back: the next round resumes from the
     cursor).
     """
-    with database_failures():
-        return _pull_round(
-            engine,
-            base_url,
-            settings=settings,
-            overrides=overrides,
-            junit_name=junit_name,
-            allow=allow,
-            session=session,
-            progress=progress,
-            stop=stop,
-        )
-
-
-def _pull_round(
-    engine: Engine,
-    base_url: str,
-    *,
-    settings: Settings,
-    overrides: Overrides,
-    junit_name: str,
-    allow: AllowList | None,
-    session: requests.Session,
-    progress: Progress | None,
-    stop: threading.Event | None,
-) -> RoundSummary:
     key = source_key(base_url)
     with Session(engine) as reading:
         cursor = sources.cursor(reading, key)
