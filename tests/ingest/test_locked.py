@@ -89,6 +89,7 @@ def test_a_file_locked_out_is_reported_and_the_next_ones_are_still_ingested(
     assert _stored(sqlite_url) == [17001, 17002, 17003]
 
 
+@pytest.mark.slow  # starts processes
 def test_the_command_names_each_locked_out_file_and_exits_1(
     sqlite_url: str, tmp_path: Path, lock: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -403,6 +403,7 @@ def _post_twice_at_once(url: str, document: bytes, secret: str) -> list[int]:
     return sorted(codes)
 
 
+@pytest.mark.slow  # starts processes
 def test_racing_pushes_through_a_real_server_store_each_flight_once(server, sqlite_url):
     engine = make_engine(sqlite_url)
     with Session(engine) as session:

@@ -212,6 +212,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.mark.slow  # starts processes
 def test_pushgate_serve_keeps_credentials_in_urls_out_of_its_log(sqlite_url):
     port = free_port()
     serve = ["--database", sqlite_url, "serve", "--port", str(port)]
