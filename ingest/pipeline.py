@@ -273,10 +273,11 @@ def ingest_paths(
 
     A file that finds SQLite locked by another writer is tried again (`write_retrying`, up to
     `settings.write_attempts` times, `retrying` told the file and the attempt); one locked out
-    through them all is an `Outcome.LOCKED` result, and the next file is tried. With several files, a second process parses the next file while this one stores the last:
-    flights are still judged and stored strictly in order. The planner's statistics are
-    refreshed after the 1st, 2nd, 4th, 8th... stored flight, as a bulk ingest grows the tables
-    by orders of magnitude (a plan made for empty tables would scan them whole).
+    through them all is an `Outcome.LOCKED` result, and the next file is tried. With several
+    files, a second process parses the next file while this one stores the last: flights are
+    still judged and stored strictly in order. The planner's statistics are refreshed after the
+    1st, 2nd, 4th, 8th... stored flight, as a bulk ingest grows the tables by orders of magnitude
+    (a plan made for empty tables would scan them whole), and once more at the end.
     """
     stored = 0
     for parsed in _parsed_in_order(paths, settings, overrides or Overrides()):
@@ -299,3 +300,5 @@ def ingest_paths(
                 analyze(engine)
         announce(result, settings)
         yield result
+    if stored & (stored - 1):  # the last refresh was not after the last flight
+        analyze(engine)

@@ -57,4 +57,10 @@ def test(job: str | None = None, testid: str | None = None) -> Any:
 @bp.get("/branches")
 def branch(branch: str | None = None) -> Any:
     name = branch if branch is not None else required("branch")
-    return jsonify(to_json(found(read.branch_detail(session(), name, now()), f"branch {name!r}")))
+    return jsonify(
+        to_json(
+            found(
+                read.branch_detail(session(), name, settings().policy(), now()), f"branch {name!r}"
+            )
+        )
+    )

@@ -64,7 +64,9 @@ def test(job: str | None = None, testid: str | None = None) -> str:
 @bp.get("/branches")
 def branch(branch: str | None = None) -> str:
     name = branch if branch is not None else required("branch")
-    data = found(read.branch_detail(session(), name, now()), f"branch {name!r}")
+    data = found(
+        read.branch_detail(session(), name, settings().policy(), now()), f"branch {name!r}"
+    )
     release = read.release_dates(session(), now())
     figures = charts.branch_charts(data, release)
     return render_template("branch.html", data=data, charts=figures)

@@ -16,6 +16,7 @@ from gate.model import (
     TestKey,
     Verdict,
 )
+from gate.policy import Policy
 from gate.store.flights import happened_by
 from gate.store.records import BranchRecord, FlightRecord, StepRecord, TestRecord, as_utc
 from gate.trends import (
@@ -95,7 +96,7 @@ class GateStatus:
     same_attempts: int
 
 
-def gate_status(session: Session, branch: str, now: datetime) -> GateStatus:
+def gate_status(session: Session, branch: str, policy: Policy, now: datetime) -> GateStatus:
     """Summarise a branch's gate as osstest's report does for its newest flight: the last test
     of the basis, the flights since, and those of the revision under test."""
     marks = branch_marks(session, branch, now)
@@ -103,7 +104,14 @@ def gate_status(session: Session, branch: str, now: datetime) -> GateStatus:
     if newest is None:
         age = None
     else:
-        age = push_age(newest.number, newest.tested, newest.baseline, marks, now, blessing="real")
+        age = push_age(
+            newest.number,
+            newest.tested,
+            newest.baseline,
+            marks,
+            now,
+            blessing=policy.push_blessing,
+        )
     by_number = {m.number: m for m in marks}
 
     def mark(found: FlightAge | None) -> Mark | None:
@@ -163,7 +171,9 @@ class BranchPage:
     flaky: tuple[Flaky, ...]
 
 
-def branch_detail(session: Session, branch: str, now: datetime) -> BranchPage | None:
+def branch_detail(
+    session: Session, branch: str, policy: Policy, now: datetime
+) -> BranchPage | None:
     """A branch's gate over time: pass rate, blockers, verdicts, pushes, never-pass and flaky steps."""
     marks = branch_marks(session, branch, now)
     if not marks:
@@ -206,7 +216,7 @@ def branch_detail(session: Session, branch: str, now: datetime) -> BranchPage | 
         )
     return BranchPage(
         branch=branch,
-        gate=gate_status(session, branch, now),
+        gate=gate_status(session, branch, policy, now),
         flights=tuple(timeline),
         never_pass=_never_passed(session, in_branch),
         flaky=_flaky(session, in_branch),

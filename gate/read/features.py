@@ -186,7 +186,7 @@ def overview(session: Session, policy: Policy, now: datetime) -> Overview:
         )
         for j in troubled
     ]
-    gate = gate_status(session, release.branch, now)
+    gate = gate_status(session, release.branch, policy, now)
     served = {key for j in judged for key in j.tests}
     if gate.newest is not None:
         orphans = tuple(
