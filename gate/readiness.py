@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from gate.model import Classification, Status, TestKey, flight_label
+from gate.model import NONE_EXECUTED, Classification, Status, TestKey, flight_label
 from gate.policy import Policy
 from gate.report import summary_of
 from gate.roadmap import Declared, Feature, Release
@@ -109,14 +109,33 @@ class FlightPoint:
 class Evidence:
     """What the branch shows about one feature's linked tests.
 
-    window: the branch's newest flights, oldest first; observations: the linked steps in them;
-    last_seen: the newest flight of the branch in which any linked test had a result.
+    window: the branch's newest flights, oldest first; observations: the linked steps in them
+    that did not pass (passes may be among them: they are not counted twice); last_seen: the
+    newest flight of the branch in which any linked test had a result; counts: how many linked
+    steps of each window flight ended in each status, passes included (by default, counted from
+    the observations).
     """
 
     tests: tuple[TestKey, ...]
     window: tuple[FlightPoint, ...]
     observations: tuple[Observation, ...]
     last_seen: int | None
+    counts: Mapping[int, Mapping[Status, int]] | None = None
+
+    def tally(self) -> dict[int, Counter[Status]]:
+        """Return the linked steps of each window flight by status."""
+        found = {flight: Counter(seen) for flight, seen in (self.counts or {}).items()}
+        for o in self.observations:
+            # A job that executed nothing, and another flight's failure that this flight's
+            # judgement counts, have no step row: each counts as one step.
+            if self.counts is None or o.in_flight is not None or o.key.testid == NONE_EXECUTED:
+                found.setdefault(o.flight, Counter())[o.status] += 1
+        return found
+
+    @property
+    def failing(self) -> tuple[Observation, ...]:
+        """The observations of steps that did not pass."""
+        return tuple(o for o in self.observations if o.status is not Status.PASS)
 
 
 @dataclass(frozen=True)
@@ -141,9 +160,12 @@ class FeatureReadiness:
     tests: tuple[TestKey, ...]
 
 
-def pass_rate(observations: Sequence[Observation]) -> float | None:
-    """Return the pass rate of these steps, as `gate.trends.pass_rate_of` counts it."""
-    return pass_rate_of(Counter(o.status for o in observations))
+def pass_rate(counts: Iterable[Mapping[Status, int]]) -> float | None:
+    """Return the pass rate of these counts together, as `gate.trends.pass_rate_of` counts it."""
+    total: Counter[Status] = Counter()
+    for found in counts:
+        total.update(found)
+    return pass_rate_of(total)
 
 
 def _percent(rate: float | None) -> str:
@@ -151,15 +173,15 @@ def _percent(rate: float | None) -> str:
 
 
 def _series(evidence: Evidence) -> tuple[tuple[int, float | None], ...]:
+    tally = evidence.tally()
     return tuple(
-        (point.number, pass_rate([o for o in evidence.observations if o.flight == point.number]))
-        for point in evidence.window
+        (point.number, pass_rate([tally.get(point.number, {})])) for point in evidence.window
     )
 
 
 def _blocking_streaks(evidence: Evidence) -> list[tuple[datetime, datetime | None]]:
     """Return (first blocked, first clear) for each run of flights with a blocking linked step."""
-    blocked = {o.flight for o in evidence.observations if o.blocking}
+    blocked = {o.flight for o in evidence.failing if o.blocking}
     streaks: list[tuple[datetime, datetime | None]] = []
     start: datetime | None = None
     for point in evidence.window:
@@ -206,12 +228,9 @@ def project(evidence: Evidence, state: Readiness, policy: Policy, now: datetime)
     ]
     newest = evidence.window[-1].number
     # Blocking regressions are projected from how long blockers took to clear, below.
-    failing_now = any(
-        o.flight == newest and o.status is not Status.PASS and not o.blocking
-        for o in evidence.observations
-    )
+    failing_now = any(o.flight == newest and not o.blocking for o in evidence.failing)
     ready_on = now
-    rate = pass_rate(evidence.observations)
+    rate = pass_rate(evidence.tally().values())
     if (rate is not None and rate < policy.at_risk_below) or failing_now:
         if len(points) < 3 or len({x for x, _ in points}) < 2:
             return Projection(None, "not converging (too few flights to see a trend)")
@@ -236,12 +255,12 @@ def judge_feature(
     feature: Feature, evidence: Evidence, policy: Policy, now: datetime
 ) -> FeatureReadiness:
     """Decide a feature's readiness from its declaration and its linked tests, in the rules' order."""
-    observations = evidence.observations
+    tally = evidence.tally()
     newest = evidence.window[-1].number if evidence.window else None
-    in_newest = [o for o in observations if o.flight == newest]
+    in_newest = [o for o in evidence.failing if o.flight == newest]
     blocking = tuple(o for o in in_newest if o.blocking)
-    failures = tuple(o for o in in_newest if o.status is not Status.PASS and not o.blocking)
-    rate = pass_rate(observations)
+    failures = tuple(o for o in in_newest if not o.blocking)
+    rate = pass_rate(tally.values())
     reasons: list[str] = []
     low_rate = rate is not None and rate < policy.at_risk_below
     tests_at_risk = low_rate or bool(failures)
@@ -255,7 +274,7 @@ def judge_feature(
             if feature.tests or evidence.tests
             else "no test is linked to this feature"
         )
-    elif not observations:
+    elif not tally and not evidence.failing:
         state = Readiness.STALE
         reasons.append(
             f"no linked test ran in the last {len(evidence.window)} flights "
@@ -281,7 +300,9 @@ def judge_feature(
         reasons += [o.sentence() for o in failures]
         if feature.status in (Declared.FAIR, Declared.POOR, Declared.BLOCKED):
             reasons.append(f"declared {feature.status.value}")
-    all_pass = bool(observations) and all(o.status is Status.PASS for o in observations)
+    all_pass = bool(tally) and all(
+        status is Status.PASS for found in tally.values() for status, n in found.items() if n
+    )
     mismatch = (
         feature.status in (Declared.DONE, Declared.GOOD)
         and (state is Readiness.BLOCKED or (state is Readiness.AT_RISK and tests_at_risk))

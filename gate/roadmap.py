@@ -90,15 +90,18 @@ class Feature:
     history: tuple[StatusChange, ...] = field(default=(), compare=False)
 
 
+def serves(slug: str, patterns: Iterable[TestPattern], key: TestKey, tags: frozenset[str]) -> bool:
+    """Tell whether a test serves a feature: tagged with its slug or matched by one of its
+    patterns."""
+    return slug in tags or any(pattern.matches(key) for pattern in patterns)
+
+
 def linked_tests(
     feature: Feature, keys: Iterable[TestKey], tags: Mapping[TestKey, frozenset[str]]
 ) -> list[TestKey]:
-    """Return the tests that serve a feature: matched by one of its patterns or tagged with it."""
+    """Return the tests that serve a feature (`serves`)."""
     return [
-        key
-        for key in keys
-        if feature.slug in tags.get(key, frozenset())
-        or any(pattern.matches(key) for pattern in feature.tests)
+        key for key in keys if serves(feature.slug, feature.tests, key, tags.get(key, frozenset()))
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,9 +25,13 @@ from gate.store.findings import findings_elsewhere
 from gate.store.flights import happened_by
 from gate.store.keys import catalogue
 from gate.store.records import (
+    NOTABLE_STEP,
     BranchRecord,
+    FeatureStatusRecord,
     FlightRecord,
     StepRecord,
+    TestFeatureRecord,
+    TestRecord,
     as_utc,
 )
 from gate.store.roadmap import load_roadmap
@@ -63,87 +68,160 @@ def observed(flight: int, finding: Finding) -> Observation:
     )
 
 
+def links(
+    session: Session, slugs: Sequence[str]
+) -> tuple[dict[str, list[int]], dict[int, TestKey]]:
+    """Return the tests linked to each feature (from the kept links), and each test's key."""
+    linked: dict[str, list[int]] = {slug: [] for slug in slugs}
+    for chunk in in_chunks(sorted(slugs)):
+        for test_id, slug in session.execute(
+            select(TestFeatureRecord.test_id, TestFeatureRecord.slug)
+            .where(TestFeatureRecord.slug.in_(chunk))
+            .order_by(TestFeatureRecord.test_id)
+        ):
+            linked[slug].append(test_id)
+    key_of: dict[int, TestKey] = {}
+    for chunk in in_chunks(sorted({t for ids in linked.values() for t in ids})):
+        for test_id, job, testid in session.execute(
+            select(TestRecord.id, TestRecord.job, TestRecord.testid).where(TestRecord.id.in_(chunk))
+        ):
+            key_of[test_id] = TestKey(job, testid)
+    return linked, key_of
+
+
+def feature_counts(
+    session: Session, flights: Sequence[int], slugs: Sequence[str]
+) -> dict[str, dict[int, dict[Status, int]]]:
+    """Return, from the kept counts, each feature's linked steps by flight and status."""
+    found: dict[str, dict[int, dict[Status, int]]] = {slug: {} for slug in slugs}
+    if not flights or not slugs:
+        return found
+    for slug, flight, status, steps in session.execute(
+        select(
+            FeatureStatusRecord.slug,
+            FeatureStatusRecord.flight_id,
+            FeatureStatusRecord.status,
+            FeatureStatusRecord.steps,
+        ).where(FeatureStatusRecord.flight_id.in_(flights), FeatureStatusRecord.slug.in_(slugs))
+    ):
+        found[slug].setdefault(flight, {})[Status(status)] = steps
+    return found
+
+
+def notable_steps(
+    session: Session, flights: Sequence[int], test_ids: Collection[int] | None = None
+) -> list[NotableRow]:
+    """Return the steps of these flights that did not pass or were rerun (the partial index),
+    of these tests only when given, in flight then document order."""
+    if not flights:
+        return []
+    rows = session.execute(
+        select(
+            StepRecord.flight_id,
+            StepRecord.test_id,
+            StepRecord.status,
+            StepRecord.classification,
+            StepRecord.ref_flight,
+            StepRecord.ref_status,
+            StepRecord.ref_blessing,
+            StepRecord.attempts,
+        )
+        .where(StepRecord.flight_id.in_(flights), NOTABLE_STEP)
+        .order_by(StepRecord.flight_id, StepRecord.position)
+    )
+    wanted = None if test_ids is None else set(test_ids)
+    return [NotableRow(*row) for row in rows if wanted is None or row[1] in wanted]
+
+
+@dataclass(frozen=True)
+class NotableRow:
+    """A step that did not pass, or passed after retries, as `notable_steps` reads it."""
+
+    flight: int
+    test_id: int
+    status: str
+    classification: str | None
+    ref_flight: int | None
+    ref_status: str | None
+    ref_blessing: str | None
+    attempts: int
+
+    def observed(self, key: TestKey) -> Observation:
+        return Observation(
+            self.flight,
+            key,
+            Status(self.status),
+            Classification(self.classification) if self.classification else None,
+            self.ref_flight,
+            Status(self.ref_status) if self.ref_status else None,
+            self.ref_blessing,
+        )
+
+
+def _last_seen(session: Session, branch: str, test_ids: Sequence[int], now: datetime) -> int | None:
+    """Return the newest flight of the branch, by `now`, in which one of these tests ran."""
+    if not test_ids:
+        return None
+    newest = None
+    for chunk in in_chunks(sorted(test_ids)):
+        found = session.scalar(
+            select(func.max(StepRecord.flight_id))
+            .join(FlightRecord, FlightRecord.id == StepRecord.flight_id)
+            .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+            .where(StepRecord.test_id.in_(chunk), BranchRecord.name == branch, happened_by(now))
+        )
+        if found is not None and (newest is None or found > newest):
+            newest = found
+    return newest
+
+
 def readiness(
     session: Session, policy: Policy, now: datetime, release: str | None = None
 ) -> tuple[Release, list[FeatureReadiness]]:
-    """Judge the readiness of every feature of a release over its branch's newest flights."""
+    """Judge the readiness of every feature of a release over its branch's newest flights.
+
+    It reads the kept summaries (links, counts per feature and flight) and the steps of the
+    window that did not pass: nothing that grows with the branch's history.
+    """
     rel, features = load_roadmap(session, release)
-    known = catalogue(session)
-    linked = {f.slug: linked_tests(f, known.ids, known.tags) for f in features}
-    wanted = sorted({known.ids[k] for keys in linked.values() for k in keys})
-    key_of = {test_id: key for key, test_id in known.ids.items()}
+    slugs = [f.slug for f in features]
+    linked, key_of = links(session, slugs)
     window = flight_window(session, rel.branch, policy, now)
-    observations: dict[TestKey, list[Observation]] = defaultdict(list)
-    last_seen: dict[TestKey, int] = {}
-    branch_flights = (
-        select(FlightRecord.id)
-        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
-        .where(BranchRecord.name == rel.branch, happened_by(now))
-    )
-    for chunk in in_chunks(wanted):
-        for test_id, newest in session.execute(
-            select(StepRecord.test_id, func.max(StepRecord.flight_id))
-            .where(StepRecord.test_id.in_(chunk), StepRecord.flight_id.in_(branch_flights))
-            .group_by(StepRecord.test_id)
-        ):
-            last_seen[key_of[test_id]] = newest
-        if not window:
-            continue
-        rows = session.execute(
-            select(
-                StepRecord.flight_id,
-                StepRecord.test_id,
-                StepRecord.status,
-                StepRecord.classification,
-                StepRecord.ref_flight,
-                StepRecord.ref_status,
-                StepRecord.ref_blessing,
-            )
-            .where(
-                StepRecord.test_id.in_(chunk),
-                StepRecord.flight_id.in_([p.number for p in window]),
-            )
-            .order_by(StepRecord.flight_id, StepRecord.position)
-        )
-        for flight, test_id, status, classification, ref, ref_status, ref_blessing in rows:
-            key = key_of[test_id]
-            observations[key].append(
-                Observation(
-                    flight,
-                    key,
-                    Status(status),
-                    Classification(classification) if classification else None,
-                    ref,
-                    Status(ref_status) if ref_status else None,
-                    ref_blessing,
-                )
-            )
+    numbers = [p.number for p in window]
+    counts = feature_counts(session, numbers, slugs)
+    observations: dict[int, list[Observation]] = defaultdict(list)
+    for row in notable_steps(session, numbers, key_of):
+        if row.status != Status.PASS.value:
+            observations[row.test_id].append(row.observed(key_of[row.test_id]))
     broken_jobs: dict[str, list[Observation]] = defaultdict(list)
-    for flight, found in findings_elsewhere(session, [p.number for p in window]).items():
+    elsewhere: dict[TestKey, list[Observation]] = defaultdict(list)
+    for flight, found in findings_elsewhere(session, numbers).items():
         for finding in found:
             seen_as = observed(flight, finding)
             if finding.step.key.testid == NONE_EXECUTED:
                 broken_jobs[finding.step.key.job].append(seen_as)
             else:
-                observations[finding.step.key].append(seen_as)
+                elsewhere[finding.step.key].append(seen_as)
     judged = []
     for feature in features:
-        keys = linked[feature.slug]
-        seen = [last_seen[k] for k in keys if k in last_seen]
-        jobs = {k.job for k in keys}
+        ids = linked[feature.slug]
+        keys = [key_of[t] for t in ids]
+        jobs = sorted({k.job for k in keys})
+        seen = [
+            *(o for t in ids for o in observations[t]),
+            *(o for k in keys for o in elsewhere[k]),
+            *(o for job in jobs for o in broken_jobs[job]),
+        ]
+        tally = counts[feature.slug]
+        last_seen = (
+            max(tally) if tally else _last_seen(session, rel.branch, ids, now) if ids else None
+        )
         evidence = Evidence(
-            tests=tuple(keys),
+            tests=tuple(sorted(keys, key=str)),
             window=tuple(window),
-            observations=tuple(
-                sorted(
-                    [
-                        *(o for k in keys for o in observations[k]),
-                        *(o for job in sorted(jobs) for o in broken_jobs[job]),
-                    ],
-                    key=lambda o: o.flight,
-                )
-            ),
-            last_seen=max(seen) if seen else None,
+            observations=tuple(sorted(seen, key=lambda o: o.flight)),
+            last_seen=last_seen,
+            counts=tally,
         )
         judged.append(judge_feature(feature, evidence, policy, now))
     return rel, judged

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration; a test keeps it equal to Alembic's head. Checking it costs one query,
 # so commands on an up-to-date database never import Alembic.
-HEAD = "0006"
+HEAD = "0007"
+SUMMARIES_REVISION = "0007"  # the migration that adds the summaries, filled after it
 
 BUSY_TIMEOUT = 30.0  # seconds SQLite waits for another writer's lock; a URL's ?timeout= wins
 # Pauses between the attempts of a write that found SQLite locked: doubling from the first,
@@ -198,12 +199,22 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     before = schema_revision(engine)
     command.upgrade(alembic_config(engine), "head")
     after = head_revision(engine)
+    if before is not None and before < SUMMARIES_REVISION <= after:
+        rebuild_summaries(engine)
     if before != after:
         analyze(engine)
     return before, after
 
 
-ANALYZED = ("flight", "job", "step", "test", "test_pass")
+def rebuild_summaries(engine: Engine) -> None:
+    """Work out every summary again from the step rows, in one transaction."""
+    from gate.store.summaries import rebuild
+
+    with Session(writer(engine)) as session, session.begin():
+        rebuild(session)
+
+
+ANALYZED = ("flight", "job", "step", "test", "test_pass", "test_feature", "feature_status")
 SQLITE_ANALYSIS_LIMIT = 1000  # rows sampled per index: bounded time, estimates good enough
 
 

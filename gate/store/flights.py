@@ -33,7 +33,7 @@ from gate.model import (
 )
 from gate.policy import Policy, is_retest
 from gate.rules import built, judge
-from gate.store.bulk import JOB, STEP, TAG, bulk_insert, insert_ignoring_duplicates
+from gate.store.bulk import JOB, STEP, TAG, bulk_insert, in_chunks, insert_ignoring_duplicates
 from gate.store.evidence import prior_flights
 from gate.store.findings import finding_at, finding_of_row, judgement_columns
 from gate.store.keys import branch_id, test_ids
@@ -46,6 +46,7 @@ from gate.store.records import (
     TestRecord,
     as_utc,
 )
+from gate.store.summaries import forget_flight, record_flight
 
 STEP_COLUMNS = (
     "flight_id",
@@ -192,6 +193,7 @@ def _save_flight(
             )
         old_branch = existing.branch_id
         forget_passes(session, existing.branch_id, existing.id)
+        forget_flight(session, existing.id)
         session.execute(delete(StepRecord).where(StepRecord.flight_id == existing.id))
         session.execute(delete(JobRecord).where(JobRecord.flight_id == existing.id))
         session.delete(existing)
@@ -201,7 +203,8 @@ def _save_flight(
     assert branch is not None
     number = flight.number if flight.number is not None else _next_number(session)
     flight = dataclasses.replace(flight, number=number)
-    tests = test_ids(session, {s.key for s in flight.steps()}, create=True)
+    created: set[int] = set()
+    tests = test_ids(session, {s.key for s in flight.steps()}, create=True, created=created)
     judgement = _judge(session, branch, flight, allow, policy, tests)
     counts = Counts.of(flight.steps())
     session.add(
@@ -225,8 +228,9 @@ def _save_flight(
         )
     )
     session.flush()
-    _insert_jobs_and_steps(session, flight, judgement, tests)
+    tagged = _insert_jobs_and_steps(session, flight, judgement, tests)
     record_passes(session, branch, flight)
+    record_flight(session, number, created | tagged)
     first = _first_affected(session, branch, flight, judgement)
     changes = rejudge_from(session, branch, first, allow, policy, skip=number)
     if old_branch is not None and old_branch != branch:
@@ -263,10 +267,11 @@ def _first_affected(session: Session, branch: int, flight: Flight, judgement: Ju
 
 def _insert_jobs_and_steps(
     session: Session, flight: Flight, judgement: Judgement, tests: Mapping[TestKey, int]
-) -> None:
+) -> set[int]:
+    """Store the flight's jobs, steps and tags; return the tests that gained a tag."""
     assert flight.number is not None
     if not flight.jobs:
-        return
+        return set()
     session.execute(
         insert(JOB),
         [
@@ -304,9 +309,17 @@ def _insert_jobs_and_steps(
         )
     if rows:
         bulk_insert(session, STEP, STEP_COLUMNS, rows)
-    tags = sorted({(tests[s.key], slug) for s in flight.steps() for slug in s.features})
+    tags = {(tests[s.key], slug) for s in flight.steps() for slug in s.features}
+    if not tags:
+        return set()
+    for chunk in in_chunks(sorted({test_id for test_id, _slug in tags})):
+        known = session.execute(select(TAG.c.test_id, TAG.c.slug).where(TAG.c.test_id.in_(chunk)))
+        tags -= {(test_id, slug) for test_id, slug in known}
     if tags:
-        insert_ignoring_duplicates(session, TAG, [{"test_id": t, "slug": s} for t, s in tags])
+        insert_ignoring_duplicates(
+            session, TAG, [{"test_id": t, "slug": s} for t, s in sorted(tags)]
+        )
+    return {test_id for test_id, _slug in tags}
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,15 @@ def branch_id(session: Session, name: str, *, create: bool) -> int | None:
     return session.scalars(select(BranchRecord.id).where(BranchRecord.name == name)).first()
 
 
-def test_ids(session: Session, keys: Iterable[TestKey], *, create: bool) -> dict[TestKey, int]:
-    """Return the ids of these test identities, creating the missing ones when asked."""
+def test_ids(
+    session: Session,
+    keys: Iterable[TestKey],
+    *,
+    create: bool,
+    created: set[int] | None = None,
+) -> dict[TestKey, int]:
+    """Return the ids of these test identities, creating the missing ones when asked (and
+    adding their ids to `created`)."""
     wanted = set(keys)
     jobs = sorted({key.job for key in wanted})
 
@@ -47,6 +54,8 @@ def test_ids(session: Session, keys: Iterable[TestKey], *, create: bool) -> dict
         rows = [{"job": k.job, "testid": k.testid} for k in sorted(missing, key=str)]
         insert_ignoring_duplicates(session, TEST, rows)
         found = lookup()
+        if created is not None:
+            created |= {found[key] for key in missing if key in found}
     return found
 
 

@@ -71,19 +71,23 @@ def forget_passes(session: Session, branch: int, number: int) -> None:
     if not mine:
         return
     session.execute(delete(PASS).where(PASS.c.branch_id == branch, PASS.c.first_flight == number))
-    for chunk in in_chunks(sorted({test_id for test_id, _b in mine})):
-        session.execute(
-            insert(PASS).from_select(
-                ["branch_id", "test_id", "blessing", "first_flight"],
-                _first_passes()
-                .where(
-                    FlightRecord.branch_id == branch,
-                    FlightRecord.id != number,
-                    StepRecord.test_id.in_(chunk),
+    # Only the (test, blessing) pairs taken back are looked for again: the others still stand.
+    for blessing in sorted({b for _test_id, b in mine}):
+        tests = sorted(test_id for test_id, b in mine if b == blessing)
+        for chunk in in_chunks(tests):
+            session.execute(
+                insert(PASS).from_select(
+                    ["branch_id", "test_id", "blessing", "first_flight"],
+                    _first_passes()
+                    .where(
+                        FlightRecord.branch_id == branch,
+                        FlightRecord.blessing == blessing,
+                        FlightRecord.id != number,
+                        StepRecord.test_id.in_(chunk),
+                    )
+                    .group_by(FlightRecord.branch_id, StepRecord.test_id, FlightRecord.blessing),
                 )
-                .group_by(FlightRecord.branch_id, StepRecord.test_id, FlightRecord.blessing),
             )
-        )
 
 
 def _first_passes() -> Any:

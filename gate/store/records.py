@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -117,6 +118,13 @@ class TestRecord(Base):
     testid: Mapped[str] = mapped_column(String(1000))
 
 
+# The steps worth a second look: every one that did not pass, and the passes after retries. A
+# page reads them through the partial index below; a query uses the partial index only when it
+# says this very condition, so it is kept as one literal (`StepRecord.notable`).
+NOTABLE = "status <> 'pass' OR attempts > 1"
+NOTABLE_STEP = text(f"({NOTABLE})")
+
+
 class StepRecord(Base):
     """One step result; `classification` is the gate's finding for a non-pass step."""
 
@@ -124,6 +132,13 @@ class StepRecord(Base):
     __table_args__ = (
         Index("ix_step_test_id_flight_id", "test_id", "flight_id"),
         Index("ix_step_flight_id_test_id", "flight_id", "test_id"),
+        Index(
+            "ix_step_notable",
+            "flight_id",
+            "test_id",
+            sqlite_where=text(NOTABLE),
+            postgresql_where=text(NOTABLE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -246,3 +261,39 @@ class TestPassRecord(Base):
     test_id: Mapped[int] = mapped_column(ForeignKey("test.id"), primary_key=True)
     blessing: Mapped[str] = mapped_column(String(50), primary_key=True)
     first_flight: Mapped[int] = mapped_column(Integer)
+
+
+class TestFeatureRecord(Base):
+    """A test linked to a feature, by one of the feature's patterns or by the test's tag: the
+    roadmap's links worked out once, when a test first runs or the roadmap is imported."""
+
+    __test__ = False
+    __tablename__ = "test_feature"
+
+    test_id: Mapped[int] = mapped_column(ForeignKey("test.id"), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+
+
+class FlightStatusRecord(Base):
+    """How many steps of a flight ended in each status, counted when the flight is stored."""
+
+    __tablename__ = "flight_status"
+
+    flight_id: Mapped[int] = mapped_column(
+        ForeignKey("flight.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    steps: Mapped[int] = mapped_column(Integer)
+
+
+class FeatureStatusRecord(Base):
+    """How many of a feature's linked steps ended in each status in a flight."""
+
+    __tablename__ = "feature_status"
+
+    flight_id: Mapped[int] = mapped_column(
+        ForeignKey("flight.id", ondelete="CASCADE"), primary_key=True
+    )
+    slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    steps: Mapped[int] = mapped_column(Integer)

@@ -17,6 +17,7 @@ from gate.store.records import (
     StatusChangeRecord,
     as_utc,
 )
+from gate.store.summaries import relink
 
 
 class UnknownRelease(LookupError):
@@ -113,6 +114,7 @@ def save_roadmap(
             found.status = Declared.DROPPED.value
             summary.dropped.append(slug)
     session.flush()
+    relink(session)
     return summary
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -147,9 +149,20 @@ def test_done_with_passing_tests_is_ready_and_good_is_on_track():
 
 
 def test_the_pass_rate_ignores_blocked_and_skipped_steps():
-    obs = [Observation(1, PAIR, s) for s in (P, P, F, B, BL, S, S)]
-    assert pass_rate(obs) == 0.5
-    assert pass_rate([Observation(1, PAIR, BL)]) is None
+    assert pass_rate([Counter([P, P, F, B]), Counter([BL, S, S])]) == 0.5
+    assert pass_rate([Counter([BL])]) is None
+
+
+def test_counted_steps_give_the_same_readiness_as_the_steps_themselves():
+    """The pages pass counts (the summaries) and only the steps that did not pass."""
+    steps = history({PAIR: [P, F, None, P, P, P], XL: [P, P, None, F, P, P]})
+    counts: dict[int, Counter[Status]] = {}
+    for o in steps.observations:
+        counts.setdefault(o.flight, Counter())[o.status] += 1
+    failing = tuple(o for o in steps.observations if o.status is not P)
+    counted = dataclasses.replace(steps, observations=failing, counts=counts)
+    for declared in Declared:
+        assert judge(feature(declared), counted) == judge(feature(declared), steps)
 
 
 def test_the_series_has_one_rate_per_flight_of_the_window():
