@@ -119,10 +119,14 @@ class StepRecordView:
 
     @property
     def heisenbug(self) -> bool:
-        """Whether the test both failed and passed: a pass found elsewhere, or a pass on a retry."""
-        if self.classification is Classification.PASS_IN:
-            return True
-        return self.status is Status.PASS and self.attempts > 1
+        return is_heisenbug(self.status, self.classification, self.attempts)
+
+
+def is_heisenbug(status: Status, classification: Classification | None, attempts: int) -> bool:
+    """Whether a test both failed and passed: a pass found elsewhere, or a pass on a retry."""
+    if classification is not None and classification.heisenbug:
+        return True
+    return status is Status.PASS and attempts > 1
 
 
 @dataclass(frozen=True)

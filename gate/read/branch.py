@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,15 +17,28 @@ from gate.model import (
     Verdict,
 )
 from gate.policy import Policy
+from gate.read.steps import NotableRow, notable_steps
+from gate.store.bulk import in_chunks
 from gate.store.flights import happened_by
-from gate.store.records import BranchRecord, FlightRecord, StepRecord, TestRecord, as_utc
+from gate.store.records import (
+    BranchRecord,
+    FlightRecord,
+    FlightStatusRecord,
+    StepRecord,
+    TestRecord,
+    as_utc,
+)
 from gate.trends import (
     FlightAge,
     FlightMark,
+    PushAge,
     flaky,
+    is_heisenbug,
     pass_rate_of,
     push_age,
 )
+
+BRANCH_FLIGHTS = 100  # the newest flights the branch page shows
 
 _MARK_COLUMNS = (
     FlightRecord.id,
@@ -46,14 +59,47 @@ def _mark(row: Any) -> FlightMark:
     return FlightMark(n, at, Verdict(verdict), pushed, revisions, baseline, tested, blessing)
 
 
-def branch_marks(session: Session, branch: str, now: datetime) -> list[FlightMark]:
-    rows = session.execute(
+def branch_marks(
+    session: Session,
+    branch: str,
+    now: datetime,
+    *,
+    newest: int | None = None,
+    since: int | None = None,
+) -> list[FlightMark]:
+    """Return the branch's flights by `now`, oldest first: only the `newest` N, or only those
+    from flight `since` on, when asked."""
+    query = (
         select(*_MARK_COLUMNS)
         .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
         .where(BranchRecord.name == branch, happened_by(now))
-        .order_by(FlightRecord.id)
+        .order_by(FlightRecord.id.desc())
     )
-    return [_mark(row) for row in rows]
+    if since is not None:
+        query = query.where(FlightRecord.id >= since)
+    if newest is not None:
+        query = query.limit(newest)
+    return [_mark(row) for row in reversed(session.execute(query).all())]
+
+
+def _last_push(
+    session: Session, branch: str, now: datetime, blessing: str, before: int | None = None
+) -> FlightRecord | None:
+    query = (
+        select(FlightRecord)
+        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+        .where(
+            BranchRecord.name == branch,
+            FlightRecord.pushed.is_(True),
+            FlightRecord.blessing == blessing,
+            happened_by(now),
+        )
+        .order_by(FlightRecord.id.desc())
+        .limit(1)
+    )
+    if before is not None:
+        query = query.where(FlightRecord.id < before)
+    return session.scalars(query).first()
 
 
 def marks_of(session: Session, branch: str, upto: int) -> list[FlightMark]:
@@ -99,19 +145,28 @@ class GateStatus:
 def gate_status(session: Session, branch: str, policy: Policy, now: datetime) -> GateStatus:
     """Summarise a branch's gate as osstest's report does for its newest flight: the last test
     of the basis, the flights since, and those of the revision under test."""
-    marks = branch_marks(session, branch, now)
+    # The last test of the basis is, but for a baseline declared from elsewhere, at or after
+    # the last push: the flights from it on are read, and every flight only when it is not.
+    pushed = _last_push(session, branch, now, policy.push_blessing)
+    marks = branch_marks(session, branch, now, since=pushed.id if pushed else None)
     newest = marks[-1] if marks else None
-    if newest is None:
-        age = None
-    else:
-        age = push_age(
-            newest.number,
-            newest.tested,
-            newest.baseline,
-            marks,
-            now,
-            blessing=policy.push_blessing,
-        )
+    age = None
+    if newest is not None:
+
+        def aged(marks: list[FlightMark]) -> PushAge:
+            return push_age(
+                newest.number,
+                newest.tested,
+                newest.baseline,
+                marks,
+                now,
+                blessing=policy.push_blessing,
+            )
+
+        age = aged(marks)
+        if age.basis is None and pushed is not None:
+            marks = branch_marks(session, branch, now)
+            age = aged(marks)
     by_number = {m.number: m for m in marks}
 
     def mark(found: FlightAge | None) -> Mark | None:
@@ -174,29 +229,27 @@ class BranchPage:
 def branch_detail(
     session: Session, branch: str, policy: Policy, now: datetime
 ) -> BranchPage | None:
-    """A branch's gate over time: pass rate, blockers, verdicts, pushes, never-pass and flaky steps."""
-    marks = branch_marks(session, branch, now)
+    """A branch's gate over its newest flights (`BRANCH_FLIGHTS`): pass rate, blockers,
+    verdicts, pushes, and the steps that never passed or were flaky in them."""
+    marks = branch_marks(session, branch, now, newest=BRANCH_FLIGHTS)
     if not marks:
         return None
-    in_branch = (
-        select(FlightRecord.id)
-        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
-        .where(BranchRecord.name == branch, happened_by(now))
-    )
+    numbers = [m.number for m in marks]
     counts: dict[int, dict[Status, int]] = defaultdict(dict)
-    for flight, status, n in session.execute(
-        select(StepRecord.flight_id, StepRecord.status, func.count())
-        .where(StepRecord.flight_id.in_(in_branch))
-        .group_by(StepRecord.flight_id, StepRecord.status)
-    ):
-        counts[flight][Status(status)] = n
-    blocking = {
-        number: n
+    blocking: dict[int, int] = {}
+    for chunk in in_chunks(numbers):
+        for flight, status, n in session.execute(
+            select(
+                FlightStatusRecord.flight_id, FlightStatusRecord.status, FlightStatusRecord.steps
+            ).where(FlightStatusRecord.flight_id.in_(chunk))
+        ):
+            counts[flight][Status(status)] = n
         for number, n in session.execute(
-            select(FlightRecord.id, FlightRecord.blocking).where(FlightRecord.id.in_(in_branch))
-        )
-    }
-    last_push: datetime | None = None
+            select(FlightRecord.id, FlightRecord.blocking).where(FlightRecord.id.in_(chunk))
+        ):
+            blocking[number] = n
+    earlier = _last_push(session, branch, now, policy.push_blessing, before=numbers[0])
+    last_push = as_utc(earlier.started or earlier.ingested) if earlier else None
     timeline = []
     for mark in marks:
         if mark.pushed:
@@ -214,51 +267,56 @@ def branch_detail(
                 else None,
             )
         )
+    notable = notable_steps(session, numbers)
+    keys = _keys(session, {row.test_id for row in notable})
     return BranchPage(
         branch=branch,
         gate=gate_status(session, branch, policy, now),
         flights=tuple(timeline),
-        never_pass=_never_passed(session, in_branch),
-        flaky=_flaky(session, in_branch),
+        never_pass=_never_passed(session, numbers, notable, keys),
+        flaky=_flaky(notable, keys),
     )
 
 
-def _never_passed(session: Session, in_branch: Any) -> tuple[NeverPassed, ...]:
-    """Return the tests whose newest run on the branch the gate judged `never pass`."""
-    newest = (
-        select(
-            StepRecord.test_id,
-            func.max(StepRecord.flight_id).label("newest"),
-            func.count().label("runs"),
+def _keys(session: Session, test_ids: set[int]) -> dict[int, TestKey]:
+    found: dict[int, TestKey] = {}
+    for chunk in in_chunks(sorted(test_ids)):
+        for test_id, job, testid in session.execute(
+            select(TestRecord.id, TestRecord.job, TestRecord.testid).where(TestRecord.id.in_(chunk))
+        ):
+            found[test_id] = TestKey(job, testid)
+    return found
+
+
+def _never_passed(
+    session: Session, flights: list[int], notable: list[NotableRow], keys: dict[int, TestKey]
+) -> tuple[NeverPassed, ...]:
+    """Return the tests whose newest run in these flights the gate judged `never pass`."""
+    newest: dict[int, NotableRow] = {row.test_id: row for row in notable}  # rows: oldest first
+    candidates = sorted(
+        t for t, row in newest.items() if row.classification == Classification.NEVER_PASS.value
+    )
+    found = []
+    for chunk in in_chunks(candidates):
+        for test_id, last, runs in session.execute(
+            select(StepRecord.test_id, func.max(StepRecord.flight_id), func.count())
+            .where(StepRecord.test_id.in_(chunk), StepRecord.flight_id.in_(flights))
+            .group_by(StepRecord.test_id)
+        ):
+            if last == newest[test_id].flight:  # no pass came after it
+                found.append(NeverPassed(keys[test_id].job, keys[test_id].testid, runs, last))
+    return tuple(sorted(found, key=lambda n: (n.job, n.testid)))
+
+
+def _flaky(notable: list[NotableRow], keys: dict[int, TestKey]) -> tuple[Flaky, ...]:
+    """Return the tests with the most heisenbugs in these flights (`gate.trends.is_heisenbug`)."""
+    counts: Counter[TestKey] = Counter(
+        keys[row.test_id]
+        for row in notable
+        if is_heisenbug(
+            Status(row.status),
+            Classification(row.classification) if row.classification else None,
+            row.attempts,
         )
-        .where(StepRecord.flight_id.in_(in_branch))
-        .group_by(StepRecord.test_id)
-        .subquery()
     )
-    rows = session.execute(
-        select(TestRecord.job, TestRecord.testid, newest.c.runs, newest.c.newest)
-        .join(newest, newest.c.test_id == TestRecord.id)
-        .join(
-            StepRecord,
-            (StepRecord.test_id == newest.c.test_id) & (StepRecord.flight_id == newest.c.newest),
-        )
-        .where(StepRecord.classification == Classification.NEVER_PASS.value)
-        .distinct()
-        .order_by(TestRecord.job, TestRecord.testid)
-    )
-    return tuple(NeverPassed(job, testid, runs, n) for job, testid, runs, n in rows)
-
-
-def _flaky(session: Session, in_branch: Any) -> tuple[Flaky, ...]:
-    """Return the tests with the most heisenbugs: judged `pass in N`, or passed after retries
-    (as `gate.trends.StepRecordView.heisenbug` counts them)."""
-    judged = StepRecord.classification.in_([c.value for c in Classification if c.heisenbug])
-    retried = (StepRecord.status == Status.PASS.value) & (StepRecord.attempts > 1)
-    rows = session.execute(
-        select(TestRecord.job, TestRecord.testid, func.count())
-        .join(StepRecord, StepRecord.test_id == TestRecord.id)
-        .where(StepRecord.flight_id.in_(in_branch), judged | retried)
-        .group_by(TestRecord.id, TestRecord.job, TestRecord.testid)
-    )
-    counts = {TestKey(job, testid): n for job, testid, n in rows}
     return tuple(Flaky(k.job, k.testid, n) for k, n in flaky(counts))

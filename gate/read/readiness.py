@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gate.model import NONE_EXECUTED, Classification, Finding, Status, TestKey
+from gate.model import NONE_EXECUTED, Finding, Status, TestKey
 from gate.policy import Policy
+from gate.read.steps import notable_steps
 from gate.readiness import (
     Evidence,
     FeatureReadiness,
@@ -25,7 +26,6 @@ from gate.store.findings import findings_elsewhere
 from gate.store.flights import happened_by
 from gate.store.keys import catalogue
 from gate.store.records import (
-    NOTABLE_STEP,
     BranchRecord,
     FeatureStatusRecord,
     FlightRecord,
@@ -106,56 +106,6 @@ def feature_counts(
     ):
         found[slug].setdefault(flight, {})[Status(status)] = steps
     return found
-
-
-def notable_steps(
-    session: Session, flights: Sequence[int], test_ids: Collection[int] | None = None
-) -> list[NotableRow]:
-    """Return the steps of these flights that did not pass or were rerun (the partial index),
-    of these tests only when given, in flight then document order."""
-    if not flights:
-        return []
-    rows = session.execute(
-        select(
-            StepRecord.flight_id,
-            StepRecord.test_id,
-            StepRecord.status,
-            StepRecord.classification,
-            StepRecord.ref_flight,
-            StepRecord.ref_status,
-            StepRecord.ref_blessing,
-            StepRecord.attempts,
-        )
-        .where(StepRecord.flight_id.in_(flights), NOTABLE_STEP)
-        .order_by(StepRecord.flight_id, StepRecord.position)
-    )
-    wanted = None if test_ids is None else set(test_ids)
-    return [NotableRow(*row) for row in rows if wanted is None or row[1] in wanted]
-
-
-@dataclass(frozen=True)
-class NotableRow:
-    """A step that did not pass, or passed after retries, as `notable_steps` reads it."""
-
-    flight: int
-    test_id: int
-    status: str
-    classification: str | None
-    ref_flight: int | None
-    ref_status: str | None
-    ref_blessing: str | None
-    attempts: int
-
-    def observed(self, key: TestKey) -> Observation:
-        return Observation(
-            self.flight,
-            key,
-            Status(self.status),
-            Classification(self.classification) if self.classification else None,
-            self.ref_flight,
-            Status(self.ref_status) if self.ref_status else None,
-            self.ref_blessing,
-        )
 
 
 def _last_seen(session: Session, branch: str, test_ids: Sequence[int], now: datetime) -> int | None:

@@ -1,0 +1,66 @@
+"""The steps of some flights worth a second look, read through the partial index
+`ix_step_notable`: the ones that did not pass, and the passes after retries."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gate.model import Classification, Status, TestKey
+from gate.readiness import Observation
+from gate.store.bulk import in_chunks
+from gate.store.records import NOTABLE_STEP, StepRecord
+
+
+def notable_steps(
+    session: Session, flights: Sequence[int], test_ids: Collection[int] | None = None
+) -> list[NotableRow]:
+    """Return the steps of these flights that did not pass or were rerun (the partial index),
+    of these tests only when given, in flight then document order."""
+    wanted = None if test_ids is None else set(test_ids)
+    found = []
+    for chunk in in_chunks(sorted(flights)):
+        rows = session.execute(
+            select(
+                StepRecord.flight_id,
+                StepRecord.test_id,
+                StepRecord.status,
+                StepRecord.classification,
+                StepRecord.ref_flight,
+                StepRecord.ref_status,
+                StepRecord.ref_blessing,
+                StepRecord.attempts,
+            )
+            .where(StepRecord.flight_id.in_(chunk), NOTABLE_STEP)
+            .order_by(StepRecord.flight_id, StepRecord.position)
+        )
+        found += [NotableRow(*row) for row in rows if wanted is None or row[1] in wanted]
+    return found
+
+
+@dataclass(frozen=True)
+class NotableRow:
+    """A step that did not pass, or passed after retries, as `notable_steps` reads it."""
+
+    flight: int
+    test_id: int
+    status: str
+    classification: str | None
+    ref_flight: int | None
+    ref_status: str | None
+    ref_blessing: str | None
+    attempts: int
+
+    def observed(self, key: TestKey) -> Observation:
+        return Observation(
+            self.flight,
+            key,
+            Status(self.status),
+            Classification(self.classification) if self.classification else None,
+            self.ref_flight,
+            Status(self.ref_status) if self.ref_status else None,
+            self.ref_blessing,
+        )
