@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 
 from gate import read
-from web.args import feature_args, flight_args, found, required, test_key
+from web.args import feature_args, flight_args, found, grid_page, required, test_key
 from web.db import now, session, settings
 from web.twin import to_json
 
@@ -30,7 +30,7 @@ def features() -> Any:
 
 @bp.get("/features/<slug>")
 def feature(slug: str) -> Any:
-    data = read.feature_detail(session(), slug, settings().policy(), now())
+    data = read.feature_detail(session(), slug, settings().policy(), now(), page=grid_page())
     return jsonify(to_json(found(data, f"feature {slug!r}")))
 
 

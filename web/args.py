@@ -73,6 +73,11 @@ def flight_args() -> FlightArgs:
     )
 
 
+def grid_page() -> int:
+    """Read `page`, the page of a feature's grid of steps."""
+    return whole("page", default=1, least=1, most=LARGEST)
+
+
 def found(value: T | None, what: str) -> T:
     """Return the value, or a 404 naming what was not found."""
     if value is None:

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, render_template
 
 from gate import read
 from web import charts
-from web.args import feature_args, flight_args, found, required, test_key
+from web.args import feature_args, flight_args, found, grid_page, required, test_key
 from web.db import now, session, settings
 
 bp = Blueprint("pages", __name__)
@@ -25,7 +25,8 @@ def overview() -> str:
 @bp.get("/features/<slug>")
 def feature(slug: str) -> str:
     data = found(
-        read.feature_detail(session(), slug, settings().policy(), now()), f"feature {slug!r}"
+        read.feature_detail(session(), slug, settings().policy(), now(), page=grid_page()),
+        f"feature {slug!r}",
     )
     return render_template("feature.html", data=data, chart=charts.feature_pass_rate(data))
 

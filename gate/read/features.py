@@ -21,14 +21,17 @@ from gate.policy import Policy
 from gate.read.branch import GateStatus, Mark, branch_marks, gate_status, mark_of
 from gate.read.cells import Cell, stored_cell
 from gate.read.readiness import observed, readiness
+from gate.read.steps import notable_steps
 from gate.readiness import FeatureReadiness, Observation, Readiness, freeze_view
 from gate.roadmap import Declared, Release
+from gate.store.bulk import in_chunks
 from gate.store.findings import findings_elsewhere
-from gate.store.keys import catalogue
+from gate.store.keys import test_ids
 from gate.store.records import StepRecord, TestRecord
 from gate.store.roadmap import UnknownRelease, release_of, release_record
 
 GRID_FLIGHTS = 30
+GRID_ROWS = 50  # steps a page of a feature's grid shows
 
 
 @dataclass(frozen=True)
@@ -306,10 +309,16 @@ class GridRow:
 
 @dataclass(frozen=True)
 class Grid:
-    """A feature's linked steps over the newest flights of its branch."""
+    """A feature's linked steps over the newest flights of its branch: the steps that did not
+    pass, or passed after retries, in one of those flights (those failing in the newest first),
+    a page at a time; `quiet` counts the linked steps that passed wherever they ran in them."""
 
     flights: tuple[Mark, ...]
     rows: tuple[GridRow, ...]
+    quiet: int = 0
+    page: int = 1
+    pages: int = 1
+    noted: int = 0  # the steps that are rows, on every page
 
 
 @dataclass(frozen=True)
@@ -321,11 +330,17 @@ class FeaturePage(FeatureRow):
 
 
 def feature_detail(
-    session: Session, slug: str, policy: Policy, now: datetime, release_name: str | None = None
+    session: Session,
+    slug: str,
+    policy: Policy,
+    now: datetime,
+    release_name: str | None = None,
+    *,
+    page: int = 1,
 ) -> FeaturePage | None:
-    """One feature: readiness, reasons, history, and the grid of its steps over recent flights."""
+    """One feature: readiness, reasons, history, and a page of the grid of its steps."""
     try:
-        release, judged = readiness(session, policy, now, release_name)
+        release, judged = readiness(session, policy, now, release_name, only=slug)
     except UnknownRelease:
         if release_name is not None:
             raise
@@ -333,7 +348,9 @@ def feature_detail(
     found = next((j for j in judged if j.feature.slug == slug), None)
     if found is None:
         return None
-    every = branch_marks(session, release.branch, now)
+    every = branch_marks(
+        session, release.branch, now, newest=max(GRID_FLIGHTS, policy.window_flights)
+    )
     when = {m.number: m.at for m in every}
     marks = every[-GRID_FLIGHTS:]
     row = FeatureRow.of(found)
@@ -341,38 +358,45 @@ def feature_detail(
         dataclasses.replace(point, started=when.get(point.flight)) for point in row.series
     )
     fields = {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
+    shown = tuple(m for m in (mark_of(m) for m in marks) if m is not None)
     return FeaturePage(
         **{**fields, "series": series},
         release=ReleaseDates.of(release, now),
-        grid=Grid(
-            tuple(m for m in (mark_of(m) for m in marks) if m is not None),
-            _grid(session, list(found.tests), [m.number for m in marks]),
-        ),
+        grid=_grid(session, list(found.tests), shown, page),
     )
 
 
-def _grid(session: Session, keys: list[TestKey], flights: list[int]) -> tuple[GridRow, ...]:
+def _grid(session: Session, keys: list[TestKey], marks: tuple[Mark, ...], page: int) -> Grid:
+    flights = [m.flight for m in marks]
     if not keys or not flights:
-        return ()
-    known = catalogue(session).ids
-    ids = {known[k]: k for k in keys if k in known}
-    cells: dict[TestKey, dict[int, Cell]] = defaultdict(dict)
-    rows = session.execute(
-        select(
-            StepRecord.test_id,
-            StepRecord.flight_id,
-            StepRecord.status,
-            StepRecord.classification,
-            StepRecord.ref_flight,
-            StepRecord.ref_status,
-            StepRecord.ref_blessing,
-        ).where(StepRecord.test_id.in_(list(ids)), StepRecord.flight_id.in_(flights))
+        return Grid(marks, ())
+    ids = test_ids(session, keys, create=False)
+    key_of = {test_id: key for key, test_id in ids.items()}
+    notable = notable_steps(session, flights, key_of)
+    newest = flights[-1]
+    failing_now = {r.test_id for r in notable if r.flight == newest and r.status != "pass"}
+    noted = sorted(
+        {r.test_id for r in notable}, key=lambda t: (t not in failing_now, str(key_of[t]))
     )
-    for test_id, flight, status, cls, ref, ref_status, ref_blessing in rows:
-        cells[ids[test_id]][flight] = stored_cell(status, cls, ref, ref_status, ref_blessing)
-    grid = [
-        GridRow(k.job, k.testid, tuple(cells[k].get(n) for n in flights))
-        for k in sorted(ids.values(), key=str)
-    ]
-    # Steps that did not pass somewhere in the grid first: they are what the page is for.
-    return tuple(sorted(grid, key=lambda row: row.all_passed))
+    pages = max(1, -(-len(noted) // GRID_ROWS))
+    chosen = noted[(page - 1) * GRID_ROWS : page * GRID_ROWS]
+    cells: dict[int, dict[int, Cell]] = defaultdict(dict)
+    for chunk in in_chunks(chosen):
+        rows = session.execute(
+            select(
+                StepRecord.test_id,
+                StepRecord.flight_id,
+                StepRecord.status,
+                StepRecord.classification,
+                StepRecord.ref_flight,
+                StepRecord.ref_status,
+                StepRecord.ref_blessing,
+            ).where(StepRecord.test_id.in_(chunk), StepRecord.flight_id.in_(flights))
+        )
+        for test_id, flight, status, cls, ref, ref_status, ref_blessing in rows:
+            cells[test_id][flight] = stored_cell(status, cls, ref, ref_status, ref_blessing)
+    grid = tuple(
+        GridRow(key_of[t].job, key_of[t].testid, tuple(cells[t].get(n) for n in flights))
+        for t in chosen
+    )
+    return Grid(marks, grid, len(ids) - len(noted), min(page, pages), pages, len(noted))

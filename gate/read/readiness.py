@@ -126,14 +126,22 @@ def _last_seen(session: Session, branch: str, test_ids: Sequence[int], now: date
 
 
 def readiness(
-    session: Session, policy: Policy, now: datetime, release: str | None = None
+    session: Session,
+    policy: Policy,
+    now: datetime,
+    release: str | None = None,
+    *,
+    only: str | None = None,
 ) -> tuple[Release, list[FeatureReadiness]]:
-    """Judge the readiness of every feature of a release over its branch's newest flights.
+    """Judge the readiness of every feature of a release (or of the one named `only`) over its
+    branch's newest flights.
 
     It reads the kept summaries (links, counts per feature and flight) and the steps of the
     window that did not pass: nothing that grows with the branch's history.
     """
     rel, features = load_roadmap(session, release)
+    if only is not None:
+        features = [f for f in features if f.slug == only]
     slugs = [f.slug for f in features]
     linked, key_of = links(session, slugs)
     window = flight_window(session, rel.branch, policy, now)
