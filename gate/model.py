@@ -196,6 +196,11 @@ class Job:
     steps: tuple[Step, ...]
     host: str | None = None
 
+    @property
+    def passed(self) -> bool:
+        """Tell whether the job and every step of it passed."""
+        return self.status is Status.PASS and all(s.status is Status.PASS for s in self.steps)
+
 
 @dataclass(frozen=True)
 class Flight:

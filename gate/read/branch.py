@@ -62,28 +62,33 @@ def _mark(row: Any) -> FlightMark:
 def branch_marks(
     session: Session,
     branch: str,
-    now: datetime,
+    now: datetime | None,
     *,
     newest: int | None = None,
     since: int | None = None,
+    upto: int | None = None,
 ) -> list[FlightMark]:
-    """Return the branch's flights by `now`, oldest first: only the `newest` N, or only those
-    from flight `since` on, when asked."""
+    """Return the branch's flights that happened by `now` (all when None), oldest first: only
+    the `newest` N, or those from flight `since` on, or up to flight `upto`, when asked."""
     query = (
         select(*_MARK_COLUMNS)
         .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
-        .where(BranchRecord.name == branch, happened_by(now))
+        .where(BranchRecord.name == branch)
         .order_by(FlightRecord.id.desc())
     )
+    if now is not None:
+        query = query.where(happened_by(now))
     if since is not None:
         query = query.where(FlightRecord.id >= since)
+    if upto is not None:
+        query = query.where(FlightRecord.id <= upto)
     if newest is not None:
         query = query.limit(newest)
     return [_mark(row) for row in reversed(session.execute(query).all())]
 
 
 def _last_push(
-    session: Session, branch: str, now: datetime, blessing: str, before: int | None = None
+    session: Session, branch: str, now: datetime | None, blessing: str, upto: int | None = None
 ) -> FlightRecord | None:
     query = (
         select(FlightRecord)
@@ -92,24 +97,44 @@ def _last_push(
             BranchRecord.name == branch,
             FlightRecord.pushed.is_(True),
             FlightRecord.blessing == blessing,
-            happened_by(now),
         )
         .order_by(FlightRecord.id.desc())
         .limit(1)
     )
-    if before is not None:
-        query = query.where(FlightRecord.id < before)
+    if now is not None:
+        query = query.where(happened_by(now))
+    if upto is not None:
+        query = query.where(FlightRecord.id <= upto)
     return session.scalars(query).first()
 
 
-def marks_of(session: Session, branch: str, upto: int) -> list[FlightMark]:
-    rows = session.execute(
-        select(*_MARK_COLUMNS)
-        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
-        .where(BranchRecord.name == branch, FlightRecord.id <= upto)
-        .order_by(FlightRecord.id)
-    )
-    return [_mark(row) for row in rows]
+def flight_age(
+    session: Session,
+    branch: str,
+    number: int,
+    policy: Policy,
+    now: datetime,
+    *,
+    seen_by: datetime | None = None,
+) -> PushAge:
+    """Return flight `number`'s push-gate age (`gate.trends.push_age`) as of `now`, among the
+    flights that happened by `seen_by` (all when None).
+
+    The last test of the basis is, but for a baseline declared from elsewhere, at or after the
+    last push up to the flight: the flights from that push on are read, and all of them only
+    when no basis is among those.
+    """
+    pushed = _last_push(session, branch, seen_by, policy.push_blessing, upto=number)
+    since = pushed.id if pushed else None
+    while True:
+        marks = branch_marks(session, branch, seen_by, since=since, upto=number)
+        flight = next(m for m in reversed(marks) if m.number == number)
+        age = push_age(
+            number, flight.tested, flight.baseline, marks, now, blessing=policy.push_blessing
+        )
+        if age.basis is not None or since is None:
+            return age
+        since = None
 
 
 @dataclass(frozen=True)
@@ -145,32 +170,17 @@ class GateStatus:
 def gate_status(session: Session, branch: str, policy: Policy, now: datetime) -> GateStatus:
     """Summarise a branch's gate as osstest's report does for its newest flight: the last test
     of the basis, the flights since, and those of the revision under test."""
-    # The last test of the basis is, but for a baseline declared from elsewhere, at or after
-    # the last push: the flights from it on are read, and every flight only when it is not.
-    pushed = _last_push(session, branch, now, policy.push_blessing)
-    marks = branch_marks(session, branch, now, since=pushed.id if pushed else None)
-    newest = marks[-1] if marks else None
+    newest_only = branch_marks(session, branch, now, newest=1)
+    newest = newest_only[-1] if newest_only else None
     age = None
     if newest is not None:
-
-        def aged(marks: list[FlightMark]) -> PushAge:
-            return push_age(
-                newest.number,
-                newest.tested,
-                newest.baseline,
-                marks,
-                now,
-                blessing=policy.push_blessing,
-            )
-
-        age = aged(marks)
-        if age.basis is None and pushed is not None:
-            marks = branch_marks(session, branch, now)
-            age = aged(marks)
-    by_number = {m.number: m for m in marks}
+        age = flight_age(session, branch, newest.number, policy, now, seen_by=now)
 
     def mark(found: FlightAge | None) -> Mark | None:
-        return mark_of(by_number[found.number]) if found else None
+        if found is None:
+            return None
+        [seen] = branch_marks(session, branch, now, since=found.number, upto=found.number)
+        return mark_of(seen)
 
     basis = age.basis if age else None
     return GateStatus(
@@ -248,7 +258,7 @@ def branch_detail(
             select(FlightRecord.id, FlightRecord.blocking).where(FlightRecord.id.in_(chunk))
         ):
             blocking[number] = n
-    earlier = _last_push(session, branch, now, policy.push_blessing, before=numbers[0])
+    earlier = _last_push(session, branch, now, policy.push_blessing, upto=numbers[0] - 1)
     last_push = as_utc(earlier.started or earlier.ingested) if earlier else None
     timeline = []
     for mark in marks:

@@ -22,7 +22,7 @@ from gate.model import (
     Verdict,
 )
 from gate.policy import Policy
-from gate.read.branch import marks_of
+from gate.read.branch import flight_age
 from gate.read.cells import Cell, cell
 from gate.report import (
     HEADLINES,
@@ -39,7 +39,7 @@ from gate.report import (
 )
 from gate.store.flights import FlightSummary, count_flights, list_flights, load_flight
 from gate.store.records import BranchRecord, FlightRecord
-from gate.trends import FlightAge, PushAge, push_age
+from gate.trends import FlightAge, PushAge
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def flight_report(
     session: Session, number: int, policy: Policy, now: datetime
 ) -> FlightReport | None:
     """Load a flight for its report: the retests of its revisions and its push-gate age."""
-    loaded = load_flight(session, number)
+    loaded = load_flight(session, number, texts=False)
     if loaded is None:
         return None
     flight, judgement, _ids = loaded
@@ -148,10 +148,7 @@ def flight_report(
         FlightLine(r.id, r.blessing, r.intended, r.log_url or policy.log_url(flight.branch, r.id))
         for r in rows
     )
-    marks = marks_of(session, flight.branch, number)
-    age = push_age(
-        number, judgement.tested, judgement.baseline, marks, now, blessing=policy.push_blessing
-    )
+    age = flight_age(session, flight.branch, number, policy, now)
     return FlightReport(flight, judgement, ReportContext(retests=retests, push_age=age))
 
 
@@ -202,6 +199,7 @@ class Section:
 class JobLine:
     job: str
     status: Status
+    passed: bool = False  # the job and every step of it (`gate.model.Job.passed`)
 
 
 @dataclass(frozen=True)
@@ -239,10 +237,12 @@ class ScoreRow:
 
 @dataclass(frozen=True)
 class Scoreboard:
-    """The flight's grid: a column per job, a row per testid."""
+    """The flight's grid: a column per job that did not pass every step, a row per testid of
+    those jobs; `passed` counts the jobs left out, which passed every step."""
 
     jobs: tuple[str, ...]
     rows: tuple[ScoreRow, ...]
+    passed: int = 0
 
 
 @dataclass(frozen=True)
@@ -297,16 +297,17 @@ def _push_age(age: PushAge | None) -> PushAgeView | None:
 
 
 def _scoreboard(flight: Flight, judgement: Judgement) -> Scoreboard:
-    jobs = tuple(job.name for job in flight.jobs)
+    shown = [job for job in flight.jobs if not job.passed]
+    jobs = tuple(job.name for job in shown)
     testids: list[str] = []
     board: dict[tuple[str, str], Cell] = {}
     findings = {f.step: f for f in judgement.own()}
-    for step in flight.steps():
+    for step in (step for job in shown for step in job.steps):
         if step.key.testid not in testids:
             testids.append(step.key.testid)
         board[(step.key.testid, step.key.job)] = cell(step.status, findings.get(step), step.stepno)
     rows = tuple(ScoreRow(t, tuple(board.get((t, j)) for j in jobs)) for t in testids)
-    return Scoreboard(jobs, rows)
+    return Scoreboard(jobs, rows, len(flight.jobs) - len(shown))
 
 
 def flight_page(flight: Flight, judgement: Judgement, context: ReportContext) -> FlightPage:
@@ -348,7 +349,7 @@ def flight_page(flight: Flight, judgement: Judgement, context: ReportContext) ->
         retests=judgement.retests,
         retest_flights=retests,
         push_age=_push_age(context.push_age),
-        jobs=tuple(JobLine(job.name, job.status) for job in flight.jobs),
+        jobs=tuple(JobLine(job.name, job.status, job.passed) for job in flight.jobs),
         failures=failures,
         started=flight.started,
         baseline_flight=max(judgement.baseline_flights, default=None),

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from gate.allow import AllowList
 from gate.model import (
@@ -363,7 +363,7 @@ def rejudge_from(
     for later_number in later:
         if later_number == skip:
             continue
-        loaded = load_flight(session, later_number)
+        loaded = load_flight(session, later_number, texts=False)
         assert loaded is not None
         flight, old, step_ids = loaded
         judgement = _judge(session, branch, flight, allow, policy)
@@ -400,8 +400,11 @@ def rejudge_from(
     return changes
 
 
-def load_flight(session: Session, number: int) -> tuple[Flight, Judgement, list[int]] | None:
-    """Load a stored flight with its stored judgement and its step ids in document order."""
+def load_flight(
+    session: Session, number: int, *, texts: bool = True
+) -> tuple[Flight, Judgement, list[int]] | None:
+    """Load a stored flight with its stored judgement and its step ids in document order;
+    without the steps' messages and output when `texts` is false (judging reads neither)."""
     record = session.get(FlightRecord, number)
     if record is None:
         return None
@@ -411,12 +414,15 @@ def load_flight(session: Session, number: int) -> tuple[Flight, Judgement, list[
         .where(JobRecord.flight_id == number)
         .order_by(JobRecord.id)
     ).all()
-    rows = session.execute(
+    query = (
         select(StepRecord, TestRecord.testid)
         .join(TestRecord, TestRecord.id == StepRecord.test_id)
         .where(StepRecord.flight_id == number)
         .order_by(StepRecord.position)
-    ).all()
+    )
+    if not texts:
+        query = query.options(defer(StepRecord.message), defer(StepRecord.output))
+    rows = session.execute(query).all()
     job_name = {j.id: j.name for j in jobs}
     steps_of: dict[int, list[Step]] = defaultdict(list)
     ordered: list[tuple[Step, StepRecord]] = []
@@ -426,8 +432,8 @@ def load_flight(session: Session, number: int) -> tuple[Flight, Judgement, list[
             stepno=step_record.stepno,
             status=Status(step_record.status),
             duration=step_record.duration,
-            message=step_record.message or "",
-            output=step_record.output or "",
+            message=(step_record.message or "") if texts else "",
+            output=(step_record.output or "") if texts else "",
             attempts=step_record.attempts,
         )
         steps_of[step_record.job_id].append(step)

@@ -141,7 +141,14 @@ def test_the_flight_page_has_osstests_sections_and_scoreboard(client):
     assert "Tests which did not succeed and are blocking" in html
     assert "Tests which are failing intermittently (not blocking)" in html
     assert 'href="/flights/17001"' in html  # the baseline flight
-    assert html.count('class="job"') == 9  # one scoreboard column per job
+    # One scoreboard column per job that did not pass every step; the others are counted.
+    data = client.get("/api/v1/flights/17003").get_json()
+    troubled = [j["job"] for j in data["jobs"] if not j["passed"]]
+    assert 0 < len(troubled) < len(data["jobs"]) == 9
+    assert data["scoreboard"]["jobs"] == troubled
+    assert html.count('class="job"') == len(troubled)
+    passed = 9 - len(troubled)
+    assert f"{passed} job{'s' if passed != 1 else ''} passed every step" in html
 
 
 def test_the_test_page_tells_the_story_of_one_step(client):
