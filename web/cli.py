@@ -12,12 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from gate import __version__
 from gate.read import flight_detail, flights_page
 from gate.settings import Settings, SettingsError
-from gate.store.db import ensure_schema, make_engine, upgrade
+from gate.store.db import analyze, ensure_schema, make_engine, rebuild_summaries, upgrade
 from gate.store.roadmap import save_roadmap
 from ingest import notify
 from ingest.junit import Overrides
@@ -62,6 +64,19 @@ def db_upgrade(obj: Context) -> None:
         click.echo(f"schema is up to date ({after})")
     else:
         click.echo(f"schema upgraded from {before or 'nothing'} to {after}")
+
+
+@db.command("rebuild-summaries")
+@click.pass_obj
+def db_rebuild_summaries(obj: Context) -> None:
+    """Work out again, from the stored steps, every summary the pages read (after a restore, or
+    to check the kept ones): the roadmap's links, step counts per flight and feature, first
+    passes."""
+    engine = obj.engine()
+    click.echo("rebuilding the summaries from the stored steps...", err=True)
+    rebuild_summaries(engine)
+    analyze(engine)
+    click.echo("summaries rebuilt")
 
 
 def _tree_revisions(
@@ -227,17 +242,61 @@ def report(obj: Context, flight: int, fmt: str, headers: bool, now_text: str | N
     click.echo(text, nl=False)
 
 
+# Seconds a gunicorn worker may spend on one request before it is killed and replaced: a push
+# may wait out SQLite's busy timeout (30 s, gunicorn's own default) before it judges and stores.
+WORKER_TIMEOUT = 120
+NO_GUNICORN = (
+    "--workers serves with gunicorn, which is not installed: pip install 'pushgate[server]'"
+)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--port",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port to listen on.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Serve from N gunicorn worker processes, for production (needs pushgate[server]); "
+    "without it, from Flask's development server.",
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=1),
+    default=WORKER_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --workers: seconds a worker may take over one request before it is replaced.",
+)
 @click.pass_obj
-def serve(obj: Context, host: str, port: int) -> None:
-    """Serve the dashboard of the database (for production, run gunicorn over wsgi:app)."""
-    from web.app import create_app
+def serve(obj: Context, host: str, port: int, workers: int | None, timeout: int) -> None:
+    """Serve the dashboard: from gunicorn's worker processes with --workers, for production,
+    else from Flask's development server."""
+    given = click.get_current_context().get_parameter_source("timeout")
+    if workers is None and given is not ParameterSource.DEFAULT:
+        raise click.UsageError("--timeout applies to gunicorn's workers: give --workers too")
+    if workers is not None:
+        try:
+            from web.serve import serve as serve_with_gunicorn
+        except ModuleNotFoundError as exc:
+            if exc.name != "gunicorn":
+                raise
+            raise click.ClickException(NO_GUNICORN) from None
+    from web.app import create_app, redact
 
     app = create_app({"DATABASE_URL": obj.settings.database_url})
-    click.echo(f"serving {obj.settings.database_url} on http://{host}:{port}/", err=True)
-    app.run(host=host, port=port, threaded=True)
+    where = make_url(obj.settings.database_url).render_as_string(hide_password=True)
+    click.echo(f"serving {where} on http://{host}:{port}/", err=True)
+    if workers is None:
+        app.run(host=host, port=port, threaded=True)
+        return
+    serve_with_gunicorn(app, host=host, port=port, workers=workers, timeout=timeout, redact=redact)
 
 
 DEMO_DATABASE = "pushgate-demo.sqlite"

@@ -79,16 +79,20 @@ class FlightRecord(Base):
     log_url: Mapped[str | None] = mapped_column(Text)
     verdict: Mapped[str] = mapped_column(String(20))
     pushed: Mapped[bool] = mapped_column(Boolean)
-    push: Mapped[str] = mapped_column(String(30))
-    blocking: Mapped[int] = mapped_column(Integer)  # findings that stop the push, as judged
-    subject: Mapped[str] = mapped_column(Text)  # the report's subject line, as judged
+    push: Mapped[str] = mapped_column(String(30), server_default="not_pushing")
+    blocking: Mapped[int] = mapped_column(
+        Integer, server_default="0"
+    )  # findings that stop the push, as judged
+    subject: Mapped[str] = mapped_column(
+        Text, server_default=""
+    )  # the report's subject line, as judged
     judged_baseline: Mapped[dict[str, str]]
-    judged_tested: Mapped[dict[str, str]]
+    judged_tested: Mapped[dict[str, str]] = mapped_column(server_default="{}")
     baseline_flights: Mapped[list[int]]
-    retests: Mapped[list[int]]
+    retests: Mapped[list[int]] = mapped_column(server_default="[]")
     # Findings without a step row of this flight: `<none executed>` jobs, and the failures of
     # the flights that excused this flight's heisenbugs (`fail in N`).
-    other_findings: Mapped[list[dict[str, Any]]]
+    other_findings: Mapped[list[dict[str, Any]]] = mapped_column(server_default="[]")
     tests: Mapped[int] = mapped_column(Integer)
     failures: Mapped[int] = mapped_column(Integer)
     errors: Mapped[int] = mapped_column(Integer)

@@ -46,15 +46,17 @@ def downgrade() -> None:
     with op.batch_alter_table("step") as batch:
         batch.drop_column("ref_blessing")
         batch.drop_column("ref_status")
-    with op.batch_alter_table("flight") as batch:
-        for column in (
-            "other_findings",
-            "retests",
-            "judged_tested",
-            "blocking",
-            "subject",
-            "push",
-            "log_url",
-            "intended",
-        ):
-            batch.drop_column(column)
+    # Not in a batch: on SQLite a batch copies flight into a new table and drops the old one,
+    # and with foreign keys on, dropping it deletes every job and step (ON DELETE CASCADE).
+    # SQLite drops a column in place since 3.35.
+    for column in (
+        "other_findings",
+        "retests",
+        "judged_tested",
+        "blocking",
+        "subject",
+        "push",
+        "log_url",
+        "intended",
+    ):
+        op.drop_column("flight", column)
