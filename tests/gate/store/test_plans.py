@@ -128,3 +128,62 @@ def _seq_scans(plan: str) -> str:
 
     walk(json.loads(plan))
     return " ".join(found)
+
+
+def _page_statements(db_url: str, pages: list[str]) -> list[tuple[str, Any]]:
+    """Record what serving these pages asks the database about steps."""
+    from web.app import create_app
+
+    seen: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and " step" in statement:
+            seen.append((statement, parameters))
+
+    client = create_app({"DATABASE_URL": db_url, "NOW": "2013-03-20", "TESTING": True})
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        for page in pages:
+            assert client.test_client().get(page).status_code == 200, page
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_every_page_reads_steps_from_an_index_and_never_a_range_of_flights(
+    db_url: str, engine: Engine
+):
+    """The pages read the summaries and, of the steps, only those of named flights or tests."""
+    from gate.roadmap import Declared, Feature, Release, TestPattern
+    from gate.store.roadmap import save_roadmap
+
+    _history(engine, 30)
+    release = Release(
+        "4.3", "xen-unstable", NOW.date(), NOW.date() + timedelta(20), NOW.date() + timedelta(60)
+    )
+    wide = Feature("xl", "xl", Declared.GOOD, "4.3", tests=(TestPattern.parse("test-*"),))
+    stale = Feature("gone", "gone", Declared.GOOD, "4.3", tests=(TestPattern.parse("*-1 xen-*"),))
+    with Session(engine) as session:
+        save_roadmap(session, release, [wide, stale], NOW)
+        session.commit()
+    analyze(engine)
+    pages = [
+        "/",
+        "/features/xl",
+        "/features/gone",
+        "/flights",
+        "/flights/1030",
+        f"/tests/{JOBS[0]}/guest-localmigrate",
+        "/branches/xen-unstable",
+    ]
+    pages += [f"/api/v1{page}" if page != "/" else "/api/v1/overview" for page in pages]
+    statements = _page_statements(db_url, pages)
+    assert len(statements) >= 8
+    for plan in _plans(engine, statements):
+        if engine.dialect.name == "sqlite":
+            for line in plan.splitlines():
+                if line.startswith(("SCAN", "SEARCH")) and " step " in line:
+                    assert line.startswith("SEARCH") and "INDEX" in line, plan
+                    assert "flight_id>?" not in line and "flight_id<?" not in line, plan
+        else:
+            assert '"step"' not in _seq_scans(plan), plan
