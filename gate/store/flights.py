@@ -13,9 +13,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, null, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from gate.allow import AllowList
 from gate.model import (
@@ -414,30 +414,42 @@ def load_flight(
         .where(JobRecord.flight_id == number)
         .order_by(JobRecord.id)
     ).all()
-    query = (
-        select(StepRecord, TestRecord.testid)
+    texts_or_none = (StepRecord.message, StepRecord.output) if texts else (null(), null())
+    # Plain rows, not ORM objects: a flight has thousands of steps.
+    rows = session.execute(
+        select(
+            StepRecord.id,
+            StepRecord.job_id,
+            TestRecord.testid,
+            StepRecord.stepno,
+            StepRecord.status,
+            StepRecord.duration,
+            *texts_or_none,
+            StepRecord.attempts,
+            StepRecord.classification,
+            StepRecord.ref_flight,
+            StepRecord.ref_status,
+            StepRecord.ref_blessing,
+        )
         .join(TestRecord, TestRecord.id == StepRecord.test_id)
         .where(StepRecord.flight_id == number)
         .order_by(StepRecord.position)
-    )
-    if not texts:
-        query = query.options(defer(StepRecord.message), defer(StepRecord.output))
-    rows = session.execute(query).all()
+    ).all()
     job_name = {j.id: j.name for j in jobs}
     steps_of: dict[int, list[Step]] = defaultdict(list)
-    ordered: list[tuple[Step, StepRecord]] = []
-    for step_record, testid in rows:
+    ordered: list[tuple[Step, Any]] = []
+    for r in rows:
         step = Step(
-            key=TestKey(job_name[step_record.job_id], testid),
-            stepno=step_record.stepno,
-            status=Status(step_record.status),
-            duration=step_record.duration,
-            message=(step_record.message or "") if texts else "",
-            output=(step_record.output or "") if texts else "",
-            attempts=step_record.attempts,
+            key=TestKey(job_name[r.job_id], r.testid),
+            stepno=r.stepno,
+            status=Status(r.status),
+            duration=r.duration,
+            message=r[6] or "",
+            output=r[7] or "",
+            attempts=r.attempts,
         )
-        steps_of[step_record.job_id].append(step)
-        ordered.append((step, step_record))
+        steps_of[r.job_id].append(step)
+        ordered.append((step, r))
     flight = Flight(
         number=number,
         branch=branch,
