@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from gate.model import Status
 from gate.store.records import FlightRecord, StepRecord, TestRecord
+from gate.store.summaries import rebuild, snapshot
 from tests.builders import flight, write
 
 JOBS = [f"test-amd64-amd64-xl-{n}" for n in range(40)]
@@ -57,4 +58,9 @@ def test_racing_writers_store_each_flight_once(db_url: str, tmp_path: Path):
         assert session.scalar(select(func.count()).select_from(FlightRecord)) == 6
         assert session.scalar(select(func.count()).select_from(StepRecord)) == 6 * 40 * 5
         assert session.scalar(select(func.count()).select_from(TestRecord)) == 40 * 5
+        # The summaries were kept once per flight too: a rebuild finds nothing to change.
+        kept = snapshot(session)
+        assert len(kept["flight_status"]) == 6 * 2  # pass and fail in each flight
+        rebuild(session)
+        assert snapshot(session) == kept
     engine.dispose()
