@@ -36,7 +36,7 @@ def feature(slug: str) -> Any:
 
 @bp.get("/flights")
 def flights() -> Any:
-    return jsonify(to_json(read.flights_page(session(), **asdict(flight_args()))))
+    return jsonify(to_json(read.flights_page(session(), **asdict(flight_args()), now=now())))
 
 
 @bp.get("/flights/<flight:number>")
@@ -49,7 +49,7 @@ def flight(number: int) -> Any:
 @bp.get("/tests")
 def test(job: str | None = None, testid: str | None = None) -> Any:
     key = test_key(job, testid)
-    data = read.test_detail(session(), *key)
+    data = read.test_detail(session(), *key, now())
     return jsonify(to_json(found(data, f"test {key.job} {key.testid}")))
 
 

@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from gate import __version__
 from gate.settings import Settings
 from web import api, db, feed, pages, push
-from web.args import FlightNumber, Segment, Segments
+from web.args import FlightNumber, Segment, Segments, carry_as_of
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 # Plotly inserts two <style> elements, allowed by their hashes rather than by 'unsafe-inline':
@@ -69,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app, Settings.from_env(os.environ, database_url=app.config["DATABASE_URL"]))
 
     app.url_map.converters.update(flight=FlightNumber, segment=Segment, segments=Segments)
+    app.url_defaults(carry_as_of)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(push.bp)

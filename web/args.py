@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
-from flask import abort, request
+from flask import abort, has_request_context, request
 from werkzeug.routing import IntegerConverter, Map, PathConverter, UnicodeConverter, ValidationError
 
 from gate.model import TestKey, Verdict
 from gate.read.features import SORT_KEYS
 from gate.readiness import Readiness
+from gate.settings import SettingsError, parse_moment
 
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
@@ -166,6 +168,30 @@ class Segments(PathConverter):
         if not _reachable(value.split("/")):
             raise ValidationError
         return super().to_url(value)
+
+
+AS_OF = "as_of"  # the parameter of a view of the past: every link of the page carries it
+
+
+def as_of() -> datetime | None:
+    """Read `as_of`, the moment a page shows the dashboard as of (a date or an ISO moment)."""
+    value = text(AS_OF)
+    if value is None:
+        return None
+    try:
+        return parse_moment(value)
+    except SettingsError as exc:
+        _bad(f"{AS_OF}: {exc}")
+
+
+def carry_as_of(endpoint: str, values: dict[str, Any]) -> None:
+    """Give every link built while serving a view of the past the same `as_of` (a
+    `url_defaults` hook), so that the view can be followed and pasted as a permalink."""
+    if endpoint == "static" or AS_OF in values or not has_request_context():
+        return
+    value = request.args.get(AS_OF)
+    if value:
+        values[AS_OF] = value
 
 
 def _bad(description: str) -> NoReturn:

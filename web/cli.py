@@ -18,8 +18,19 @@ from sqlalchemy.orm import Session
 
 from gate import __version__
 from gate.read import flight_detail, flights_page
+from gate.retention import DELETE_FACTOR, Retention, RetentionError
 from gate.settings import Settings, SettingsError
-from gate.store.db import analyze, ensure_schema, make_engine, rebuild_summaries, upgrade
+from gate.store.db import (
+    DatabaseLocked,
+    analyze,
+    ensure_schema,
+    make_engine,
+    rebuild_summaries,
+    upgrade,
+)
+from gate.store.flights import load_flight
+from gate.store.prune import Stage
+from gate.store.prune import prune as prune_store
 from gate.store.roadmap import save_roadmap
 from ingest import notify
 from ingest.junit import Overrides
@@ -77,6 +88,104 @@ def db_rebuild_summaries(obj: Context) -> None:
     rebuild_summaries(engine)
     analyze(engine)
     click.echo("summaries rebuilt")
+
+
+def _days_or_never(_ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    if value is None or value == "never":
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise click.BadParameter(
+            f"expected a number of days or `never`, got {value!r}", param=param
+        )
+    return int(value)
+
+
+@main.command()
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.IntRange(min=1),
+    required=True,
+    metavar="DAYS",
+    help="Clear the output excerpts of the flights older than this.",
+)
+@click.option(
+    "--delete-after",
+    metavar="DAYS|never",
+    callback=_days_or_never,
+    help=f"Delete the flights older than this, but the protected ones "
+    f"[default: {DELETE_FACTOR} times --older-than].",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    metavar="FLIGHTS",
+    help="Flights per transaction.",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be done, and do nothing.")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="DATE",
+    help="Count the ages from this date (default: $PUSHGATE_NOW, else today).",
+)
+@click.pass_obj
+def prune(
+    obj: Context,
+    older_than: int,
+    delete_after: int | None,
+    batch: int,
+    dry_run: bool,
+    now_text: str | None,
+) -> None:
+    """Clear the output excerpts of old flights' steps, and delete older flights whole.
+
+    A flight's age counts from its start (else its ingest). Its steps' messages stay. A flight
+    is never deleted while it is the newest flight or the last push of its branch, or a
+    baseline flight or retest of a flight kept for its age or as one of those. Kept flights
+    keep their verdicts, and a test that passed in a deleted flight still passed before the
+    later ones. Each batch of flights is a transaction of its own, so the dashboard and the
+    other writers are not kept waiting. On SQLite the file keeps its size (the space is
+    reused): `sqlite3 FILE VACUUM`, run while nothing else uses it, gives it back.
+    """
+    given = click.get_current_context().get_parameter_source("delete_after")
+    try:
+        if given is ParameterSource.DEFAULT:
+            retention = Retention.default(older_than)
+        else:
+            retention = Retention(older_than, delete_after)
+    except RetentionError as exc:
+        raise click.UsageError(str(exc)) from None
+    now = parse_now(now_text or obj.settings.now or None)
+    attempts = obj.settings.write_attempts
+    done = {Stage.OUTPUTS: "cleared the outputs of", Stage.FLIGHTS: "pruned"}
+
+    def progress(stage: Stage, count: int, total: int) -> None:
+        click.echo(f"{done[stage]} {count}/{total} flights...", err=True)
+
+    def retrying(attempt: int) -> None:
+        locked = "the database is locked by another writer"
+        click.echo(f"pushgate: {locked}, attempt {attempt} of {attempts}", err=True)
+
+    try:
+        pruned = prune_store(
+            obj.engine(),
+            retention,
+            now,
+            batch=batch,
+            attempts=attempts,
+            dry_run=dry_run,
+            progress=progress,
+            retrying=retrying,
+        )
+    except DatabaseLocked as exc:
+        raise click.ClickException(
+            f"the database stayed locked by another writer through {exc.attempts} attempts: "
+            "the batches before were pruned, run the prune again for the rest"
+        ) from None
+    click.echo(pruned.sentence())
 
 
 def _tree_revisions(
@@ -192,11 +301,13 @@ def _short(revisions: Mapping[str, str]) -> str:
 @click.option("--branch", help="Only the flights of this branch.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @FORMAT
+@click.option("--now", "now_text", help="Only the flights that had started by this date.")
 @click.pass_obj
-def flights(obj: Context, branch: str | None, limit: int, fmt: str) -> None:
+def flights(obj: Context, branch: str | None, limit: int, fmt: str, now_text: str | None) -> None:
     """List flights, newest first, with their verdicts (the JSON is the /api/v1/flights twin's)."""
+    now = parse_now(now_text or obj.settings.now or None)
     with Session(obj.engine()) as session:
-        page = flights_page(session, branch=branch, verdict=None, page=1, per_page=limit)
+        page = flights_page(session, branch=branch, verdict=None, page=1, per_page=limit, now=now)
     if fmt == "json":
         click.echo(json.dumps(to_json(page), indent=2))
         return
@@ -230,7 +341,12 @@ def report(obj: Context, flight: int, fmt: str, headers: bool, now_text: str | N
     now = parse_now(now_text or obj.settings.now or None)
     with Session(obj.engine()) as session:
         found = flight_detail(session, flight, obj.settings.policy(), now)
+        stored = found is not None or load_flight(session, flight, texts=False) is not None
     if found is None:
+        if stored:
+            raise click.ClickException(
+                f"flight {flight} had not started by {now.isoformat()} (--now)"
+            )
         raise click.ClickException(f"no flight {flight}")
     if fmt == "json":
         click.echo(json.dumps(to_json(found), indent=2))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gate.settings import Settings, parse_moment
 from gate.store.db import ensure_schema, make_engine
+from web.args import as_of
 
 EXTENSION = "pushgate"
 
@@ -53,6 +54,10 @@ def settings() -> Settings:
 
 
 def now() -> datetime:
-    """Return the moment the dashboard counts days from: the NOW config, or the clock."""
+    """Return the moment the page shows the dashboard as of, and counts days from: the
+    request's `?as_of=`, else the NOW config, else the clock."""
+    asked = as_of() if has_request_context() else None
+    if asked is not None:
+        return asked
     fixed: datetime | None = current_app.extensions[EXTENSION]["now"]
     return fixed if fixed is not None else datetime.now(UTC)

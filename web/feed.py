@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, url_for
 from gate import read
 from gate.read.flights import FlightRow
 from web.args import text
-from web.db import session
+from web.db import now, session
 
 bp = Blueprint("feed", __name__)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -66,7 +66,9 @@ def everything() -> Response:
     named = text("branch")
     if named is not None:
         return branch(named)
-    data = read.flights_page(session(), branch=None, verdict=None, page=1, per_page=ENTRIES)
+    data = read.flights_page(
+        session(), branch=None, verdict=None, page=1, per_page=ENTRIES, now=now()
+    )
     return _atom(
         render(
             data.flights,
@@ -81,7 +83,9 @@ def everything() -> Response:
 # url_for's form for a name that a path cannot hold: `everything` reads its ?branch=.
 @bp.get("/feed.atom", build_only=True)
 def branch(branch: str) -> Response:
-    data = read.flights_page(session(), branch=branch, verdict=None, page=1, per_page=ENTRIES)
+    data = read.flights_page(
+        session(), branch=branch, verdict=None, page=1, per_page=ENTRIES, now=now()
+    )
     if not data.flights:
         abort(404, description=f"There is no flight of branch {branch!r}.")
     return _atom(

@@ -33,7 +33,7 @@ def feature(slug: str) -> str:
 
 @bp.get("/flights")
 def flights() -> str:
-    data = read.flights_page(session(), **asdict(flight_args()))
+    data = read.flights_page(session(), **asdict(flight_args()), now=now())
     return render_template("flights.html", data=data)
 
 
@@ -57,7 +57,7 @@ def report(number: int) -> Response:
 @bp.get("/tests")
 def test(job: str | None = None, testid: str | None = None) -> str:
     key = test_key(job, testid)
-    data = found(read.test_detail(session(), *key), f"test {key.job} {key.testid}")
+    data = found(read.test_detail(session(), *key, now()), f"test {key.job} {key.testid}")
     return render_template("test.html", data=data)
 
 

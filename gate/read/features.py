@@ -169,6 +169,7 @@ class Overview:
     features: tuple[FeatureRow, ...]
     blockers: tuple[Blocker, ...]
     readiness_states: tuple[Readiness, ...] = Readiness.by_severity()
+    as_of: datetime | None = None  # the moment it shows the dashboard as of
 
 
 def overview(session: Session, policy: Policy, now: datetime) -> Overview:
@@ -176,7 +177,7 @@ def overview(session: Session, policy: Policy, now: datetime) -> Overview:
     try:
         release, judged = readiness(session, policy, now)
     except UnknownRelease:
-        return Overview(None, None, (), ())
+        return Overview(None, None, (), (), as_of=now)
     troubled = [j for j in judged if j.blocking or j.failures]
     # Features with a regression first, then by slug.
     troubled.sort(key=lambda j: (not any(o.regressed for o in j.blocking), j.feature.slug))
@@ -202,6 +203,7 @@ def overview(session: Session, policy: Policy, now: datetime) -> Overview:
         gate,
         tuple(FeatureRow.of(j) for j in judged),
         tuple(blockers),
+        as_of=now,
     )
 
 

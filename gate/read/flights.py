@@ -37,7 +37,13 @@ from gate.report import (
     subject,
     summary,
 )
-from gate.store.flights import FlightSummary, count_flights, list_flights, load_flight
+from gate.store.flights import (
+    FlightSummary,
+    count_flights,
+    flight_happened,
+    list_flights,
+    load_flight,
+)
 from gate.store.records import BranchRecord, FlightRecord
 from gate.trends import FlightAge, PushAge
 
@@ -103,13 +109,20 @@ def flights_page(
     verdict: Verdict | None,
     page: int,
     per_page: int = 50,
+    now: datetime | None = None,
 ) -> FlightsPage:
-    """A page of the flight list, newest first, filtered by branch and verdict."""
-    total = count_flights(session, branch=branch, verdict=verdict)
+    """A page of the flight list, newest first, filtered by branch and verdict; only the flights
+    that happened by `now`, when given."""
+    total = count_flights(session, branch=branch, verdict=verdict, now=now)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     rows = list_flights(
-        session, branch=branch, verdict=verdict, limit=per_page, offset=(page - 1) * per_page
+        session,
+        branch=branch,
+        verdict=verdict,
+        limit=per_page,
+        offset=(page - 1) * per_page,
+        now=now,
     )
     branches = session.scalars(select(BranchRecord.name).order_by(BranchRecord.name)).all()
     return FlightsPage(
@@ -129,7 +142,10 @@ class FlightReport:
 def flight_report(
     session: Session, number: int, policy: Policy, now: datetime
 ) -> FlightReport | None:
-    """Load a flight for its report: the retests of its revisions and its push-gate age."""
+    """Load a flight for its report: the retests of its revisions and its push-gate age; None
+    for a flight that had not happened by `now`."""
+    if not flight_happened(session, number, now):
+        return None
     loaded = load_flight(session, number, texts=False)
     if loaded is None:
         return None

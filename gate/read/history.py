@@ -15,6 +15,7 @@ from gate.model import (
 )
 from gate.read.cells import stored_cell
 from gate.roadmap import linked_tests
+from gate.store.flights import happened_by
 from gate.store.keys import catalogue
 from gate.store.records import BranchRecord, FlightRecord, JobRecord, StepRecord, TestRecord, as_utc
 from gate.store.roadmap import UnknownRelease, load_roadmap
@@ -59,8 +60,11 @@ class TestPage:
     history: tuple[HistoryEntry, ...]
 
 
-def test_detail(session: Session, job: str, testid: str) -> TestPage | None:
-    """One test: its history over the newest flights, flake rate, streak, hosts and features."""
+def test_detail(
+    session: Session, job: str, testid: str, now: datetime | None = None
+) -> TestPage | None:
+    """One test: its history over the newest flights (those that happened by `now`, when
+    given), flake rate, streak, hosts and features."""
     test_id = session.scalar(
         select(TestRecord.id).where(TestRecord.job == job, TestRecord.testid == testid)
     )
@@ -83,7 +87,7 @@ def test_detail(session: Session, job: str, testid: str) -> TestPage | None:
         .join(FlightRecord, FlightRecord.id == StepRecord.flight_id)
         .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
         .join(JobRecord, JobRecord.id == StepRecord.job_id)
-        .where(StepRecord.test_id == test_id)
+        .where(StepRecord.test_id == test_id, *([] if now is None else [happened_by(now)]))
         .order_by(StepRecord.flight_id.desc())
         .limit(HISTORY_FLIGHTS)
     ).all()

@@ -485,8 +485,10 @@ def load_flight(
     return flight, judgement, [r.id for _step, r in ordered]
 
 
-def _flight_filter(branch: str | None, verdict: Verdict | None) -> list[Any]:
-    conditions: list[Any] = []
+def _flight_filter(
+    branch: str | None, verdict: Verdict | None, now: datetime | None = None
+) -> list[Any]:
+    conditions: list[Any] = [] if now is None else [happened_by(now)]
     if branch is not None:
         conditions.append(BranchRecord.name == branch)
     if verdict is not None:
@@ -495,14 +497,18 @@ def _flight_filter(branch: str | None, verdict: Verdict | None) -> list[Any]:
 
 
 def count_flights(
-    session: Session, *, branch: str | None = None, verdict: Verdict | None = None
+    session: Session,
+    *,
+    branch: str | None = None,
+    verdict: Verdict | None = None,
+    now: datetime | None = None,
 ) -> int:
     """Count the flights that list_flights would page through."""
     query = (
         select(func.count())
         .select_from(FlightRecord)
         .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
-        .where(*_flight_filter(branch, verdict))
+        .where(*_flight_filter(branch, verdict, now))
     )
     return int(session.scalar(query) or 0)
 
@@ -514,12 +520,14 @@ def list_flights(
     verdict: Verdict | None = None,
     limit: int = 50,
     offset: int = 0,
+    now: datetime | None = None,
 ) -> list[FlightSummary]:
-    """List flights, newest first, optionally of one branch or one verdict."""
+    """List flights, newest first, optionally of one branch or one verdict, and only those that
+    happened by `now` when given."""
     query = (
         select(FlightRecord, BranchRecord.name)
         .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
-        .where(*_flight_filter(branch, verdict))
+        .where(*_flight_filter(branch, verdict, now))
         .order_by(FlightRecord.id.desc())
         .limit(limit)
         .offset(offset)
@@ -545,3 +553,11 @@ def list_flights(
 def happened_by(now: datetime) -> Any:
     """Select the flights that had started (or, lacking a start, were ingested) by `now`."""
     return func.coalesce(FlightRecord.started, FlightRecord.ingested) <= now
+
+
+def flight_happened(session: Session, number: int, now: datetime) -> bool:
+    """Tell whether flight `number` is stored and had happened by `now` (`happened_by`)."""
+    found = session.scalar(
+        select(FlightRecord.id).where(FlightRecord.id == number, happened_by(now))
+    )
+    return found is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -234,11 +235,23 @@ def test_the_cli_json_is_the_api_twin(pushgate, gate_files, sqlite_url):
     from web.app import create_app
 
     pushgate("ingest", *map(str, gate_files))
-    client = create_app({"DATABASE_URL": sqlite_url, "NOW": "2013-03-10"}).test_client()
-    cli = json.loads(pushgate("flights", "--format", "json").stdout)
+    # The flights have no start: they happened when they were ingested, just now.
+    later = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    client = create_app({"DATABASE_URL": sqlite_url, "NOW": later}).test_client()
+    cli = json.loads(pushgate("flights", "--format", "json", "--now", later).stdout)
+    assert len(cli["flights"]) == 3
     assert cli == client.get("/api/v1/flights").get_json()
-    cli = json.loads(pushgate("report", "17002", "--format", "json", "--now", "2013-03-10").stdout)
+    cli = json.loads(pushgate("report", "17002", "--format", "json", "--now", later).stdout)
     assert cli == client.get("/api/v1/flights/17002").get_json()
+    # As of a day before them, neither shows them.
+    assert (
+        json.loads(pushgate("flights", "--format", "json", "--now", "2013-03-10").stdout)["flights"]
+        == []
+    )
+    assert client.get("/api/v1/flights/17002?as_of=2013-03-10").status_code == 404
+    early = pushgate("report", "17002", "--now", "2013-03-10")
+    assert early.exit_code == 1
+    assert "flight 17002 had not started by 2013-03-10T00:00:00+00:00" in early.stderr
 
 
 def test_report_prints_the_email_body_or_json(pushgate, gate_files):

@@ -252,3 +252,21 @@ def test_every_page_and_twin_answers_on_postgresql(postgres_url):
         3,
     )
     app.extensions["pushgate"]["engine"].dispose()
+
+
+def test_a_view_of_the_past_is_a_permalink_every_link_of_which_keeps_it(client):
+    """`?as_of=` shows every page as of that moment, and each link of the page carries it."""
+    html = client.get("/?as_of=2013-03-06").get_data(as_text=True)
+    links = re.findall(r'href="(/[^"]*)"', html)
+    pages = [link for link in links if not link.startswith("/static/")]
+    assert pages and all("as_of=2013-03-06" in link for link in pages), pages
+    assert (
+        client.get("/api/v1/overview?as_of=2013-03-06")
+        .get_json()["as_of"]
+        .startswith("2013-03-06T00:00:00")
+    )
+    listed = client.get("/api/v1/flights?as_of=2013-03-06").get_json()["flights"]
+    later = client.get("/api/v1/flights").get_json()["flights"]
+    assert 0 < len(listed) < len(later)
+    assert client.get(f"/flights/{later[0]['flight']}?as_of=2013-03-06").status_code == 404
+    assert client.get("/?as_of=yesterday").status_code == 400
