@@ -260,6 +260,7 @@ def test_a_view_of_the_past_is_a_permalink_every_link_of_which_keeps_it(client):
     links = re.findall(r'href="(/[^"]*)"', html)
     pages = [link for link in links if not link.startswith("/static/")]
     assert pages and all("as_of=2013-03-06" in link for link in pages), pages
+    assert '<input type="hidden" name="as_of" value="2013-03-06">' in html  # the filter form
     assert (
         client.get("/api/v1/overview?as_of=2013-03-06")
         .get_json()["as_of"]
