@@ -70,6 +70,10 @@ class Observation:
     ref_status: Status | None = None
     ref_blessing: str | None = None
     in_flight: int | None = None
+    # The run of flights of the branch in which the step has not passed, up to this one: the
+    # first of them and how many there are (None and 0 when nobody counted).
+    since: int | None = None
+    attempts: int = 0
 
     @property
     def blocking(self) -> bool:
@@ -94,9 +98,39 @@ class Observation:
 
     def sentence(self) -> str:
         """Say what happened, e.g. `test-amd64-amd64-pair guest-start regressed in 17080 (REGR. vs. 17079)`."""
-        what = "regressed" if self.regressed else self.status.value
-        said = self.summary()
-        return f"{self.key} {what} in {self.flight}{f' ({said})' if said else ''}"
+        return sentences([self])[0]
+
+    @property
+    def what(self) -> str:
+        return "regressed" if self.regressed else self.status.value
+
+    def age(self) -> str:
+        """Say since when the step has not passed, e.g. `not passing since 17071, 4 flights`."""
+        if self.since is None or self.since == self.flight:
+            return ""
+        return f"not passing since {self.since}, {self.attempts} flights"
+
+
+def sentences(observations: Sequence[Observation]) -> list[str]:
+    """Say what happened, one line per testid and outcome, its jobs together, e.g.
+    `guest-start regressed in 17080 (REGR. vs. 17079) in 3 jobs: test-a, test-b, test-c;
+    not passing since 17071, 4 flights`."""
+    groups: dict[tuple[str, str, int, str], list[Observation]] = {}
+    for o in observations:
+        groups.setdefault((o.key.testid, o.what, o.flight, o.summary()), []).append(o)
+    said = []
+    for (testid, what, flight, summary), found in groups.items():
+        jobs = sorted({o.key.job for o in found})
+        where = f" ({summary})" if summary else ""
+        if len(jobs) == 1:
+            line = f"{found[0].key} {what} in {flight}{where}"
+        else:
+            line = f"{testid} {what} in {flight}{where} in {len(jobs)} jobs: {', '.join(jobs)}"
+        oldest = min(found, key=lambda o: (o.since is None, o.since or 0, -o.attempts))
+        if oldest.age():
+            line += f"; {oldest.age()}"
+        said.append(line)
+    return said
 
 
 @dataclass(frozen=True)
@@ -282,7 +316,7 @@ def judge_feature(
         )
     elif blocking:
         state = Readiness.BLOCKED
-        reasons += [o.sentence() for o in blocking]
+        reasons += sentences(blocking)
     elif tests_at_risk or feature.status in (Declared.FAIR, Declared.POOR, Declared.BLOCKED):
         state = Readiness.AT_RISK
     elif feature.status is Declared.DONE:
@@ -297,7 +331,7 @@ def judge_feature(
                 f"pass rate {_percent(rate)} over the last {len(evidence.window)} flights "
                 f"is below {policy.at_risk_below:.0%}"
             )
-        reasons += [o.sentence() for o in failures]
+        reasons += sentences(failures)
         if feature.status in (Declared.FAIR, Declared.POOR, Declared.BLOCKED):
             reasons.append(f"declared {feature.status.value}")
     all_pass = bool(tally) and all(

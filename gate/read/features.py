@@ -22,7 +22,7 @@ from gate.read.branch import GateStatus, Mark, branch_marks, gate_status, mark_o
 from gate.read.cells import Cell, stored_cell
 from gate.read.readiness import observed, readiness
 from gate.read.steps import notable_steps
-from gate.readiness import FeatureReadiness, Observation, Readiness, freeze_view
+from gate.readiness import FeatureReadiness, Observation, Readiness, freeze_view, sentences
 from gate.roadmap import Declared, Release
 from gate.store.bulk import in_chunks
 from gate.store.findings import findings_elsewhere
@@ -186,7 +186,7 @@ def overview(session: Session, policy: Policy, now: datetime) -> Overview:
             j.feature.slug,
             j.feature.title,
             j.readiness,
-            tuple(o.sentence() for o in (*j.blocking, *j.failures)),
+            tuple(sentences([*j.blocking, *j.failures])),
         )
         for j in troubled
     ]
@@ -194,7 +194,7 @@ def overview(session: Session, policy: Policy, now: datetime) -> Overview:
     served = {key for j in judged for key in j.tests}
     if gate.newest is not None:
         orphans = tuple(
-            o.sentence() for o in _blocking_in(session, gate.newest.flight) if o.key not in served
+            sentences([o for o in _blocking_in(session, gate.newest.flight) if o.key not in served])
         )
         if orphans:
             blockers.append(Blocker(None, "No feature", Readiness.BLOCKED, orphans))

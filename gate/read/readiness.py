@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gate.model import NONE_EXECUTED, Finding, Status, TestKey
 from gate.policy import Policy
-from gate.read.steps import notable_steps
+from gate.read.steps import not_passing_since, notable_steps
 from gate.readiness import (
     Evidence,
     FeatureReadiness,
@@ -148,9 +149,16 @@ def readiness(
     numbers = [p.number for p in window]
     counts = feature_counts(session, numbers, slugs)
     observations: dict[int, list[Observation]] = defaultdict(list)
+    newest = numbers[-1] if numbers else None
     for row in notable_steps(session, numbers, key_of):
         if row.status != Status.PASS.value:
-            observations[row.test_id].append(row.observed(key_of[row.test_id]))
+            step = row.observed(key_of[row.test_id])
+            if row.flight == newest and step.blocking:  # what blocks the push: since when
+                since, runs = not_passing_since(
+                    session, rel.branch, row.test_id, row.flight, policy.evidence_blessings
+                )
+                step = dataclasses.replace(step, since=since, attempts=runs)
+            observations[row.test_id].append(step)
     broken_jobs: dict[str, list[Observation]] = defaultdict(list)
     elsewhere: dict[TestKey, list[Observation]] = defaultdict(list)
     for flight, found in findings_elsewhere(session, numbers).items():

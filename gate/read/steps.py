@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gate.model import Classification, Status, TestKey
 from gate.readiness import Observation
 from gate.store.bulk import in_chunks
-from gate.store.records import NOTABLE_STEP, StepRecord
+from gate.store.records import NOTABLE_STEP, BranchRecord, FlightRecord, StepRecord
 
 
 def notable_steps(
@@ -64,3 +64,38 @@ class NotableRow:
             Status(self.ref_status) if self.ref_status else None,
             self.ref_blessing,
         )
+
+
+def not_passing_since(
+    session: Session, branch: str, test_id: int, upto: int, blessings: Sequence[str]
+) -> tuple[int | None, int]:
+    """Return the first flight of the run of the branch's flights (of these blessings), up to
+    `upto`, in which a test ran and did not pass, and how many flights that run has."""
+    on_branch = (
+        select(FlightRecord.id)
+        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+        .where(BranchRecord.name == branch, FlightRecord.blessing.in_(blessings))
+    )
+    # Walked back from `upto` by the (test, flight) index, up to the newest pass.
+    last_pass = session.scalar(
+        select(StepRecord.flight_id)
+        .where(
+            StepRecord.test_id == test_id,
+            StepRecord.flight_id < upto,
+            StepRecord.status == Status.PASS.value,
+            StepRecord.flight_id.in_(on_branch),
+        )
+        .order_by(StepRecord.flight_id.desc())
+        .limit(1)
+    )
+    since, runs = session.execute(
+        select(
+            func.min(StepRecord.flight_id), func.count(func.distinct(StepRecord.flight_id))
+        ).where(
+            StepRecord.test_id == test_id,
+            StepRecord.flight_id <= upto,
+            StepRecord.flight_id > (last_pass or 0),
+            StepRecord.flight_id.in_(on_branch),
+        )
+    ).one()
+    return since, int(runs or 0)

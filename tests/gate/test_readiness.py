@@ -18,6 +18,7 @@ from gate.readiness import (
     freeze_view,
     judge_feature,
     pass_rate,
+    sentences,
 )
 from gate.roadmap import Declared, Feature, Release, TestPattern
 
@@ -202,4 +203,28 @@ def test_the_freeze_view_counts_days_from_now():
         14,
         35,
         96,
+    )
+
+
+def test_one_testid_failing_alike_in_many_jobs_is_one_line_with_its_age():
+    found = [
+        Observation(
+            17080,
+            TestKey(job, "guest-start"),
+            F,
+            Classification.REGRESSION,
+            17079,
+            since=since,
+            attempts=attempts,
+        )  # fmt: skip
+        for job, since, attempts in [("test-b", 17075, 3), ("test-a", 17071, 5)]
+    ]
+    other = Observation(17080, TestKey("test-a", "xen-boot"), F, Classification.REGRESSION, 17079)
+    assert sentences([*found, other]) == [
+        "guest-start regressed in 17080 (REGR. vs. 17079) in 2 jobs: test-a, test-b;"
+        " not passing since 17071, 5 flights",
+        "test-a xen-boot regressed in 17080 (REGR. vs. 17079)",
+    ]
+    assert found[0].sentence() == (
+        "test-b guest-start regressed in 17080 (REGR. vs. 17079); not passing since 17075, 3 flights"
     )

@@ -85,3 +85,17 @@ def test_the_branch_page_reads_its_newest_flights_only(
     ]
     assert page.gate.basis is not None and page.gate.basis.flight == 101
     assert page.gate.attempts == 4
+
+
+def test_what_blocks_the_push_says_since_when_it_has_not_passed(engine: Engine):
+    good = {"build-amd64 xen-build": P, "test-amd64-amd64-xl guest-start": P}
+    bad = {**good, "test-amd64-amd64-xl guest-start": F}
+    # 100 tests the baseline a, 101 pushes b; 102-105 test c and regress.
+    _store(engine, [good, good, bad, bad, bad, bad], ["a", "b", "c", "c", "c", "c"])
+    with Session(engine) as session:
+        seen = feature_page.overview(session, Policy(), NOW)
+    [blocker] = seen.blockers
+    assert blocker.reasons == (
+        "test-amd64-amd64-xl guest-start regressed in 105 (REGR. vs. 101);"
+        " not passing since 102, 4 flights",
+    )

@@ -184,6 +184,9 @@ def test_every_page_reads_steps_from_an_index_and_never_a_range_of_flights(
             for line in plan.splitlines():
                 if line.startswith(("SCAN", "SEARCH")) and " step " in line:
                     assert line.startswith("SEARCH") and "INDEX" in line, plan
-                    assert "flight_id>?" not in line and "flight_id<?" not in line, plan
+                    # A range of one test's flights is a walk back along its history (since
+                    # when a blocker has not passed); a range of every test's is not allowed.
+                    if "(test_id=? AND" not in line:
+                        assert "flight_id>?" not in line and "flight_id<?" not in line, plan
         else:
             assert '"step"' not in _seq_scans(plan), plan
