@@ -440,6 +440,7 @@ def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text
     """
     from ingest import demo as demo_story
 
+    now = parse_now(now_text)  # a bad date stops it before minutes of work
     path = Path(DEMO_DATABASE).resolve()
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
@@ -476,7 +477,7 @@ def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text
         return
     from web.app import create_app
 
-    app = create_app({"DATABASE_URL": url, "NOW": parse_now(now_text).isoformat()})
+    app = create_app({"DATABASE_URL": url, "NOW": now.isoformat()})
     click.echo(f"serving the demo on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     app.run(host=host, port=port, threaded=True)
 

@@ -52,7 +52,13 @@ def roadmap_import(obj: Context, file: str, note: str) -> None:
 
 @roadmap.command("export")
 @click.option("--release", help="Release name (default: the latest).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    help="Write the TOML to this file (default: standard output).",
+)
 @click.pass_obj
 def roadmap_export(obj: Context, release: str | None, output: str) -> None:
     """Write the release's roadmap as TOML that imports back to the same state."""

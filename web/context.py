@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from gate.allow import AllowList, AllowListError
 from gate.settings import Settings, SettingsError, parse_moment
@@ -42,7 +43,7 @@ class Context:
 
     def engine(self, *, ensure: bool = True) -> Engine:
         if self._engine is None:
-            self._engine = make_engine(self.settings.database_url)
+            self._engine = engine_of(self.settings.database_url)
             if ensure:
                 ensure_schema(self._engine)
         return self._engine
@@ -50,6 +51,30 @@ class Context:
     def allow(self, path: str | None = None) -> AllowList:
         """Read every branch's allow list: PUSHGATE_ALLOW_DIR's, then --allow-file or the setting's."""
         return read_allow_list(path or self.settings.allow_file, directory=self.settings.allow_dir)
+
+
+def engine_of(url: str) -> Engine:
+    """Make the engine of a database URL, or say in one sentence why it cannot be made."""
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        raise click.ClickException(
+            f"the database URL {url!r} is not a URL such as sqlite:///pushgate.sqlite"
+        ) from None
+    try:
+        return make_engine(url)
+    except NoSuchModuleError:
+        raise click.ClickException(
+            f"the database URL {shown} names a kind of database SQLAlchemy does not know: "
+            "use sqlite:///FILE or postgresql+psycopg://USER@HOST/DATABASE"
+        ) from None
+    except ImportError as exc:
+        wanted = exc.name or "its driver"
+        hint = " (pip install 'pushgate[postgres]')" if "psycopg" in wanted else ""
+        raise click.ClickException(
+            f"the database URL {shown} needs the Python package {wanted}, "
+            f"which is not installed{hint}"
+        ) from None
 
 
 class Group(click.Group):
@@ -69,6 +94,9 @@ class Group(click.Group):
             raise click.ClickException(str(exc)) from None
         except OperationalError as exc:
             raise click.ClickException(f"database error: {exc.orig}") from None
+        except OSError as exc:  # a file named on the command line
+            where = exc.filename if exc.filename is not None else "a file"
+            raise click.ClickException(f"{where}: {exc.strerror or exc}") from None
 
 
 def parse_now(value: str | None) -> datetime:
