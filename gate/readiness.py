@@ -34,7 +34,7 @@ class Readiness(StrEnum):
     @property
     def needs_attention(self) -> bool:
         """Tell whether a feature in this state shows the reason for it next to its name."""
-        return self in (Readiness.BLOCKED, Readiness.AT_RISK, Readiness.STALE)
+        return self in (Readiness.BLOCKED, Readiness.AT_RISK, Readiness.STALE, Readiness.UNTESTED)
 
     @classmethod
     def by_severity(cls) -> tuple[Readiness, ...]:
@@ -251,8 +251,10 @@ def project(evidence: Evidence, state: Readiness, policy: Policy, now: datetime)
     The trend is a least-squares line of the per-flight pass rate against time over the window;
     blockers are expected to clear after the median time earlier blocking runs took to clear.
     """
-    if state in (Readiness.READY, Readiness.ON_TRACK):
+    if state is Readiness.READY:
         return Projection(now.date(), "meets the ready conditions now")
+    if state is Readiness.ON_TRACK:
+        return Projection(now.date(), "the linked steps pass; ready once declared done")
     if state in (Readiness.DROPPED, Readiness.UNTESTED, Readiness.STALE):
         return Projection(None, "no recent evidence to project from")
     points = [
@@ -304,9 +306,12 @@ def judge_feature(
     elif evidence.last_seen is None:
         state = Readiness.UNTESTED
         reasons.append(
-            "no linked test has ever run on the branch"
-            if feature.tests or evidence.tests
-            else "no test is linked to this feature"
+            f"declared {feature.status.value}, and nothing checks the claim: "
+            + (
+                "no linked test has ever run on the branch"
+                if feature.tests or evidence.tests
+                else "no test is linked to this feature"
+            )
         )
     elif not tally and not evidence.failing:
         state = Readiness.STALE

@@ -89,6 +89,14 @@ class Feature:
     tests: tuple[TestPattern, ...] = ()
     history: tuple[StatusChange, ...] = field(default=(), compare=False)
 
+    @property
+    def unowned(self) -> bool:
+        """Tell whether nobody is named for the feature (no owner, or only `?`)."""
+        return not any(owner.strip() not in UNKNOWN_OWNERS for owner in self.owners)
+
+
+UNKNOWN_OWNERS = frozenset({"", "?", "??", "unknown", "tbd", "TBD", "nobody"})
+
 
 def serves(slug: str, patterns: Iterable[TestPattern], key: TestKey, tags: frozenset[str]) -> bool:
     """Tell whether a test serves a feature: tagged with its slug or matched by one of its

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from flask import Blueprint, Response, render_template
 
 from gate import read
+from gate.read.features import DESCENDING_FIRST
 from web import charts
 from web.args import feature_args, flight_args, found, grid_page, required, test_key
 from web.db import now, session, settings
@@ -19,7 +20,13 @@ def overview() -> str:
     args = feature_args()
     data = read.overview(session(), settings().policy(), now())
     shown = read.select_features(data.features, **asdict(args))
-    return render_template("overview.html", data=data, features=shown, args=args)
+    return render_template(
+        "overview.html",
+        data=data,
+        features=shown,
+        args=args,
+        descending_first=DESCENDING_FIRST,
+    )
 
 
 @bp.get("/features/<slug>")

@@ -122,6 +122,7 @@ class FeatureRow:
     notes: str
     links: tuple[str, ...]
     history: tuple[StatusChangeLine, ...]
+    unowned: bool  # nobody is named for it (`gate.roadmap.Feature.unowned`)
 
     @classmethod
     def of(cls, judged: FeatureReadiness) -> FeatureRow:
@@ -147,6 +148,7 @@ class FeatureRow:
                 StatusChangeLine(change.at, change.before, change.after, change.note)
                 for change in feature.history
             ),
+            unowned=feature.unowned,
         )
 
 
@@ -269,6 +271,8 @@ def release_dates(
 
 
 SORT_KEYS = ("slug", "readiness", "declared_status", "pass_rate", "blocking", "mismatch")
+# The columns whose first click puts the most first: the most blocking steps, the mismatches.
+DESCENDING_FIRST = ("blocking", "mismatch")
 
 
 def select_features(
@@ -292,10 +296,13 @@ def select_features(
         if key == "blocking":
             return len(row.blocking)
         if key == "pass_rate":
-            return -1.0 if row.pass_rate is None else row.pass_rate
+            return row.pass_rate
         return getattr(row, key)
 
-    return tuple(sorted(chosen, key=order, reverse=descending))
+    # A feature without a pass rate sorts last whichever the direction.
+    rated = [r for r in chosen if key != "pass_rate" or r.pass_rate is not None]
+    unrated = [r for r in chosen if key == "pass_rate" and r.pass_rate is None]
+    return tuple(sorted(rated, key=order, reverse=descending)) + tuple(unrated)
 
 
 @dataclass(frozen=True)

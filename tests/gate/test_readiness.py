@@ -74,8 +74,31 @@ def test_a_feature_whose_tests_never_ran_is_untested_not_green():
     judged = judge(feature(Declared.DONE), empty)
     assert judged.readiness is Readiness.UNTESTED
     assert judged.pass_rate is None
-    no_patterns = Feature("vtpm", "vTPM", Declared.GOOD, "4.3")
-    assert judge(no_patterns, empty).reasons == ("no test is linked to this feature",)
+    # An untested feature says what it is claimed to be, and that nothing checks the claim.
+    assert judged.reasons == (
+        "declared done, and nothing checks the claim: no linked test has ever run on the branch",
+    )
+    assert judged.readiness.needs_attention
+    no_patterns = Feature("vtpm", "vTPM", Declared.POOR, "4.3")
+    assert judge(no_patterns, empty).reasons == (
+        "declared poor, and nothing checks the claim: no test is linked to this feature",
+    )
+
+
+def test_on_track_is_not_said_to_meet_the_ready_conditions():
+    passing = history({PAIR: [P] * 10})
+    assert judge(feature(Declared.GOOD), passing).projection.text == (
+        "the linked steps pass; ready once declared done"
+    )
+    assert judge(feature(Declared.DONE), passing).projection.text == (
+        "meets the ready conditions now"
+    )
+
+
+def test_a_feature_with_only_a_question_mark_for_owner_has_no_owner():
+    assert Feature("a", "A", Declared.OK, "4.3", owners=("?",)).unowned
+    assert Feature("a", "A", Declared.OK, "4.3").unowned
+    assert not Feature("a", "A", Declared.OK, "4.3", owners=("?", "Wei Liu")).unowned
 
 
 def test_a_feature_whose_tests_ran_only_before_the_window_is_stale():

@@ -271,3 +271,24 @@ def test_a_view_of_the_past_is_a_permalink_every_link_of_which_keeps_it(client):
     assert 0 < len(listed) < len(later)
     assert client.get(f"/flights/{later[0]['flight']}?as_of=2013-03-06").status_code == 404
     assert client.get("/?as_of=yesterday").status_code == 400
+
+
+def test_features_without_an_owner_are_flagged_and_sorting_puts_what_matters_first(client):
+    rows = client.get("/api/v1/overview").get_json()["features"]
+    unowned = [r["slug"] for r in rows if r["unowned"]]
+    assert unowned and all(not r["owners"] for r in rows if r["slug"] in unowned)
+    html = client.get("/").get_data(as_text=True)
+    assert html.count(">no owner</span>") == len(unowned)
+    # Without a pass rate, last in both directions.
+    for order in ("", "&order=desc"):
+        rates = [
+            r["pass_rate"]
+            for r in client.get(f"/api/v1/overview?sort=pass_rate{order}").get_json()["features"]
+        ]
+        known = [rate for rate in rates if rate is not None]
+        assert rates == known + [None] * (len(rates) - len(known))
+        assert known == sorted(known, reverse=bool(order))
+    # The first click on Blocking or Mismatch puts the most first; on Feature, A first.
+    assert 'href="/?sort=blocking&amp;order=desc"' in html
+    assert 'href="/?sort=mismatch&amp;order=desc"' in html
+    assert 'href="/?sort=slug"' in html
