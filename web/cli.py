@@ -40,7 +40,7 @@ from ingest.source import NotATreeRevision, expand, read_allow_list, tree_revisi
 from web.cli_pull import pull
 from web.cli_roadmap import feature, features, links, roadmap
 from web.cli_tokens import token
-from web.context import ALLOW_FILE, FORMAT, Context, Group, parse_now
+from web.context import ALLOW_FILE, DEMO_DATABASE, FORMAT, Context, Group, parse_now
 from web.twin import to_json
 
 
@@ -83,7 +83,7 @@ def db_rebuild_summaries(obj: Context) -> None:
     """Work out again, from the stored steps, every summary the pages read (after a restore, or
     to check the kept ones): the roadmap's links, step counts per flight and feature, first
     passes."""
-    engine = obj.engine()
+    engine = obj.reader()
     click.echo("rebuilding the summaries from the stored steps...", err=True)
     rebuild_summaries(engine)
     analyze(engine)
@@ -306,7 +306,7 @@ def _short(revisions: Mapping[str, str]) -> str:
 def flights(obj: Context, branch: str | None, limit: int, fmt: str, now_text: str | None) -> None:
     """List flights, newest first, with their verdicts (the JSON is the /api/v1/flights twin's)."""
     now = parse_now(now_text or obj.settings.now or None)
-    with Session(obj.engine()) as session:
+    with Session(obj.reader()) as session:
         page = flights_page(session, branch=branch, verdict=None, page=1, per_page=limit, now=now)
     if fmt == "json":
         click.echo(json.dumps(to_json(page), indent=2))
@@ -339,7 +339,7 @@ def flights(obj: Context, branch: str | None, limit: int, fmt: str, now_text: st
 def report(obj: Context, flight: int, fmt: str, headers: bool, now_text: str | None) -> None:
     """Print a flight's report: osstest's e-mail, or JSON."""
     now = parse_now(now_text or obj.settings.now or None)
-    with Session(obj.engine()) as session:
+    with Session(obj.reader()) as session:
         found = flight_detail(session, flight, obj.settings.policy(), now)
         stored = found is not None or load_flight(session, flight, texts=False) is not None
     if found is None:
@@ -415,9 +415,6 @@ def serve(obj: Context, host: str, port: int, workers: int | None, timeout: int)
     serve_with_gunicorn(app, host=host, port=port, workers=workers, timeout=timeout, redact=redact)
 
 
-DEMO_DATABASE = "pushgate-demo.sqlite"
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
@@ -471,6 +468,11 @@ def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text
     click.echo(
         f"{path.name}: {len(paths)} flights of {release.branch} from {first:%Y-%m-%d} to "
         f"{last:%Y-%m-%d}, {len(features)} features of Xen {release.name}",
+        err=True,
+    )
+    click.echo(
+        f"the commands read it with --database sqlite:///{DEMO_DATABASE}, e.g. "
+        f"pushgate --database sqlite:///{DEMO_DATABASE} features --now {now:%Y-%m-%d}",
         err=True,
     )
     if no_serve:

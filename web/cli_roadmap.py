@@ -62,7 +62,7 @@ def roadmap_import(obj: Context, file: str, note: str) -> None:
 @click.pass_obj
 def roadmap_export(obj: Context, release: str | None, output: str) -> None:
     """Write the release's roadmap as TOML that imports back to the same state."""
-    with Session(obj.engine()) as session:
+    with Session(obj.reader()) as session:
         found, features = load_roadmap(session, release)
     with click.open_file(output, "w", encoding="utf-8") as f:
         f.write(render_roadmap(found, features))
@@ -88,7 +88,7 @@ def _rate(value: float | None) -> str:
 def features(obj: Context, release: str | None, now_text: str | None, fmt: str) -> None:
     """Show every feature's readiness: its declaration next to its tests' evidence."""
     now = parse_now(now_text)
-    with Session(obj.engine()) as session:
+    with Session(obj.reader()) as session:
         release_record(session, release)  # no such release: one sentence, not an empty table
         dates = release_dates(session, now, release)
         rows = read_features(session, obj.settings.policy(), now, release)
@@ -150,7 +150,7 @@ def _feature_text(f: FeaturePage) -> str:
 @click.pass_obj
 def feature(obj: Context, slug: str, release: str | None, now_text: str | None, fmt: str) -> None:
     """Show one feature: readiness, reasons, projection and status history."""
-    with Session(obj.engine()) as session:
+    with Session(obj.reader()) as session:
         release_record(session, release)  # no such release: one sentence
         match = feature_detail(session, slug, obj.settings.policy(), parse_now(now_text), release)
     if match is None:
@@ -167,7 +167,7 @@ def feature(obj: Context, slug: str, release: str | None, now_text: str | None, 
 @click.pass_obj
 def links(obj: Context, release: str | None, fmt: str) -> None:
     """List tests of the release branch linked to no feature, and features no test serves."""
-    with Session(obj.engine()) as session:
+    with Session(obj.reader()) as session:
         found = coverage(session, release)
     if fmt == "json":
         click.echo(

@@ -49,7 +49,7 @@ def _token_dict(found: tokens.Token) -> dict[str, Any]:
 @click.pass_obj
 def token_list(obj: Context, fmt: str) -> None:
     """List the tokens (never the tokens themselves): created, last used, revoked (UTC)."""
-    with Session(obj.engine()) as session:
+    with Session(obj.reader()) as session:
         found = tokens.list_all(session)
     if fmt == "json":
         click.echo(json.dumps([_token_dict(t) for t in found], indent=2))

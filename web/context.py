@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,6 +19,7 @@ from gate.store.tokens import TokenError
 from ingest.roadmap_file import RoadmapError
 from ingest.source import read_allow_list
 
+DEMO_DATABASE = "pushgate-demo.sqlite"  # what `pushgate demo` builds in the current folder
 ALLOW_FILE = click.option(
     "--allow-file",
     type=click.Path(dir_okay=False),
@@ -47,6 +49,21 @@ class Context:
             if ensure:
                 ensure_schema(self._engine)
         return self._engine
+
+    def reader(self) -> Engine:
+        """Return the engine of a command that only reads: a SQLite file that is not there is
+        an error, not a new empty database."""
+        url = make_url(self.settings.database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            path = Path(url.database)
+            if not path.exists():
+                hint = ""
+                if Path(DEMO_DATABASE).exists():
+                    hint = f"; the demo's is {DEMO_DATABASE}: --database sqlite:///{DEMO_DATABASE}"
+                raise click.ClickException(
+                    f"no database at {path} (ingest results into it first{hint})"
+                )
+        return self.engine()
 
     def allow(self, path: str | None = None) -> AllowList:
         """Read every branch's allow list: PUSHGATE_ALLOW_DIR's, then --allow-file or the setting's."""

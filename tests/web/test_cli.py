@@ -287,7 +287,10 @@ def test_the_database_comes_from_the_environment_or_the_current_directory(
     other = tmp_path / "env.sqlite"
     monkeypatch.setenv("PUSHGATE_DATABASE_URL", f"sqlite:///{other}")
     result = CliRunner().invoke(main, ["flights"])
-    assert result.stdout == "no flights\n"
+    assert result.stderr == f"Error: no database at {other} (ingest results into it first)\n"
+    assert not other.exists()  # a command that reads does not create an empty one
+    CliRunner().invoke(main, ["ingest", str(gate_files[0])])
+    assert "17001" in CliRunner().invoke(main, ["flights"]).stdout
     assert other.is_file()
     monkeypatch.setenv("PUSHGATE_HISTORY_FLIGHTS", "lots")
     bad = CliRunner().invoke(main, ["flights"])

@@ -12,7 +12,7 @@ CASES = [
     (["--database", "bogus://x", "flights"], "names a kind of database SQLAlchemy does not know"),
     (["--database", "postgresql+pg8000://u@h/d", "flights"], "needs the Python package pg8000"),
     (["--database", "no url at all", "db", "upgrade"], "is not a URL"),
-    (["--database", "sqlite:////nonexistent/dir/x.sqlite", "flights"], "database error"),
+    (["--database", "sqlite:////nonexistent/dir/x.sqlite", "ingest", "x.xml"], "database error"),
     (["ingest", "missing.xml"], "missing.xml"),
     (["ingest", "garbage.xml"], "garbage.xml"),
     (["report", "99999"], "no flight 99999"),
@@ -29,7 +29,20 @@ CASES = [
     (["serve", "--workers", "0"], "--workers"),
     (["demo", "--now", "soon"], "expected a date"),
     (["db", "rebuild-summaries", "--bogus"], "--bogus"),
+    (["--database", "sqlite:///absent.sqlite", "features"], "no database at absent.sqlite"),
+    (["--database", "sqlite:///absent.sqlite", "report", "1"], "no database at absent.sqlite"),
 ]
+
+
+def test_a_read_after_the_demo_names_the_demos_database(pushgate, tmp_path: Path):
+    (tmp_path / "pushgate-demo.sqlite").touch()
+    result = pushgate("--database", "sqlite:///mine.sqlite", "features")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: no database at mine.sqlite (ingest results into it first; the demo's is "
+        "pushgate-demo.sqlite: --database sqlite:///pushgate-demo.sqlite)\n"
+    )
+    assert not (tmp_path / "mine.sqlite").exists()
 
 
 @pytest.mark.parametrize(("args", "says"), CASES, ids=[" ".join(c[0][:3]) for c in CASES])
