@@ -191,7 +191,7 @@ SETTINGS: dict[str, Setting] = {
     "now": Setting(
         "PUSHGATE_NOW",
         Settings.now,
-        "Date the dashboard counts days from, e.g. 2013-03-18 (empty: today).",
+        "Date the dashboard shows everything as of, and counts days from, e.g. 2013-03-18 (empty: today).",
     ),
     "max_upload_bytes": Setting(
         "PUSHGATE_MAX_UPLOAD_BYTES",

@@ -29,7 +29,7 @@ from gate.store.db import (
     upgrade,
 )
 from gate.store.flights import load_flight
-from gate.store.prune import Stage
+from gate.store.prune import BATCH, Stage
 from gate.store.prune import prune as prune_store
 from gate.store.roadmap import save_roadmap
 from ingest import notify
@@ -37,6 +37,7 @@ from ingest.junit import Overrides
 from ingest.pipeline import IngestResult, ingest_paths
 from ingest.roadmap_file import parse_roadmap
 from ingest.source import NotATreeRevision, expand, read_allow_list, tree_revisions
+from web.cli_compare import compare
 from web.cli_pull import pull
 from web.cli_roadmap import feature, features, links, roadmap
 from web.cli_tokens import token
@@ -119,7 +120,7 @@ def _days_or_never(_ctx: click.Context, param: click.Parameter, value: str | Non
 @click.option(
     "--batch",
     type=click.IntRange(min=1),
-    default=20,
+    default=BATCH,
     show_default=True,
     metavar="FLIGHTS",
     help="Flights per transaction.",
@@ -486,5 +487,5 @@ def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text
 
 # The command families that live in modules of their own.
 
-for command in (roadmap, features, feature, links, token, pull):
+for command in (roadmap, features, feature, links, token, pull, compare):
     main.add_command(command)

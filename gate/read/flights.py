@@ -41,6 +41,7 @@ from gate.store.flights import (
     FlightSummary,
     count_flights,
     flight_happened,
+    happened_by,
     list_flights,
     load_flight,
 )
@@ -289,6 +290,7 @@ class FlightPage:
     failures: tuple[FailureLine, ...]
     started: datetime | None
     baseline_flight: int | None
+    previous_flight: int | None  # the newest flight of the branch below this one
     sections: tuple[Section, ...]
     scoreboard: Scoreboard
     text: str
@@ -326,8 +328,15 @@ def _scoreboard(flight: Flight, judgement: Judgement) -> Scoreboard:
     return Scoreboard(jobs, rows, len(flight.jobs) - len(shown))
 
 
-def flight_page(flight: Flight, judgement: Judgement, context: ReportContext) -> FlightPage:
-    """Build a flight's page from the flight, its judgement and its report's context."""
+def flight_page(
+    flight: Flight,
+    judgement: Judgement,
+    context: ReportContext,
+    *,
+    previous_flight: int | None = None,
+) -> FlightPage:
+    """Build a flight's page from the flight, its judgement, its report's context and the
+    flight before it on its branch."""
     assert flight.number is not None
     compared = bool(judgement.baseline)
     failures = tuple(FailureLine.of(f, compared=compared) for f in judgement.findings)
@@ -369,6 +378,7 @@ def flight_page(flight: Flight, judgement: Judgement, context: ReportContext) ->
         failures=failures,
         started=flight.started,
         baseline_flight=max(judgement.baseline_flights, default=None),
+        previous_flight=previous_flight,
         sections=sections,
         scoreboard=_scoreboard(flight, judgement),
         text=render_text(flight, judgement, context),
@@ -383,4 +393,16 @@ def flight_detail(
     found = flight_report(session, number, policy, now)
     if found is None:
         return None
-    return flight_page(found.flight, found.judgement, found.context)
+    previous = previous_flight(session, found.flight.branch, number, now)
+    return flight_page(found.flight, found.judgement, found.context, previous_flight=previous)
+
+
+def previous_flight(session: Session, branch: str, number: int, now: datetime) -> int | None:
+    """Return the newest flight of the branch below flight `number` that had happened by `now`."""
+    return session.scalar(
+        select(FlightRecord.id)
+        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+        .where(BranchRecord.name == branch, FlightRecord.id < number, happened_by(now))
+        .order_by(FlightRecord.id.desc())
+        .limit(1)
+    )

@@ -1,7 +1,10 @@
 """The first pass of each test on each branch, by blessing: osstest's `never pass` without a scan.
 
 Kept in the transaction that stores a flight, taken back when a flight is replaced, and
-rebuildable from the step rows.
+rebuildable from the step rows. A pruned flight's first passes stay (`gate.store.prune`): a test
+that passed in it still passed before the flights after it, else pruning would turn their
+regressions into never passes. So a rebuild keeps every first pass that the step rows no longer
+show, and works out the others again.
 """
 
 from __future__ import annotations
@@ -104,14 +107,42 @@ def _first_passes() -> Any:
 
 
 def rebuild_passes(session: Session) -> None:
-    """Compute every first pass again from the step rows."""
-    session.execute(delete(PASS))
+    """Compute every first pass again from the step rows, but keep those they no longer show."""
+    # A first pass is shown when its flight is stored, of its branch and blessing, with a passing
+    # step of its test: those are worked out again. The others are the passes of pruned flights.
+    shown = (
+        select(StepRecord.id)
+        .join(FlightRecord, FlightRecord.id == StepRecord.flight_id)
+        .where(
+            StepRecord.flight_id == PASS.c.first_flight,
+            StepRecord.test_id == PASS.c.test_id,
+            StepRecord.status == Status.PASS.value,
+            FlightRecord.branch_id == PASS.c.branch_id,
+            FlightRecord.blessing == PASS.c.blessing,
+        )
+        .correlate(PASS)
+        .exists()
+    )
+    session.execute(delete(PASS).where(shown))
+    # A first pass kept is below every stored pass of its test (`record_passes` keeps the
+    # lowest), so it stands: only the tests without one get theirs from the steps.
+    firsts = (
+        _first_passes()
+        .group_by(FlightRecord.branch_id, StepRecord.test_id, FlightRecord.blessing)
+        .subquery()
+    )
+    kept = (
+        select(PASS.c.test_id)
+        .where(
+            PASS.c.branch_id == firsts.c.branch_id,
+            PASS.c.test_id == firsts.c.test_id,
+            PASS.c.blessing == firsts.c.blessing,
+        )
+        .exists()
+    )
     session.execute(
         insert(PASS).from_select(
-            ["branch_id", "test_id", "blessing", "first_flight"],
-            _first_passes().group_by(
-                FlightRecord.branch_id, StepRecord.test_id, FlightRecord.blessing
-            ),
+            ["branch_id", "test_id", "blessing", "first_flight"], select(firsts).where(~kept)
         )
     )
 

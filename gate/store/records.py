@@ -136,6 +136,8 @@ class StepRecord(Base):
     __table_args__ = (
         Index("ix_step_test_id_flight_id", "test_id", "flight_id"),
         Index("ix_step_flight_id_test_id", "flight_id", "test_id"),
+        # Deleting a job (a replaced or pruned flight's) looks up its steps by the foreign key.
+        Index("ix_step_job_id", "job_id"),
         Index(
             "ix_step_notable",
             "flight_id",

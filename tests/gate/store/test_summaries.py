@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from alembic import command
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from gate.model import Status
+from gate.retention import Retention
 from gate.roadmap import Declared, Feature, Release, TestPattern
 from gate.store.db import alembic_config, upgrade
 from gate.store.flights import save_flight
-from gate.store.records import FeatureStatusRecord, FlightStatusRecord
+from gate.store.prune import prune
+from gate.store.records import FeatureStatusRecord, FlightRecord, FlightStatusRecord
 from gate.store.roadmap import save_roadmap
 from gate.store.summaries import rebuild, snapshot
 from tests.builders import flight
@@ -51,30 +54,44 @@ def _random_flight(rng: random.Random, number: int, revision: str, baseline: str
 
 
 def test_the_kept_summaries_equal_the_rebuilt_ones_after_a_random_history(engine: Engine):
-    """Ingests in any order, replacements (which re-judge later flights) and roadmap imports
-    keep the summaries as a rebuild from scratch would have them."""
+    """Ingests in any order, replacements (both of which re-judge later flights), roadmap
+    imports and prunes keep the summaries as a rebuild from scratch would have them, the first
+    passes of deleted flights included."""
     rng = random.Random(1013)
     with Session(engine) as session:
         save_roadmap(session, RELEASE, _roadmap(rng), NOW)
         session.commit()
     numbers = list(range(100, 140))
     rng.shuffle(numbers)
+    day = timedelta(days=1)
     for i, number in enumerate(numbers):
         made = _random_flight(rng, number, f"r{number // 3}", f"r{number // 3 - 1}")
+        started = NOW + (number - 100) * day
         with Session(engine) as session:
-            save_flight(session, made, digest=f"d{number}", source="test", now=NOW)
-            if i % 9 == 8:  # a flight replaced by different content
+            made = dataclasses.replace(made, started=started)
+            save_flight(session, made, digest=f"d{number}", source="test", now=started)
+            if i % 9 == 8:  # a flight replaced by different content, if it is still there
                 again = rng.choice(numbers[: i + 1])
-                other = _random_flight(rng, again, f"r{again // 3}", f"r{again // 3 - 1}")
-                save_flight(
-                    session, other, digest=f"e{again}-{i}", source="test", now=NOW, replace=True
-                )
+                if session.get(FlightRecord, again) is not None:
+                    other = _random_flight(rng, again, f"r{again // 3}", f"r{again // 3 - 1}")
+                    other = dataclasses.replace(other, started=NOW + (again - 100) * day)
+                    digest = f"e{again}-{i}"
+                    save_flight(
+                        session, other, digest=digest, source="test", now=started, replace=True
+                    )
             if i % 13 == 12:
                 save_roadmap(session, RELEASE, _roadmap(rng), NOW)
             session.commit()
+        if i % 7 == 6:
+            outputs = rng.randint(1, 10)
+            flights = rng.choice([None, outputs, outputs + rng.randint(0, 10)])
+            prune(engine, Retention(outputs, flights), NOW + 60 * day, batch=rng.randint(1, 5))
     with Session(engine) as session:
         kept = snapshot(session)
+        stored = set(session.scalars(select(FlightRecord.id)))
         assert kept["flight_status"] and kept["feature_status"] and kept["test_feature"]
+        assert len(stored) < len(numbers)
+        assert {first for *_key, first in kept["test_pass"]} - stored  # deleted flights' passes
         rebuild(session)
         assert snapshot(session) == kept
 

@@ -1,5 +1,6 @@
 """summaries the pages read: the roadmap's links, step counts per flight and per feature, and an
-index of the steps that did not pass
+index of the steps that did not pass; an index of the steps by job, which deleting a job (of a
+replaced or pruned flight) looks its steps up by
 
 The new tables start empty; `gate.store.db.upgrade` fills them (`gate.store.summaries.rebuild`)
 when it crosses this revision, because linking a test to a feature takes the roadmap's globs.
@@ -68,9 +69,11 @@ def upgrade() -> None:
         sqlite_where=sa.text(NOTABLE),
         postgresql_where=sa.text(NOTABLE),
     )
+    op.create_index("ix_step_job_id", "step", ["job_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_step_job_id", table_name="step")
     op.drop_index("ix_step_notable", table_name="step")
     op.drop_table("feature_status")
     op.drop_table("flight_status")

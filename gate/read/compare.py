@@ -1,0 +1,148 @@
+"""Two flights compared: each step whose outcome changed from the first to the second, by kind
+(`gate.compare` decides the kinds), with what the gate said of it in the second flight."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
+
+from sqlalchemy.orm import Session
+
+from gate.compare import Change, StepChange, compare, outcomes
+from gate.model import NONE_EXECUTED, Finding, Flight, Judgement, Status, TestKey, Verdict
+from gate.report import summary
+from gate.store.flights import flight_happened, load_flight
+from gate.store.records import FlightRecord
+
+COMPARE_LINES = 500  # steps a page of a comparison shows
+
+
+class NoFlight(LookupError):
+    """A flight to compare is not stored, or had not happened by the moment of the view."""
+
+    def __init__(self, number: int, *, stored: bool) -> None:
+        super().__init__(f"no flight {number}")
+        self.number = number
+        self.stored = stored  # stored, but it had not happened by then
+
+
+@dataclass(frozen=True)
+class ComparedFlight:
+    """One of the two flights: what names it, and how the gate judged it."""
+
+    flight: int
+    branch: str
+    blessing: str
+    revision: Mapping[str, str]
+    verdict: Verdict
+    pushed: bool
+    started: datetime | None
+    steps: int  # its test keys, `<none executed>` lines included
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One step that changed: its status in flight A and in flight B (None: absent), and the
+    gate's finding on it in flight B, if it had one."""
+
+    job: str
+    testid: str
+    change: Change
+    status_a: Status | None
+    status_b: Status | None
+    summary: str  # the finding's summary in B (`REGR. vs. 17001`, `never pass`), else ""
+    blocking: bool  # the finding blocks B's push
+    none_executed: bool  # a job's `<none executed>` line, which is no step
+
+
+@dataclass(frozen=True)
+class ChangeGroup:
+    """The lines of one kind on this page of the comparison."""
+
+    change: Change
+    heading: str
+    meaning: str
+    lines: tuple[ChangeLine, ...]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Flight A against flight B: how many steps of each kind, and a page of them, by kind."""
+
+    a: ComparedFlight
+    b: ComparedFlight
+    counts: Mapping[Change, int]  # every kind, in order, on every page
+    groups: tuple[ChangeGroup, ...]
+    total: int
+    page: int
+    pages: int
+
+
+def comparison(session: Session, a: int, b: int, now: datetime, *, page: int = 1) -> Comparison:
+    """Compare flight `a` with flight `b` step by step, a page of COMPARE_LINES steps at a time;
+    raise NoFlight for a flight that had not happened by `now`."""
+    flight_a, judgement_a = _load(session, a, now)
+    flight_b, judgement_b = _load(session, b, now)
+    seen_a, seen_b = outcomes(flight_a), outcomes(flight_b)
+    changes = compare(seen_a, seen_b)
+    pages = max(1, -(-len(changes) // COMPARE_LINES))
+    page = min(max(1, page), pages)
+    chosen = changes[(page - 1) * COMPARE_LINES : page * COMPARE_LINES]
+    findings: dict[TestKey, Finding] = {}
+    for finding in judgement_b.own():
+        findings.setdefault(finding.step.key, finding)  # a repeated testcase's first
+    lines = [_line(change, findings.get(change.key)) for change in chosen]
+    groups = tuple(
+        ChangeGroup(change, change.heading, change.meaning, tuple(shown))
+        for change, shown in groupby(lines, key=lambda line: line.change)
+    )
+    counts = {kind: 0 for kind in Change}
+    for change in changes:
+        counts[change.change] += 1
+    return Comparison(
+        _side(flight_a, judgement_a, len(seen_a)),
+        _side(flight_b, judgement_b, len(seen_b)),
+        counts,
+        groups,
+        len(changes),
+        page,
+        pages,
+    )
+
+
+def _load(session: Session, number: int, now: datetime) -> tuple[Flight, Judgement]:
+    if not flight_happened(session, number, now):
+        raise NoFlight(number, stored=session.get(FlightRecord, number) is not None)
+    loaded = load_flight(session, number, texts=False)
+    assert loaded is not None  # it happened, so it is stored
+    flight, judgement, _ids = loaded
+    return flight, judgement
+
+
+def _side(flight: Flight, judgement: Judgement, steps: int) -> ComparedFlight:
+    assert flight.number is not None
+    return ComparedFlight(
+        flight.number,
+        flight.branch,
+        flight.blessing,
+        dict(flight.revisions),
+        judgement.verdict,
+        judgement.pushed,
+        flight.started,
+        steps,
+    )
+
+
+def _line(change: StepChange, finding: Finding | None) -> ChangeLine:
+    return ChangeLine(
+        change.key.job,
+        change.key.testid,
+        change.change,
+        change.a,
+        change.b,
+        summary(finding) if finding is not None else "",
+        finding is not None and finding.blocking,
+        change.key.testid == NONE_EXECUTED,
+    )
