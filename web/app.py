@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from gate import __version__
 from gate.settings import Settings
-from web import api, compare, db, feed, pages, push
+from web import api, compare, db, feed, pages, push, releases
 from web.args import FlightNumber, Segment, Segments, carry_as_of
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -74,6 +74,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(push.bp)
     app.register_blueprint(feed.bp)
+    app.register_blueprint(releases.bp)
     app.register_blueprint(compare.bp)
     app.register_error_handler(HTTPException, _error)
     app.after_request(_secure)

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from gate.read.features import FeaturePage, feature_detail, release_dates
 from gate.read.features import features as read_features
 from gate.read.readiness import coverage
+from gate.read.status import SinceNotBefore, StatusReport, status_mail
+from gate.status_mail import render_markdown
 from gate.store.roadmap import load_roadmap, release_record, save_roadmap
 from ingest.roadmap_file import parse_roadmap, render_roadmap
 from web.context import FORMAT, Context, Group, parse_now
@@ -186,3 +188,42 @@ def links(obj: Context, release: str | None, fmt: str) -> None:
     click.echo(f"features linked to no test that has run: {len(found.untested_features)}")
     for f in found.untested_features:
         click.echo(f"  {f.slug}  ({', '.join(str(p) for p in f.tests) or 'no patterns'})")
+
+
+@roadmap.command("status")
+@click.option("--release", help="Release name (default: the latest).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="A plain-text mail, markdown for a wiki or an issue, or JSON (the page's twin).",
+)
+@click.option(
+    "--since",
+    "since_text",
+    metavar="DATE",
+    help="The last update: say what changed since then (default: a week before --now).",
+)
+@NOW
+@click.pass_obj
+def roadmap_status(
+    obj: Context, release: str | None, fmt: str, since_text: str | None, now_text: str | None
+) -> None:
+    """Write the release's status update, as a release coordinator mails it: the freeze
+    countdown, every feature by outlook with what its tests show, what changed since the last
+    update, and the features that need an owner."""
+    now = parse_now(now_text)
+    try:
+        since = None if since_text is None else parse_now(since_text)
+        with Session(obj.reader()) as session:
+            mail = status_mail(session, obj.settings.policy(), now, release, since=since)
+    except (click.BadParameter, SinceNotBefore) as exc:
+        raise click.BadParameter(str(exc), param_hint="'--since'") from None
+    if fmt == "markdown":
+        click.echo(render_markdown(mail), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps(to_json(StatusReport.of(mail)), indent=2))
+    else:
+        click.echo(StatusReport.of(mail).text, nl=False)

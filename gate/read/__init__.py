@@ -9,11 +9,13 @@ from gate.read.compare import Comparison, NoFlight, comparison
 from gate.read.features import feature_detail, features, overview, release_dates, select_features
 from gate.read.flights import FlightReport, flight_detail, flight_report, flights_page
 from gate.read.history import test_detail
+from gate.read.status import StatusReport, status
 
 __all__ = [
     "Comparison",
     "FlightReport",
     "NoFlight",
+    "StatusReport",
     "branch_detail",
     "comparison",
     "feature_detail",
@@ -25,5 +27,6 @@ __all__ = [
     "overview",
     "release_dates",
     "select_features",
+    "status",
     "test_detail",
 ]

@@ -1,0 +1,504 @@
+"""The release coordinator's status mail: where each feature stands for the release, what the
+tests show about it, what changed since the last update, and what needs an owner.
+
+A feature's outlook (the mail's section for it) is the worse of what its owner declares and what
+the push gate shows (`Outlook.of`). Everything here is a pure function of its arguments, with no
+clock but the moments passed in, so the same facts render byte for byte the same mail and two
+weeks' mails can be diffed.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+
+from gate.model import TestKey
+from gate.policy import Policy
+from gate.readiness import FeatureReadiness, FreezeView, Observation, Readiness, sentences
+from gate.roadmap import Declared
+
+LAST_UPDATE = timedelta(days=7)  # how far back "what changed" looks, unless told otherwise
+WIDTH = 76  # a mail's lines: a reply's quoting still fits in 79 columns
+UNTESTED = "no test checks this"
+
+
+class Outlook(StrEnum):
+    """Where a feature stands for the release: the mail's sections, in the mail's order, from
+    the best outlook to the worst."""
+
+    DONE = "done"
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    BLOCKED_OR_UNLIKELY = "blocked_or_unlikely"
+    DROPPED = "dropped"
+
+    @property
+    def heading(self) -> str:
+        """Return the section's heading, e.g. `Blocked or unlikely`."""
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def wants_owner(self) -> bool:
+        """Tell whether a feature of this outlook needs somebody named for it: all but the
+        done and the dropped."""
+        return self not in (Outlook.DONE, Outlook.DROPPED)
+
+    @classmethod
+    def of(cls, declared: Declared, readiness: Readiness) -> Outlook:
+        """Decide a feature's outlook: the worse of what its owner declares and what its tests
+        show, so a claim the gate contradicts is never listed as better than the gate shows.
+
+        Declared: done is done; good and ok are on track; fair is at risk; poor and blocked are
+        blocked or unlikely; dropped is dropped. Shown: a linked step that blocks the push makes
+        it blocked or unlikely, tests at risk make it at risk; any other readiness (on track,
+        ready, untested, stale) leaves the declaration's outlook as it is.
+        """
+        order = list(cls)
+        return max(_DECLARED[declared], _SHOWN.get(readiness, cls.DONE), key=order.index)
+
+
+_DECLARED = {
+    Declared.DONE: Outlook.DONE,
+    Declared.GOOD: Outlook.ON_TRACK,
+    Declared.OK: Outlook.ON_TRACK,
+    Declared.FAIR: Outlook.AT_RISK,
+    Declared.POOR: Outlook.BLOCKED_OR_UNLIKELY,
+    Declared.BLOCKED: Outlook.BLOCKED_OR_UNLIKELY,
+    Declared.DROPPED: Outlook.DROPPED,
+}
+_SHOWN = {
+    Readiness.BLOCKED: Outlook.BLOCKED_OR_UNLIKELY,
+    Readiness.AT_RISK: Outlook.AT_RISK,
+    Readiness.DROPPED: Outlook.DROPPED,
+}
+
+
+@dataclass(frozen=True)
+class FeatureLine:
+    """One feature as the mail lists it: who, what is declared, what the tests show, and why.
+
+    `evidence` is what the tests show in one line: the pass rate over the window, what blocks
+    the push and since when, or that no test checks the feature.
+    """
+
+    slug: str
+    title: str
+    owners: tuple[str, ...]
+    unowned: bool  # nobody is named for it (`gate.roadmap.Feature.unowned`)
+    declared_status: Declared
+    readiness: Readiness
+    outlook: Outlook
+    pass_rate: float | None
+    evidence: str
+
+
+@dataclass(frozen=True)
+class OutlookGroup:
+    """A section of the mail: the features of one outlook, those needing attention first."""
+
+    outlook: Outlook
+    heading: str
+    features: tuple[FeatureLine, ...]
+
+
+@dataclass(frozen=True)
+class DeclaredChange:
+    """A feature's declared status changed; `from_` is the JSON key `from`."""
+
+    slug: str
+    title: str
+    at: datetime
+    from_: Declared | None
+    to: Declared
+    note: str
+
+
+@dataclass(frozen=True)
+class ReadinessChange:
+    """What the tests show of a feature changed; `from_` is None for a feature new since."""
+
+    slug: str
+    title: str
+    from_: Readiness | None
+    to: Readiness
+
+
+@dataclass(frozen=True)
+class NewBlocker:
+    """A blocking step that did not block at the last update, and the features it holds up."""
+
+    sentence: str
+    features: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed between the last update and this one."""
+
+    status_changes: tuple[DeclaredChange, ...]
+    readiness_changes: tuple[ReadinessChange, ...]
+    new_blockers: tuple[NewBlocker, ...]
+
+
+@dataclass(frozen=True)
+class StatusMail:
+    """The status update of a release as of one moment, and what changed since an earlier one."""
+
+    freeze: FreezeView
+    as_of: datetime
+    since: datetime
+    window_flights: int  # the newest flights of the release branch that readiness looks at
+    groups: tuple[OutlookGroup, ...]  # every outlook, in the mail's order, empty ones too
+    changes: Changes
+    unowned: tuple[FeatureLine, ...]  # neither done nor dropped, and nobody is named for them
+
+    def features(self) -> Iterator[FeatureLine]:
+        """Return every feature of the mail, section by section."""
+        return (line for group in self.groups for line in group.features)
+
+
+def evidence(judged: FeatureReadiness, policy: Policy, branch: str) -> str:
+    """Say in one line what the tests show about a feature."""
+    state = judged.readiness
+    window = len(judged.series)
+    if state is Readiness.DROPPED:
+        last = judged.feature.history[-1] if judged.feature.history else None
+        if last is not None and last.after is Declared.DROPPED:
+            return f"dropped on {last.at:%Y-%m-%d}" + (f": {last.note}" if last.note else "")
+        return "not for this release"
+    if state is Readiness.UNTESTED:
+        if judged.feature.tests:
+            return f"{UNTESTED} (nothing its patterns match has run on {branch})"
+        return UNTESTED
+    if state is Readiness.STALE:
+        return judged.reasons[0]
+    if state is Readiness.BLOCKED:
+        return "; also ".join(sentences(judged.blocking))
+    rate = _rate(judged.pass_rate, window)
+    if state is Readiness.AT_RISK:
+        low = judged.pass_rate is not None and judged.pass_rate < policy.at_risk_below
+        said = [rate + (f", below {policy.at_risk_below:.0%}" if low else "")]
+        said += [f"failing: {s}" for s in sentences(judged.failures)]
+        return "; ".join(said)
+    return rate
+
+
+def _rate(rate: float | None, window: int) -> str:
+    flights = "the last flight" if window == 1 else f"the last {window} flights"
+    if rate is None:
+        return f"no linked step was counted over {flights}"
+    return f"pass rate {rate:.0%} over {flights}"
+
+
+def compose(
+    freeze: FreezeView,
+    judged: Sequence[FeatureReadiness],
+    before: Sequence[FeatureReadiness],
+    *,
+    as_of: datetime,
+    since: datetime,
+    policy: Policy,
+) -> StatusMail:
+    """Write the update from the features judged as of `as_of` (in roadmap order) and as of
+    `since`, the last update."""
+    position = {j.feature.slug: n for n, j in enumerate(judged)}
+    branch = freeze.release.branch
+    lines = [
+        FeatureLine(
+            slug=j.feature.slug,
+            title=j.feature.title,
+            owners=tuple(j.feature.owners),
+            unowned=j.feature.unowned,
+            declared_status=j.feature.status,
+            readiness=j.readiness,
+            outlook=Outlook.of(j.feature.status, j.readiness),
+            pass_rate=j.pass_rate,
+            evidence=evidence(j, policy, branch),
+        )
+        for j in judged
+    ]
+    # Within a section, what needs attention first (the readiness order), then roadmap order.
+    lines.sort(key=lambda line: (line.readiness.severity, position[line.slug]))
+    groups = tuple(
+        OutlookGroup(o, o.heading, tuple(line for line in lines if line.outlook is o))
+        for o in Outlook
+    )
+    unowned = tuple(
+        line
+        for group in groups
+        if group.outlook.wants_owner
+        for line in group.features
+        if line.unowned
+    )
+    return StatusMail(
+        freeze=freeze,
+        as_of=as_of,
+        since=since,
+        window_flights=max((len(j.series) for j in judged), default=0),
+        groups=groups,
+        changes=changes(judged, before, as_of=as_of, since=since),
+        unowned=unowned,
+    )
+
+
+def changes(
+    judged: Sequence[FeatureReadiness],
+    before: Sequence[FeatureReadiness],
+    *,
+    as_of: datetime,
+    since: datetime,
+) -> Changes:
+    """Find what changed from `since` to `as_of`: declared statuses (from each feature's
+    history), readiness, and blocking steps that did not block then (by job and testid)."""
+    position = {j.feature.slug: n for n, j in enumerate(judged)}
+    declared = sorted(
+        (
+            DeclaredChange(j.feature.slug, j.feature.title, c.at, c.before, c.after, c.note)
+            for j in judged
+            for c in j.feature.history
+            if since < c.at <= as_of
+        ),
+        key=lambda c: (c.at, position[c.slug]),
+    )
+    then = {j.feature.slug: j.readiness for j in before}
+    moved = sorted(
+        (
+            ReadinessChange(j.feature.slug, j.feature.title, then.get(j.feature.slug), j.readiness)
+            for j in judged
+            if then.get(j.feature.slug) is not j.readiness
+        ),
+        key=lambda c: (c.to.severity, position[c.slug]),
+    )
+    return Changes(tuple(declared), tuple(moved), new_blockers(judged, before))
+
+
+def new_blockers(
+    judged: Sequence[FeatureReadiness], before: Sequence[FeatureReadiness]
+) -> tuple[NewBlocker, ...]:
+    """Return the blocking steps now that blocked no feature then, with the features they hold up."""
+    blocked_then = {o.key for j in before for o in j.blocking}
+    found: dict[TestKey, Observation] = {}
+    holds: dict[TestKey, list[str]] = defaultdict(list)
+    for j in judged:
+        for o in j.blocking:
+            if o.key not in blocked_then:
+                found.setdefault(o.key, o)
+                holds[o.key].append(j.feature.slug)
+    by_features: dict[tuple[str, ...], list[Observation]] = defaultdict(list)
+    for key in sorted(found, key=str):
+        by_features[tuple(holds[key])].append(found[key])
+    return tuple(
+        NewBlocker(sentence, slugs)
+        for slugs, observations in by_features.items()
+        for sentence in sentences(observations)
+    )
+
+
+# The renderers: plain text for a mail, markdown for a wiki page or an issue.
+
+
+def render_text(mail: StatusMail) -> str:
+    """Write the update as a plain-text mail, wrapped at `WIDTH` columns."""
+    release = mail.freeze.release
+    title = f"Release {release.name} status update, {_moment(mail.as_of)}"
+    out = [title, "=" * len(title), ""]
+    for paragraph in _introduction(mail):
+        out += [*_wrap(paragraph), ""]
+    for group in mail.groups:
+        if not group.features:
+            out += [f"{group.heading}: none.", ""]
+            continue
+        out += [f"{group.heading} ({len(group.features)}):", ""]
+        for line in group.features:
+            out += _wrap(_feature(line), bullet="  * ")
+        out.append("")
+    out += [f"Changes since {_moment(mail.since)}:", ""]
+    for heading, items in _changes(mail.changes):
+        if not items:
+            out += [f"  {heading}: none.", ""]
+            continue
+        out += [f"  {heading}:", ""]
+        for item in items:
+            out += _wrap(item, bullet="    * ")
+        out.append("")
+    if mail.unowned:
+        out += [f"Features that need an owner ({len(mail.unowned)}):", ""]
+        for line in mail.unowned:
+            out += _wrap(_needs_owner(line), bullet="  * ")
+    else:
+        out.append("Features that need an owner: none.")
+    return "\n".join(out) + "\n"
+
+
+def render_markdown(mail: StatusMail) -> str:
+    """Write the update as markdown: the same sentences as the mail, with headings and lists."""
+    release = mail.freeze.release
+    out = [f"# Release {release.name} status update, {_moment(mail.as_of)}", ""]
+    for paragraph in _introduction(mail):
+        out += [*_wrap(_md(paragraph), width=79), ""]
+    for group in mail.groups:
+        out += [f"## {group.heading} ({len(group.features)})", ""]
+        for line in group.features:
+            out += _wrap(_feature(line, markdown=True), bullet="- ", width=79)
+        if not group.features:
+            out.append("None.")
+        out.append("")
+    out += [f"## Changes since {_moment(mail.since)}", ""]
+    for heading, items in _changes(mail.changes, markdown=True):
+        out += [f"### {heading}", ""]
+        for item in items:
+            out += _wrap(item, bullet="- ", width=79)
+        if not items:
+            out.append("None.")
+        out.append("")
+    out += [f"## Features that need an owner ({len(mail.unowned)})", ""]
+    for line in mail.unowned:
+        out += _wrap(_needs_owner(line, markdown=True), bullet="- ", width=79)
+    if not mail.unowned:
+        out.append("None.")
+    return "\n".join(out) + "\n"
+
+
+def _introduction(mail: StatusMail) -> list[str]:
+    freeze = mail.freeze
+    release = freeze.release
+    milestones = [
+        ("feature freeze", freeze.days_to_feature_freeze, release.feature_freeze),
+        ("code freeze", freeze.days_to_code_freeze, release.code_freeze),
+        ("release", freeze.days_to_release, release.release),
+    ]
+    said = [f"the {name} {_when(days, on)}" for name, days, on in milestones]
+    countdown = f"{', '.join(said[:-1])} and {said[-1]}."
+    features = list(mail.features())
+    counts = [f"{_count(len(g.features))} {_label(g.outlook)}" for g in mail.groups]
+    first = len(mail.groups[0].features)
+    counts[0] = f"{_count(first)} {'is' if first in (0, 1) else 'are'} {_label(Outlook.DONE)}"
+    untested = sum(line.readiness is Readiness.UNTESTED for line in features)
+    tally = f"Of the {len(features)} features, {', '.join(counts[:-1])} and {counts[-1]}."
+    if untested:
+        tally += f" No test checks {untested} of them."
+    flights = (
+        "the newest flight"
+        if mail.window_flights == 1
+        else f"the last {mail.window_flights} flights"
+    )
+    source = (
+        f"What the tests show is read from {flights} of {release.branch} "
+        f"up to {_moment(mail.as_of)}."
+    )
+    return [countdown[0].upper() + countdown[1:], f"{tally} {source}"]
+
+
+def _count(n: int) -> str:
+    return "none" if n == 0 else str(n)
+
+
+def _label(outlook: Outlook) -> str:
+    return outlook.value.replace("_", " ")
+
+
+def _when(days: int, on: date) -> str:
+    if days > 1:
+        return f"is in {days} days ({on})"
+    if days == 1:
+        return f"is tomorrow ({on})"
+    if days == 0:
+        return f"is today ({on})"
+    if days == -1:
+        return f"was yesterday ({on})"
+    return f"was {-days} days ago ({on})"
+
+
+def _readiness(value: Readiness) -> str:
+    return value.value.replace("_", " ")
+
+
+def _owners(line: FeatureLine) -> str:
+    return "no owner" if line.unowned else ", ".join(line.owners)
+
+
+def _feature(line: FeatureLine, *, markdown: bool = False) -> str:
+    """`Title [slug] - owners: declared good; on track: pass rate 98% over the last 10 flights`."""
+    said = f"declared {line.declared_status.value}; {_readiness(line.readiness)}: {line.evidence}"
+    if markdown:
+        return f"**{_md(line.title)}** (`{line.slug}`), {_md(_owners(line))}: {_md(said)}"
+    return f"{line.title} [{line.slug}] - {_owners(line)}: {said}"
+
+
+def _needs_owner(line: FeatureLine, *, markdown: bool = False) -> str:
+    said = f"declared {line.declared_status.value}"
+    if markdown:
+        return f"**{_md(line.title)}** (`{line.slug}`), {said}"
+    return f"{line.title} [{line.slug}], {said}"
+
+
+def _changes(found: Changes, *, markdown: bool = False) -> list[tuple[str, list[str]]]:
+    text = _md if markdown else _plain
+
+    def name(title: str, slug: str) -> str:
+        return f"**{_md(title)}** (`{slug}`)" if markdown else f"{title} [{slug}]"
+
+    declared = [
+        f"{name(c.title, c.slug)}: declared {c.from_.value if c.from_ else '(new)'} -> "
+        f"{c.to.value} on {_moment(c.at)}" + (f" ({text(c.note)})" if c.note else "")
+        for c in found.status_changes
+    ]
+    readiness = [f"{name(c.title, c.slug)} {_moved(c)}" for c in found.readiness_changes]
+    blockers = [
+        f"{text(b.sentence)}; holds up {', '.join(_code(s, markdown) for s in b.features)}"
+        for b in found.new_blockers
+    ]
+    return [
+        ("Declared status", declared),
+        ("What the tests show", readiness),
+        ("New blockers", blockers),
+    ]
+
+
+def _moved(change: ReadinessChange) -> str:
+    was = f"was {_readiness(change.from_)}" if change.from_ else "new"
+    if change.to is Readiness.BLOCKED:
+        return f"became blocked ({was})"
+    if change.to is Readiness.READY:
+        return f"became ready ({was})"
+    if change.from_ is Readiness.BLOCKED:
+        return f"is no longer blocked: {_readiness(change.to)} now"
+    return f"is now {_readiness(change.to)} ({was})"
+
+
+def _moment(value: datetime) -> str:
+    """Show a moment as its date when it is midnight UTC, else to the minute in UTC."""
+    utc = value.astimezone(UTC)
+    return f"{utc:%Y-%m-%d}" if utc.time() == time(0) else f"{utc:%Y-%m-%d %H:%M} UTC"
+
+
+def _wrap(text: str, *, bullet: str = "", width: int = WIDTH) -> list[str]:
+    # Job and test names hold hyphens and slashes: a line breaks only at spaces.
+    return textwrap.wrap(
+        text,
+        width=width,
+        initial_indent=bullet,
+        subsequent_indent=" " * len(bullet),
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+MARKDOWN_SPECIAL = "\\`*_[]<>#|"
+
+
+def _md(text: str) -> str:
+    """Escape what markdown would read as markup in a sentence of the gate's."""
+    return "".join(f"\\{c}" if c in MARKDOWN_SPECIAL else c for c in text)
+
+
+def _plain(text: str) -> str:
+    return text
+
+
+def _code(slug: str, markdown: bool) -> str:
+    return f"`{slug}`" if markdown else slug

@@ -1,0 +1,55 @@
+"""A release's status update: the page, the mail's text and the JSON twin, from one function."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, render_template
+
+from gate import read
+from gate.read.status import SinceNotBefore, StatusReport
+from gate.settings import SettingsError, parse_moment
+from gate.store.roadmap import UnknownRelease
+from web.args import text
+from web.db import now, session, settings
+from web.twin import to_json
+
+bp = Blueprint("releases", __name__)
+
+SINCE = "since"  # the parameter of the last update's moment, as the command's --since
+
+
+@bp.get("/releases/<segment:name>/status")
+def status(name: str) -> str:
+    return render_template("status.html", data=_report(name))
+
+
+@bp.get("/releases/<segment:name>/status.txt")
+def status_text(name: str) -> Response:
+    return Response(_report(name).text, mimetype="text/plain")
+
+
+@bp.get("/api/v1/releases/<segment:name>/status")
+def status_json(name: str) -> Any:
+    return jsonify(to_json(_report(name)))
+
+
+def _report(name: str) -> StatusReport:
+    try:
+        return read.status(session(), settings().policy(), now(), name, since=_since())
+    except UnknownRelease:
+        abort(404, description=f"no release {name!r}")
+    except SinceNotBefore as exc:
+        abort(400, description=f"{SINCE}: {exc}")
+
+
+def _since() -> datetime | None:
+    """Read `since`, the last update's moment (a date or an ISO moment)."""
+    value = text(SINCE)
+    if value is None:
+        return None
+    try:
+        return parse_moment(value)
+    except SettingsError as exc:
+        abort(400, description=f"{SINCE}: {exc}")
