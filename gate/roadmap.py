@@ -89,6 +89,15 @@ class Feature:
     tests: tuple[TestPattern, ...] = ()
     history: tuple[StatusChange, ...] = field(default=(), compare=False)
 
+    def declared_at(self, moment: datetime) -> Declared:
+        """Return the status declared as of `moment`: the newest change by then, else the
+        earliest declaration known (a roadmap imported later still says what was planned)."""
+        changes = sorted(self.history, key=lambda change: change.at)
+        by_then = [change for change in changes if change.at <= moment]
+        if by_then:
+            return by_then[-1].after
+        return changes[0].after if changes else self.status
+
     @property
     def unowned(self) -> bool:
         """Tell whether nobody is named for the feature (no owner, or only `?`)."""

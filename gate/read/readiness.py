@@ -143,6 +143,8 @@ def readiness(
     rel, features = load_roadmap(session, release)
     if only is not None:
         features = [f for f in features if f.slug == only]
+    # As of `now`, a feature is what it was declared then.
+    features = [dataclasses.replace(f, status=f.declared_at(now)) for f in features]
     slugs = [f.slug for f in features]
     linked, key_of = links(session, slugs)
     window = flight_window(session, rel.branch, policy, now)

@@ -44,3 +44,20 @@ def test_tests_link_by_pattern_or_by_tag():
 
 def test_tags_are_comma_separated_slugs():
     assert split_tags(" pvh, migration ,,arm ") == frozenset({"pvh", "migration", "arm"})
+
+
+def test_a_feature_is_what_it_was_declared_as_of_a_moment():
+    from datetime import UTC, datetime
+
+    from gate.roadmap import StatusChange
+
+    day = lambda n: datetime(2013, 3, n, tzinfo=UTC)  # noqa: E731
+    history = (
+        StatusChange(day(1), None, Declared.GOOD),
+        StatusChange(day(10), Declared.GOOD, Declared.POOR),
+    )
+    feature = Feature("a", "A", Declared.POOR, "4.3", history=history)
+    assert feature.declared_at(day(5)) is Declared.GOOD
+    assert feature.declared_at(day(10)) is Declared.POOR
+    assert feature.declared_at(datetime(2012, 1, 1, tzinfo=UTC)) is Declared.GOOD  # planned
+    assert Feature("b", "B", Declared.OK, "4.3").declared_at(day(5)) is Declared.OK
