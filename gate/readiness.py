@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -157,6 +158,11 @@ class Evidence:
     counts: Mapping[int, Mapping[Status, int]] | None = None
 
     def tally(self) -> dict[int, Counter[Status]]:
+        """Return the linked steps of each window flight by status (worked out once)."""
+        return self._tally
+
+    @functools.cached_property
+    def _tally(self) -> dict[int, Counter[Status]]:
         """Return the linked steps of each window flight by status."""
         found = {flight: Counter(seen) for flight, seen in (self.counts or {}).items()}
         for o in self.observations:
@@ -166,7 +172,7 @@ class Evidence:
                 found.setdefault(o.flight, Counter())[o.status] += 1
         return found
 
-    @property
+    @functools.cached_property
     def failing(self) -> tuple[Observation, ...]:
         """The observations of steps that did not pass."""
         return tuple(o for o in self.observations if o.status is not Status.PASS)
@@ -196,9 +202,10 @@ class FeatureReadiness:
 
 def pass_rate(counts: Iterable[Mapping[Status, int]]) -> float | None:
     """Return the pass rate of these counts together, as `gate.trends.pass_rate_of` counts it."""
-    total: Counter[Status] = Counter()
+    total: dict[Status, int] = {}
     for found in counts:
-        total.update(found)
+        for status, n in found.items():
+            total[status] = total.get(status, 0) + n
     return pass_rate_of(total)
 
 
@@ -245,7 +252,13 @@ def _median(values: Sequence[float]) -> float:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def project(evidence: Evidence, state: Readiness, policy: Policy, now: datetime) -> Projection:
+def project(
+    evidence: Evidence,
+    state: Readiness,
+    policy: Policy,
+    now: datetime,
+    series: tuple[tuple[int, float | None], ...] | None = None,
+) -> Projection:
     """Extrapolate the pass-rate trend to the threshold, and the blockers' usual time to clear.
 
     The trend is a least-squares line of the per-flight pass rate against time over the window;
@@ -259,7 +272,9 @@ def project(evidence: Evidence, state: Readiness, policy: Policy, now: datetime)
         return Projection(None, "no recent evidence to project from")
     points = [
         ((p.at - now).total_seconds() / 86400, rate)
-        for p, (_n, rate) in zip(evidence.window, _series(evidence), strict=True)
+        for p, (_n, rate) in zip(
+            evidence.window, _series(evidence) if series is None else series, strict=True
+        )
         if rate is not None
     ]
     newest = evidence.window[-1].number
@@ -292,6 +307,7 @@ def judge_feature(
 ) -> FeatureReadiness:
     """Decide a feature's readiness from its declaration and its linked tests, in the rules' order."""
     tally = evidence.tally()
+    series = _series(evidence)
     newest = evidence.window[-1].number if evidence.window else None
     in_newest = [o for o in evidence.failing if o.flight == newest]
     blocking = tuple(o for o in in_newest if o.blocking)
@@ -350,12 +366,12 @@ def judge_feature(
         feature=feature,
         readiness=state,
         pass_rate=rate,
-        series=_series(evidence),
+        series=series,
         blocking=blocking,
         failures=failures,
         reasons=tuple(reasons),
         mismatch=mismatch,
-        projection=project(evidence, state, policy, now),
+        projection=project(evidence, state, policy, now, series),
         tests=evidence.tests,
     )
 

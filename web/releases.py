@@ -1,4 +1,5 @@
-"""A release's status update: the page, the mail's text and the JSON twin, from one function."""
+"""A release's pages: its status update (the page, the mail's text, the JSON twin) and its
+readiness over time (the page and its twin), each from one function."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template
 
 from gate import read
 from gate.read.status import SinceNotBefore, StatusReport
+from gate.read.timeline import ReadinessTimeline, readiness_timeline
 from gate.settings import SettingsError, parse_moment
 from gate.store.roadmap import UnknownRelease
 from web.args import text
@@ -53,3 +55,27 @@ def _since() -> datetime | None:
         return parse_moment(value)
     except SettingsError as exc:
         abort(400, description=f"{SINCE}: {exc}")
+
+
+FEATURE = "feature"  # the parameter that narrows the timeline to one feature
+
+
+@bp.get("/releases/<segment:name>/readiness")
+def readiness(name: str) -> str:
+    return render_template("readiness.html", data=_timeline(name))
+
+
+@bp.get("/api/v1/releases/<segment:name>/readiness")
+def readiness_json(name: str) -> Any:
+    return jsonify(to_json(_timeline(name)))
+
+
+def _timeline(name: str) -> ReadinessTimeline:
+    slug = text(FEATURE)
+    try:
+        found = readiness_timeline(session(), settings().policy(), now(), name, only=slug)
+    except UnknownRelease:
+        abort(404, description=f"no release {name!r}")
+    if slug is not None and not found.features:
+        abort(404, description=f"no feature {slug!r} in release {name!r}")
+    return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -126,6 +126,87 @@ def _last_seen(session: Session, branch: str, test_ids: Sequence[int], now: date
     return newest
 
 
+@dataclass(frozen=True)
+class Material:
+    """What readiness reads of some flights of a release's branch, loaded once: the features'
+    links, their steps' counts by flight, and the steps that did not pass."""
+
+    branch: str
+    linked: dict[str, list[int]]
+    key_of: dict[int, TestKey]
+    counts: dict[str, dict[int, dict[Status, int]]]
+    observations: dict[int, list[Observation]]  # by test id
+    broken_jobs: dict[str, list[Observation]]  # `<none executed>` jobs, by job
+    elsewhere: dict[TestKey, list[Observation]]  # failures of other flights a judgement counts
+
+    @classmethod
+    def load(
+        cls,
+        session: Session,
+        branch: str,
+        features: Sequence[Feature],
+        flights: Sequence[int],
+        *,
+        since_of: Callable[[int, int], tuple[int | None, int]] | None = None,
+    ) -> Material:
+        """Load what these flights show of these features; `since_of(test_id, flight)` says
+        since when a blocking step of the newest flight has not passed, when given."""
+        slugs = [f.slug for f in features]
+        linked, key_of = links(session, slugs)
+        observations: dict[int, list[Observation]] = defaultdict(list)
+        newest = max(flights, default=None)
+        for row in notable_steps(session, flights, key_of):
+            if row.status != Status.PASS.value:
+                step = row.observed(key_of[row.test_id])
+                if since_of is not None and row.flight == newest and step.blocking:
+                    since, runs = since_of(row.test_id, row.flight)
+                    step = dataclasses.replace(step, since=since, attempts=runs)
+                observations[row.test_id].append(step)
+        broken_jobs: dict[str, list[Observation]] = defaultdict(list)
+        elsewhere: dict[TestKey, list[Observation]] = defaultdict(list)
+        for flight, found in findings_elsewhere(session, list(flights)).items():
+            for finding in found:
+                seen_as = observed(flight, finding)
+                if finding.step.key.testid == NONE_EXECUTED:
+                    broken_jobs[finding.step.key.job].append(seen_as)
+                else:
+                    elsewhere[finding.step.key].append(seen_as)
+        counts = feature_counts(session, list(flights), slugs)
+        return cls(branch, linked, key_of, counts, observations, broken_jobs, elsewhere)
+
+    def evidence(
+        self, feature: Feature, window: Sequence[FlightPoint], last_seen: Callable[[], int | None]
+    ) -> Evidence:
+        """The evidence of a feature over a window of the loaded flights; `last_seen` is asked
+        only when no linked step ran in it."""
+        ids = self.linked[feature.slug]
+        keys = [self.key_of[t] for t in ids]
+        jobs = sorted({k.job for k in keys})
+        shown = {p.number for p in window}
+        seen = [
+            o
+            for o in (
+                *(o for t in ids for o in self.observations[t]),
+                *(o for k in keys for o in self.elsewhere[k]),
+                *(o for job in jobs for o in self.broken_jobs[job]),
+            )
+            if o.flight in shown
+        ]
+        tally = {n: c for n, c in self.counts[feature.slug].items() if n in shown}
+        return Evidence(
+            tests=tuple(sorted(keys, key=str)),
+            window=tuple(window),
+            observations=tuple(sorted(seen, key=lambda o: o.flight)),
+            last_seen=max(tally) if tally else last_seen() if ids else None,
+            counts=tally,
+        )
+
+
+def as_declared(features: Sequence[Feature], moment: datetime) -> list[Feature]:
+    """Return the features as they were declared at `moment` (`Feature.declared_at`)."""
+    return [dataclasses.replace(f, status=f.declared_at(moment)) for f in features]
+
+
 def readiness(
     session: Session,
     policy: Policy,
@@ -135,7 +216,7 @@ def readiness(
     only: str | None = None,
 ) -> tuple[Release, list[FeatureReadiness]]:
     """Judge the readiness of every feature of a release (or of the one named `only`) over its
-    branch's newest flights.
+    branch's newest flights, each feature as it was declared by `now`.
 
     It reads the kept summaries (links, counts per feature and flight) and the steps of the
     window that did not pass: nothing that grows with the branch's history.
@@ -143,54 +224,23 @@ def readiness(
     rel, features = load_roadmap(session, release)
     if only is not None:
         features = [f for f in features if f.slug == only]
-    # As of `now`, a feature is what it was declared then.
-    features = [dataclasses.replace(f, status=f.declared_at(now)) for f in features]
-    slugs = [f.slug for f in features]
-    linked, key_of = links(session, slugs)
+    features = as_declared(features, now)
     window = flight_window(session, rel.branch, policy, now)
-    numbers = [p.number for p in window]
-    counts = feature_counts(session, numbers, slugs)
-    observations: dict[int, list[Observation]] = defaultdict(list)
-    newest = numbers[-1] if numbers else None
-    for row in notable_steps(session, numbers, key_of):
-        if row.status != Status.PASS.value:
-            step = row.observed(key_of[row.test_id])
-            if row.flight == newest and step.blocking:  # what blocks the push: since when
-                since, runs = not_passing_since(
-                    session, rel.branch, row.test_id, row.flight, policy.evidence_blessings
-                )
-                step = dataclasses.replace(step, since=since, attempts=runs)
-            observations[row.test_id].append(step)
-    broken_jobs: dict[str, list[Observation]] = defaultdict(list)
-    elsewhere: dict[TestKey, list[Observation]] = defaultdict(list)
-    for flight, found in findings_elsewhere(session, numbers).items():
-        for finding in found:
-            seen_as = observed(flight, finding)
-            if finding.step.key.testid == NONE_EXECUTED:
-                broken_jobs[finding.step.key.job].append(seen_as)
-            else:
-                elsewhere[finding.step.key].append(seen_as)
+
+    def since_of(test_id: int, flight: int) -> tuple[int | None, int]:
+        return not_passing_since(session, rel.branch, test_id, flight, policy.evidence_blessings)
+
+    material = Material.load(
+        session, rel.branch, features, [p.number for p in window], since_of=since_of
+    )
     judged = []
     for feature in features:
-        ids = linked[feature.slug]
-        keys = [key_of[t] for t in ids]
-        jobs = sorted({k.job for k in keys})
-        seen = [
-            *(o for t in ids for o in observations[t]),
-            *(o for k in keys for o in elsewhere[k]),
-            *(o for job in jobs for o in broken_jobs[job]),
-        ]
-        tally = counts[feature.slug]
-        last_seen = (
-            max(tally) if tally else _last_seen(session, rel.branch, ids, now) if ids else None
-        )
-        evidence = Evidence(
-            tests=tuple(sorted(keys, key=str)),
-            window=tuple(window),
-            observations=tuple(sorted(seen, key=lambda o: o.flight)),
-            last_seen=last_seen,
-            counts=tally,
-        )
+        ids = material.linked[feature.slug]
+
+        def last_seen(ids: list[int] = ids) -> int | None:
+            return _last_seen(session, rel.branch, ids, now)
+
+        evidence = material.evidence(feature, window, last_seen)
         judged.append(judge_feature(feature, evidence, policy, now))
     return rel, judged
 

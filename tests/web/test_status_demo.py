@@ -51,3 +51,28 @@ def test_the_demos_page_text_and_twin_are_the_commands(demo):
     twin = client.get("/api/v1/releases/4.3/status").get_json()
     found = CliRunner().invoke(main, ["--database", demo, *COMMAND, "--format", "json"])
     assert twin == json.loads(found.stdout)
+
+
+@pytest.mark.slow  # the demo, as above
+def test_the_readiness_of_a_demo_feature_over_time_is_what_its_flights_show(demo):
+    """Worked out by hand from the demo's flights (SQL over its steps, not pushgate's rules):
+    event-channel-scalability (declared ok) links the test-amd64-*-xl-multivcpu jobs. Up to
+    flight 16576 (2013-03-10) every linked step passes; 16594 (2013-03-11 17:49) regresses
+    test-amd64-i386-xl-multivcpu guest-localmigrate/x10, and it fails in every flight since. On
+    2013-03-11 the window, the 10 real flights 16460 to 16594, holds 185 passes and 1 failure."""
+    from web.app import create_app
+
+    client = create_app({"DATABASE_URL": demo, "NOW": "2013-03-18"}).test_client()
+    data = client.get("/api/v1/releases/4.3/readiness?feature=event-channel-scalability").get_json()
+    by_day = {d["day"]: d for d in data["features"][0]["days"]}
+    assert by_day["2013-03-10"]["readiness"] == "on_track"
+    assert by_day["2013-03-10"]["pass_rate"] == 1.0
+    assert by_day["2013-03-11"]["readiness"] == "blocked"
+    assert by_day["2013-03-11"]["pass_rate"] == pytest.approx(185 / 186)
+    assert by_day["2013-03-17"]["readiness"] == "blocked"
+    # The overview of the same moment agrees with the timeline's last day.
+    overview = client.get("/api/v1/overview").get_json()
+    states = {f["slug"]: f["readiness"] for f in overview["features"]}
+    every = client.get("/api/v1/releases/4.3/readiness").get_json()
+    assert {f["slug"]: f["days"][-1]["readiness"] for f in every["features"]} == states
+    assert client.get("/releases/4.3/readiness").status_code == 200
