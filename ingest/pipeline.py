@@ -27,6 +27,7 @@ from gate.allow import AllowList
 from gate.model import Counts, Flight
 from gate.settings import Settings
 from gate.store.db import DatabaseLocked, analyze, write_retrying
+from gate.read.freeze import freeze_due
 from gate.store.flights import SaveStatus, save_flight
 from ingest.junit import Overrides, parse_flight
 from ingest.notify import dispatch, payload, webhook_urls
@@ -204,6 +205,8 @@ def store_parsed(
         allow=None if allow is None else allow.for_branch(flight.branch),
         policy=settings.policy(),
     )
+    if saved.judgement is not None:  # stored now: a freeze it passed is kept as it stands
+        freeze_due(session, settings.policy(), now)
     news: dict[str, Any] | None = None
     if webhook_urls(settings) and saved.judgement is not None:
         judged = dataclasses.replace(flight, number=saved.number)

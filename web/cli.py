@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from gate import __version__
 from gate.read import flight_detail, flights_page
+from gate.read.freeze import freeze_due
 from gate.retention import DELETE_FACTOR, Retention, RetentionError
 from gate.settings import Settings, SettingsError
 from gate.store.db import (
@@ -464,6 +465,7 @@ def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text
     first = story.flights[0].started or datetime.now(UTC)
     with Session(engine) as session:
         save_roadmap(session, release, features, first, "the roadmap as of the 4.3 planning")
+        freeze_due(session, settings.policy(), datetime.now(UTC))
         session.commit()
     last = story.flights[-1].started or datetime.now(UTC)
     click.echo(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from gate.read.features import FeaturePage, feature_detail, release_dates
 from gate.read.features import features as read_features
+from gate.read.freeze import freeze_due
 from gate.read.readiness import coverage
 from gate.read.status import SinceNotBefore, StatusReport, status_mail
 from gate.status_mail import render_markdown
@@ -35,6 +36,8 @@ def roadmap_import(obj: Context, file: str, note: str) -> None:
     release, features = parse_roadmap(text, "standard input" if file == "-" else file)
     with Session(obj.engine()) as session:
         summary = save_roadmap(session, release, features, datetime.now(UTC), note)
+        # Flights stored already may have passed a freeze: it is kept from them.
+        freeze_due(session, obj.settings.policy(), datetime.now(UTC))
         session.commit()
     parts = [
         f"{len(getattr(summary, name))} {label}"

@@ -3,12 +3,13 @@ readiness over time (the page and its twin), each from one function."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template
 
 from gate import read
+from gate.read.freeze import FrozenView, frozen_view
 from gate.read.status import SinceNotBefore, StatusReport
 from gate.read.timeline import ReadinessTimeline, readiness_timeline
 from gate.settings import SettingsError, parse_moment
@@ -79,3 +80,24 @@ def _timeline(name: str) -> ReadinessTimeline:
     if slug is not None and not found.features:
         abort(404, description=f"no feature {slug!r} in release {name!r}")
     return found
+
+
+@bp.get("/releases/<segment:name>/at/<segment:day>")
+def frozen(name: str, day: str) -> str:
+    return render_template("frozen.html", data=_frozen(name, day))
+
+
+@bp.get("/api/v1/releases/<segment:name>/at/<segment:day>")
+def frozen_json(name: str, day: str) -> Any:
+    return jsonify(to_json(_frozen(name, day)))
+
+
+def _frozen(name: str, day: str) -> FrozenView:
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        abort(404, description=f"{day!r} is not a day such as 2013-03-25")
+    try:
+        return frozen_view(session(), settings().policy(), now(), name, when)
+    except UnknownRelease:
+        abort(404, description=f"no release {name!r}")

@@ -303,3 +303,24 @@ class FeatureStatusRecord(Base):
     slug: Mapped[str] = mapped_column(String(200), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
     steps: Mapped[int] = mapped_column(Integer)
+
+
+class SnapshotRecord(Base):
+    """A feature's readiness as of a milestone of its release (the feature or code freeze),
+    kept once when the first flight after it is stored: later ingests and re-judges do not
+    change it."""
+
+    __tablename__ = "readiness_snapshot"
+
+    release_id: Mapped[int] = mapped_column(
+        ForeignKey("release.id", ondelete="CASCADE"), primary_key=True
+    )
+    milestone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the moment judged
+    taken: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # when it was kept
+    title: Mapped[str] = mapped_column(Text)
+    declared: Mapped[str] = mapped_column(String(20))
+    readiness: Mapped[str] = mapped_column(String(20))
+    pass_rate: Mapped[float | None] = mapped_column(Float)
+    reasons: Mapped[list[str]]

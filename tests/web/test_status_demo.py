@@ -4,6 +4,7 @@ examples/ to read beside the seed's roadmap mail; a test keeps it byte for byte.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,45 @@ def test_the_readiness_of_a_demo_feature_over_time_is_what_its_flights_show(demo
     every = client.get("/api/v1/releases/4.3/readiness").get_json()
     assert {f["slug"]: f["days"][-1]["readiness"] for f in every["features"]} == states
     assert client.get("/releases/4.3/readiness").status_code == 200
+
+
+@pytest.mark.slow  # the demo, as above
+def test_the_freeze_is_kept_and_a_later_flight_does_not_change_it(demo, tmp_path):
+    """The demo's flights go on to July: the feature freeze (2013-03-25) was kept when the first
+    flight after it was stored. A flight stored now, started before the freeze, changes the
+    day before's view (judged now) but not the kept freeze."""
+    import sqlite3
+
+    from gate.model import Status
+    from tests.builders import flight, write
+    from web.app import create_app
+
+    copy = tmp_path / "demo.sqlite"
+    with sqlite3.connect(demo.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as to:
+        source.backup(to)  # the write-ahead log's pages too
+    url = f"sqlite:///{copy}"
+
+    def views() -> tuple[dict, dict]:
+        client = create_app({"DATABASE_URL": url, "NOW": "2013-04-20"}).test_client()
+        kept = client.get("/api/v1/releases/4.3/at/2013-03-25").get_json()
+        live = client.get("/api/v1/releases/4.3/at/2013-03-24").get_json()
+        return kept, live
+
+    kept, live = views()
+    assert kept["kept"] and kept["taken"] and kept["milestone"] == "feature_freeze"
+    assert not live["kept"] and live["milestone"] is None
+    late = flight(
+        16999,
+        {"test-amd64-i386-xl-multivcpu guest-start": Status.FAIL},
+        xen="f00d",
+        started=datetime(2013, 3, 23, 12, tzinfo=UTC),
+    )
+    stored = CliRunner().invoke(
+        main, ["--database", url, "ingest", str(write(late, tmp_path / "late.xml"))]
+    )
+    assert stored.exit_code == 0, stored.output
+    kept_after, live_after = views()
+    then = [f["then"] for f in kept["features"]]
+    assert [f["then"] for f in kept_after["features"]] == then  # the kept freeze stands
+    before = [f["then"] for f in live["features"]]
+    assert [f["then"] for f in live_after["features"]] != before  # the day before moved
