@@ -3,16 +3,19 @@
 The osstest convention: `<testsuites>` is a flight, `<testsuite name=JOB>` a job, `<testcase>` a step.
 Each finished `<testcase>` element is handed to junitparser's classes, then dropped, as is every
 element that no testcase reads, so that memory stays flat however large the document and whatever
-it holds. Elements are matched by local name, in any namespace or none. Flight and step numbers
-must fit the store's 32-bit integers. The lxml parser is hardened: no DTD, no entities, no
-network, and any DOCTYPE is refused.
+it holds; each step's texts (message and output) can go to a `StepTexts` as the step is read,
+so that a big flight's steps hold only what judging reads. Elements are matched by local name,
+in any namespace or none. Flight and step numbers must fit the store's 32-bit integers. The
+lxml parser is hardened: no DTD, no entities, no network, and any DOCTYPE is refused.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import re
+from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +27,7 @@ from lxml import etree
 from gate.model import Flight, Job, Status, Step, TestKey
 from gate.roadmap import split_tags
 from ingest.source import CappedReader, IngestError
+from ingest.texts import StepTexts
 
 PARSER_OPTIONS: dict[str, Any] = {
     "resolve_entities": False,
@@ -85,6 +89,7 @@ class _Suite:
     parent: _Suite | None
     properties: list[tuple[str, str]] = field(default_factory=list)
     cases: list[Step] = field(default_factory=list)
+    places: list[int] = field(default_factory=list)  # where each case's texts are (StepTexts)
     job: str = ""
 
     def __post_init__(self) -> None:
@@ -192,11 +197,14 @@ def _status(results: list[Any], elem: Any) -> tuple[Status, str]:
     return Status.PASS, ""
 
 
-def _read_case(elem: Any, job: str, excerpt_limit: int) -> Step:
-    """Read one finished <testcase>: its direct children give results, properties and output."""
+def _read_case(elem: Any, job: str, excerpt_limit: int, texts: StepTexts) -> tuple[Step, int]:
+    """Read one finished <testcase>: its direct children give results, properties and output.
+
+    Return the step without its message and output, and where `texts` keeps them.
+    """
     results: list[Any] = []
     pairs: list[tuple[str, str]] = []
-    texts: list[str] = []
+    outputs: list[str] = []
     attempts = 1
     for child in elem:
         tag = child.tag
@@ -207,11 +215,11 @@ def _read_case(elem: Any, job: str, excerpt_limit: int) -> Step:
             result = RESULTS[tag].fromelem(child)  # type: ignore[no-untyped-call]
             results.append(result)
             if result.text and result.text.strip():
-                texts.append(result.text.strip())
+                outputs.append(result.text.strip())
         elif tag == "properties":
             pairs += _properties_of(child)
         elif tag in OUTPUTS and child.text and child.text.strip():
-            texts.append(child.text.strip())
+            outputs.append(child.text.strip())
     name = elem.get("name") or ""
     stepno: int | None = None
     for key, value in pairs:
@@ -227,16 +235,19 @@ def _read_case(elem: Any, job: str, excerpt_limit: int) -> Step:
     if match and (number := parse_number(match.group(1))) is not None:
         stepno, name = number, match.group(2)
     status, message = _status(results, elem)
-    return Step(
+    place = texts.add(
+        excerpt(message.strip(), 500),
+        excerpt("\n".join(outputs), excerpt_limit) if outputs else "",
+    )
+    step = Step(
         key=TestKey(job, derive_testid(elem.get("classname") or "", name, job)),
         stepno=stepno or UNNUMBERED,
         status=status,
         duration=parse_duration(elem.get("time")),
-        message=excerpt(message.strip(), 500),
-        output=excerpt("\n".join(texts), excerpt_limit) if texts else "",
         features=_features(pairs),
         attempts=attempts,
     )
+    return step, place
 
 
 def derive_testid(classname: str, name: str, job: str) -> str:
@@ -319,7 +330,9 @@ def _check_document(tree: Any) -> None:
     _check_root(_local(tree.getroot().tag))
 
 
-def _read_events(events: Iterator[Any], suites: _Suites, excerpt_limit: int) -> Iterator[_Suite]:
+def _read_events(
+    events: Iterator[Any], suites: _Suites, excerpt_limit: int, texts: StepTexts
+) -> Iterator[_Suite]:
     nested: dict[Any, int] = {}  # an open testcase -> where the first testcase inside it went
     for _event, elem in events:
         tag = elem.tag
@@ -333,7 +346,9 @@ def _read_events(events: Iterator[Any], suites: _Suites, excerpt_limit: int) -> 
         if tag == "testcase":
             suite = suites.of(_nearest_suite(parent))
             at = nested.pop(elem, len(suite.cases))
-            suite.cases.insert(at, _read_case(elem, suite.job, excerpt_limit))
+            step, place = _read_case(elem, suite.job, excerpt_limit, texts)
+            suite.cases.insert(at, step)
+            suite.places.insert(at, place)
             if above == "testcase":
                 nested.setdefault(parent, at)
         elif tag == "testsuite":
@@ -350,7 +365,7 @@ def _read_events(events: Iterator[Any], suites: _Suites, excerpt_limit: int) -> 
             parent.remove(elem)
 
 
-def _walk(reader: CappedReader, excerpt_limit: int) -> Iterator[_Suite]:
+def _walk(reader: CappedReader, excerpt_limit: int, texts: StepTexts) -> Iterator[_Suite]:
     """Yield every suite, innermost first, as each one ends.
 
     Every element raises an end event. A testcase is read when it ends, a suite's <properties>
@@ -366,7 +381,8 @@ def _walk(reader: CappedReader, excerpt_limit: int) -> Iterator[_Suite]:
     try:
         for event in events:
             _check_document(event[1].getroottree())
-            yield from _read_events(itertools.chain([event], events), suites, excerpt_limit)
+            chained = itertools.chain([event], events)
+            yield from _read_events(chained, suites, excerpt_limit, texts)
     except etree.XMLSyntaxError as exc:
         # libxml2 has no text for some errors, e.g. a file cut off inside a CDATA section.
         message = exc.msg.replace("Unregistered error message", "unexpected end or bad markup")
@@ -422,15 +438,51 @@ def parse_flight(
     *,
     default_branch: str = "default",
     excerpt_limit: int = 4096,
+    texts: StepTexts | None = None,
 ) -> Flight:
-    """Read one JUnit document as one flight; raise IngestError with the reason if it is not one."""
+    """Read one JUnit document as one flight; raise IngestError with the reason if it is not one.
+
+    With `texts`, each step's message and output go there, in `flight.steps()` order, and the
+    steps carry none: memory then holds only what judging reads, however big the document.
+    """
     overrides = overrides or Overrides()
+    if texts is not None:
+        return _parse(reader, overrides, default_branch, excerpt_limit, texts)
+    kept = StepTexts()
+    try:
+        return _with_texts(_parse(reader, overrides, default_branch, excerpt_limit, kept), kept)
+    finally:
+        kept.close()
+
+
+def _with_texts(flight: Flight, texts: StepTexts) -> Flight:
+    """Return the flight with each step carrying its texts."""
+    said = iter(texts)
+    jobs = []
+    for job in flight.jobs:
+        own = itertools.islice(said, len(job.steps))
+        steps = tuple(
+            step._replace(message=message, output=output)
+            for step, (message, output) in zip(job.steps, own, strict=True)
+        )
+        jobs.append(dataclasses.replace(job, steps=steps))
+    return dataclasses.replace(flight, jobs=tuple(jobs))
+
+
+def _parse(
+    reader: CappedReader,
+    overrides: Overrides,
+    default_branch: str,
+    excerpt_limit: int,
+    texts: StepTexts,
+) -> Flight:
     flight_props = _FlightProperties()
     jobs: dict[str, list[Step]] = {}
+    places: dict[str, array[int]] = {}
     hosts: dict[str, str | None] = {}
     declared: dict[str, str | None] = {}
     started: list[datetime] = []
-    for suite in _walk(reader, excerpt_limit):
+    for suite in _walk(reader, excerpt_limit, texts):
         props = dict(suite.properties)
         for name, value in suite.properties:
             flight_props.add(name, value)
@@ -441,6 +493,7 @@ def parse_flight(
         job = suite.job
         suite_features = _features(suite.properties)
         steps = jobs.setdefault(job, [])
+        places.setdefault(job, array("q")).extend(suite.places)
         hosts.setdefault(job, props.get("osstest.host") or suite.hostname)
         declared.setdefault(job, props.get("osstest.job.status"))
         for step in suite.cases:
@@ -456,6 +509,7 @@ def parse_flight(
     if "osstest.flight.started" in values:
         moment = parse_timestamp(values["osstest.flight.started"])
         started = [moment] if moment else []
+    texts.arrange(itertools.chain.from_iterable(places[name] for name in jobs))
     return Flight(
         number=number,
         branch=overrides.branch or values.get("osstest.branch") or default_branch,

@@ -2,7 +2,8 @@
 
 `parse_document` touches no database; `store_parsed` judges and saves in the caller's
 transaction and never commits; the caller (`ingest_paths` here, the API's view, the puller's
-round) commits once per flight, then `announce`s it to the webhooks.
+round) commits once per flight, then `announce`s it to the webhooks. Between the two, the steps'
+texts wait in a `StepTexts`, out of memory, until the store writes the step rows.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import multiprocessing
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -25,13 +27,14 @@ from sqlalchemy.orm import Session
 
 from gate.allow import AllowList
 from gate.model import Counts, Flight
+from gate.read.freeze import freeze_due
 from gate.settings import Settings
 from gate.store.db import DatabaseLocked, analyze, write_retrying
-from gate.read.freeze import freeze_due
 from gate.store.flights import SaveStatus, save_flight
 from ingest.junit import Overrides, parse_flight
 from ingest.notify import dispatch, payload, webhook_urls
 from ingest.source import DocumentTooLarge, IngestError, open_capped
+from ingest.texts import StepTexts
 
 PARSE_AHEAD_FROM = 3  # files; below that a second process costs more than it saves
 
@@ -144,19 +147,38 @@ def _digest_of(document: str, overrides: Overrides) -> str:
 
 @dataclass(frozen=True)
 class Parsed:
-    """A document read into a flight (with its digest), or the reason it could not be."""
+    """A document read into a flight (with its digest), or the reason it could not be.
+
+    The flight's steps carry no texts: `texts` holds each one's message and output.
+    """
 
     path: str
     flight: Flight | None = None
     digest: str = ""
     error: str | None = None
     too_large: bool = False
+    texts: StepTexts | None = field(default=None, repr=False, compare=False)
+
+    def close(self) -> None:
+        """Let the steps' texts go, once the flight is stored (or will not be)."""
+        if self.texts is not None:
+            self.texts.close()
 
 
 def parse_document(
-    opener: Callable[[], BinaryIO], *, path: str, settings: Settings, overrides: Overrides
+    opener: Callable[[], BinaryIO],
+    *,
+    path: str,
+    settings: Settings,
+    overrides: Overrides,
+    texts_dir: str | None = None,
 ) -> Parsed:
-    """Read one results document (gzip or not) into a flight; touches no database."""
+    """Read one results document (gzip or not) into a flight; touches no database.
+
+    The steps' texts are spooled to a named file in `texts_dir` when the result must travel to
+    another process; else to memory and, past a few megabytes, an anonymous temporary file.
+    """
+    texts = StepTexts(texts_dir)
     try:
         with opener() as raw:
             reader = open_capped(raw, settings.max_xml_bytes)
@@ -165,13 +187,19 @@ def parse_document(
                 overrides,
                 default_branch=settings.default_branch,
                 excerpt_limit=settings.output_excerpt,
+                texts=texts,
             )
             reader.drain()
     except IngestError as exc:
+        texts.close()
         return Parsed(path, error=str(exc), too_large=isinstance(exc, DocumentTooLarge))
     except OSError as exc:
+        texts.close()
         return Parsed(path, error=f"cannot read: {exc.strerror or exc}")
-    return Parsed(path, flight, _digest_of(reader.hexdigest(), overrides))
+    except BaseException:
+        texts.close()
+        raise
+    return Parsed(path, flight, _digest_of(reader.hexdigest(), overrides), texts=texts)
 
 
 def store_parsed(
@@ -198,6 +226,7 @@ def store_parsed(
     saved = save_flight(
         session,
         flight,
+        texts=parsed.texts,
         digest=parsed.digest,
         source=parsed.path,
         now=now,
@@ -238,28 +267,46 @@ def _open_path(path: str) -> BinaryIO:
     return open(path, "rb")  # noqa: SIM115 - parse_document closes it
 
 
-def _parse_path(path: str, settings: Settings, overrides: Overrides) -> Parsed:
+def _parse_path(
+    path: str, settings: Settings, overrides: Overrides, texts_dir: str | None = None
+) -> Parsed:
     return parse_document(
-        partial(_open_path, path), path=path, settings=settings, overrides=overrides
+        partial(_open_path, path),
+        path=path,
+        settings=settings,
+        overrides=overrides,
+        texts_dir=texts_dir,
     )
 
 
 def _parsed_in_order(
     paths: Sequence[str], settings: Settings, overrides: Overrides
 ) -> Iterator[Parsed]:
-    """Parse files in order; with several, a second process parses ahead of the caller."""
+    """Parse files in order; with several, a second process parses ahead of the caller.
+
+    That process spools the steps' texts to files in a directory of this generator's, which
+    goes, with any file not yet received, when the generator ends.
+    """
     if len(paths) < PARSE_AHEAD_FROM or "fork" not in multiprocessing.get_all_start_methods():
         for path in paths:
             yield _parse_path(path, settings, overrides)
         return
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        ahead = deque(pool.submit(_parse_path, p, settings, overrides) for p in paths[:2])
-        for index in range(len(paths)):
-            parsed = ahead.popleft().result()
-            if index + 2 < len(paths):
-                ahead.append(pool.submit(_parse_path, paths[index + 2], settings, overrides))
-            yield parsed
+    with (
+        tempfile.TemporaryDirectory(prefix="pushgate-texts-") as spool,
+        ProcessPoolExecutor(max_workers=1, mp_context=context) as pool,
+    ):
+        parse = partial(_parse_path, settings=settings, overrides=overrides, texts_dir=spool)
+        ahead = deque(pool.submit(parse, p) for p in paths[:2])
+        try:
+            for index in range(len(paths)):
+                parsed = ahead.popleft().result()
+                if index + 2 < len(paths):
+                    ahead.append(pool.submit(parse, paths[index + 2]))
+                yield parsed
+        finally:
+            for future in ahead:  # the caller stopped early: the files parsed ahead go unread
+                future.cancel()
 
 
 def ingest_paths(
@@ -297,6 +344,8 @@ def ingest_paths(
             result = write_retrying(engine, store, attempts=settings.write_attempts, retrying=told)
         except DatabaseLocked as exc:
             result = IngestResult(parsed.path, Outcome.LOCKED, error=str(exc))
+        finally:
+            parsed.close()
         if result.stored:
             stored += 1
             if stored & (stored - 1) == 0:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
@@ -17,6 +18,7 @@ from gate.store.records import (
 )
 
 CHUNK = 500
+BATCH = 1000  # rows handed to SQLite's executemany at once: a bulk insert holds no more
 BRANCH = cast(Table, BranchRecord.__table__)
 JOB = cast(Table, JobRecord.__table__)
 TEST = cast(Table, TestRecord.__table__)
@@ -45,13 +47,22 @@ def insert_ignoring_duplicates(session: Session, table: Table, rows: list[dict[s
         session.execute(insert(table), rows)
 
 
+def batches(rows: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
+    """Yield the rows a list of at most `size` at a time, taking each from `rows` as it comes."""
+    taking = iter(rows)
+    while batch := list(itertools.islice(taking, size)):
+        yield batch
+
+
 def bulk_insert(
-    session: Session, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    session: Session, table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
 ) -> None:
     """Insert many rows straight through the driver: SQLite's executemany, PostgreSQL's COPY.
 
     Both skip SQLAlchemy's per-row processing; COPY also sends the rows in one stream rather than
-    a round trip per batch. The rows join the session's transaction.
+    a round trip per batch. The rows are taken as they come, a batch at a time (COPY a row at a
+    time, as tuples), so that memory holds only a batch however many there are. They join the
+    session's transaction.
     """
     connection = session.connection()
     # The table and column names are this module's constants, never input.
@@ -64,7 +75,9 @@ def bulk_insert(
                 copy.write_row(row)
         return
     if connection.dialect.name != "sqlite":
-        connection.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        for batch in batches(rows):
+            connection.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in batch])
         return
     sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' for _ in columns)})"  # noqa: S608
-    connection.exec_driver_sql(sql, rows)
+    for batch in batches(rows):
+        connection.exec_driver_sql(sql, batch)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -140,11 +140,15 @@ def save_flight(
     replace: bool = False,
     allow: AllowList | None = None,
     policy: Policy | None = None,
+    texts: Iterable[tuple[str, str]] | None = None,
 ) -> Saved:
     """Judge a flight and store it whole; the same content again is `unchanged`.
 
-    Another writer may store the same flight at the same moment: the loser's savepoint is rolled
-    back and it tries once more, when it finds the winner's flight (unchanged, or a conflict).
+    `texts` gives each step's (message, output) in `flight.steps()` order when the steps do not
+    carry their own (a big flight keeps them out of memory): it is read once per attempt, while
+    the step rows are written. Another writer may store the same flight at the same moment: the
+    loser's savepoint is rolled back and it tries once more, when it finds the winner's flight
+    (unchanged, or a conflict).
     """
     for attempt in (1, 2):
         try:
@@ -152,6 +156,7 @@ def save_flight(
                 return _save_flight(
                     session,
                     flight,
+                    texts=texts,
                     digest=digest,
                     source=source,
                     now=now,
@@ -169,6 +174,7 @@ def _save_flight(
     session: Session,
     flight: Flight,
     *,
+    texts: Iterable[tuple[str, str]] | None,
     digest: str,
     source: str,
     now: datetime,
@@ -228,7 +234,7 @@ def _save_flight(
         )
     )
     session.flush()
-    tagged = _insert_jobs_and_steps(session, flight, judgement, tests)
+    tagged = _insert_jobs_and_steps(session, flight, judgement, tests, texts)
     record_passes(session, branch, flight)
     record_flight(session, number, created | tagged)
     first = _first_affected(session, branch, flight, judgement)
@@ -266,7 +272,11 @@ def _first_affected(session: Session, branch: int, flight: Flight, judgement: Ju
 
 
 def _insert_jobs_and_steps(
-    session: Session, flight: Flight, judgement: Judgement, tests: Mapping[TestKey, int]
+    session: Session,
+    flight: Flight,
+    judgement: Judgement,
+    tests: Mapping[TestKey, int],
+    texts: Iterable[tuple[str, str]] | None,
 ) -> set[int]:
     """Store the flight's jobs, steps and tags; return the tests that gained a tag."""
     assert flight.number is not None
@@ -284,31 +294,9 @@ def _insert_jobs_and_steps(
             select(JobRecord.name, JobRecord.id).where(JobRecord.flight_id == flight.number)
         ).all()
     )
-    judged_at = finding_at(flight, judgement)
-    number = flight.number
-    rows = []
-    for position, step in enumerate(flight.steps()):
-        finding = judged_at.get(position)
-        rows.append(
-            (
-                number,
-                job_ids[step.key.job],
-                tests[step.key],
-                position,
-                step.stepno,
-                step.status.value,
-                step.duration,
-                step.message or None,
-                step.output or None,
-                finding.classification.value if finding else None,
-                finding.ref_flight if finding else None,
-                finding.ref_status.value if finding and finding.ref_status else None,
-                finding.ref_blessing if finding else None,
-                step.attempts,
-            )
-        )
-    if rows:
-        bulk_insert(session, STEP, STEP_COLUMNS, rows)
+    if texts is None:
+        texts = ((step.message, step.output) for step in flight.steps())
+    bulk_insert(session, STEP, STEP_COLUMNS, _step_rows(flight, judgement, tests, job_ids, texts))
     tags = {(tests[s.key], slug) for s in flight.steps() for slug in s.features}
     if not tags:
         return set()
@@ -320,6 +308,37 @@ def _insert_jobs_and_steps(
             session, TAG, [{"test_id": t, "slug": s} for t, s in sorted(tags)]
         )
     return {test_id for test_id, _slug in tags}
+
+
+def _step_rows(
+    flight: Flight,
+    judgement: Judgement,
+    tests: Mapping[TestKey, int],
+    job_ids: Mapping[str, int],
+    texts: Iterable[tuple[str, str]],
+) -> Iterator[tuple[Any, ...]]:
+    """Yield the step rows one at a time, each with its texts and its finding's columns."""
+    judged_at = finding_at(flight, judgement)
+    number = flight.number
+    steps = flight.steps()
+    for position, (step, (message, output)) in enumerate(zip(steps, texts, strict=True)):
+        finding = judged_at.get(position)
+        yield (
+            number,
+            job_ids[step.key.job],
+            tests[step.key],
+            position,
+            step.stepno,
+            step.status.value,
+            step.duration,
+            message or None,
+            output or None,
+            finding.classification.value if finding else None,
+            finding.ref_flight if finding else None,
+            finding.ref_status.value if finding and finding.ref_status else None,
+            finding.ref_blessing if finding else None,
+            step.attempts,
+        )
 
 
 @dataclass(frozen=True)
