@@ -74,19 +74,21 @@ def links(
 ) -> tuple[dict[str, list[int]], dict[int, TestKey]]:
     """Return the tests linked to each feature (from the kept links), and each test's key."""
     linked: dict[str, list[int]] = {slug: [] for slug in slugs}
+    key_of: dict[int, TestKey] = {}
     for chunk in in_chunks(sorted(slugs)):
-        for test_id, slug in session.execute(
-            select(TestFeatureRecord.test_id, TestFeatureRecord.slug)
+        # One joined read: the links and their tests' keys (raw rows, no ORM objects).
+        rows = session.connection().execute(
+            select(
+                TestFeatureRecord.test_id, TestFeatureRecord.slug, TestRecord.job, TestRecord.testid
+            )
+            .join(TestRecord, TestRecord.id == TestFeatureRecord.test_id)
             .where(TestFeatureRecord.slug.in_(chunk))
             .order_by(TestFeatureRecord.test_id)
-        ):
+        )
+        for test_id, slug, job, testid in rows:
             linked[slug].append(test_id)
-    key_of: dict[int, TestKey] = {}
-    for chunk in in_chunks(sorted({t for ids in linked.values() for t in ids})):
-        for test_id, job, testid in session.execute(
-            select(TestRecord.id, TestRecord.job, TestRecord.testid).where(TestRecord.id.in_(chunk))
-        ):
-            key_of[test_id] = TestKey(job, testid)
+            if test_id not in key_of:
+                key_of[test_id] = TestKey(job, testid)
     return linked, key_of
 
 
