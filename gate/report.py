@@ -17,6 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
+from gate.changes import PEOPLE_HEADING
 from gate.model import (
     NONE_EXECUTED,
     Classification,
@@ -296,10 +297,13 @@ class FlightLine:
 
 @dataclass(frozen=True)
 class ReportContext:
-    """What a report shows beyond the flight and its judgement: retest flights and push age."""
+    """What a report shows beyond the flight and its judgement: retest flights, push age and,
+    when the trees' histories are known, the people who touched the revisions under test (None:
+    not known, and the report has no such section)."""
 
     retests: tuple[FlightLine, ...] = ()
     push_age: PushAge | None = None
+    people: tuple[str, ...] | None = None
 
 
 def _abs_time(moment: datetime | None) -> str:
@@ -366,6 +370,8 @@ def _body(flight: Flight, judgement: Judgement, context: ReportContext) -> list[
         lines += ["baseline version:", *_versions(judgement.baseline)]
     if context.push_age is not None and context.push_age.tree is not None:
         lines += ["", *age_lines(context.push_age)]
+    if context.people is not None:
+        lines += ["", RULE, PEOPLE_HEADING, *(f"  {person}" for person in context.people)]
     lines += ["", "jobs:"]
     lines += [
         f" {job.name:<{JOBS_WIDTH}} {job.status.value:<{STATUS_WIDTH}}"
@@ -378,8 +384,8 @@ def render_text(flight: Flight, judgement: Judgement, context: ReportContext | N
     """Render the report as osstest's mail: its subject line, a blank line, then the body.
 
     Without a context the report shows what the flight and its judgement alone give: no retest
-    flights and no push-gate age. The host, log and harness footer osstest prints after the jobs
-    is left out (the gate has none of it), and so are the people and revision log.
+    flights, no push-gate age and no people. The host, log and harness footer osstest prints after
+    the jobs is left out (the gate has none of it), and so is the revision log.
     """
     body = _body(flight, judgement, context or ReportContext())
     return "\n".join([f"Subject: {subject(flight, judgement)}", "", *body]) + "\n"

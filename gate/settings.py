@@ -59,6 +59,7 @@ class Settings:
     pull_user: str = ""
     pull_password: str = ""
     write_attempts: int = 4
+    tree_repos: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
@@ -102,6 +103,19 @@ class Settings:
             window_flights=self.window_flights,
             at_risk_below=self.at_risk_below,
         )
+
+    def repos(self) -> dict[str, str]:
+        """Return the local clone of each tree that PUSHGATE_TREE_REPOS names (TREE=PATH,...)."""
+        found: dict[str, str] = {}
+        for entry in _listed(self.tree_repos):
+            tree, sep, path = entry.strip().partition("=")
+            if not sep or not tree or not path.strip() or tree in found:
+                raise SettingsError(
+                    f"{SETTINGS['tree_repos'].env}={self.tree_repos!r}: {entry!r} is not "
+                    "TREE=PATH once each"
+                )
+            found[tree] = path.strip()
+        return found
 
 
 def _listed(value: str) -> tuple[str, ...]:
@@ -238,5 +252,11 @@ SETTINGS: dict[str, Setting] = {
         Settings.write_attempts,
         "Times `ingest` and `pull` try to store a flight in an SQLite database that another writer "
         "keeps locked past the busy timeout, with jittered pauses of 0.25 s doubling up to 2 s.",
+    ),
+    "tree_repos": Setting(
+        "PUSHGATE_TREE_REPOS",
+        Settings.tree_repos,
+        "TREE=PATH entries, comma-separated: a local clone of each tree, whose commits between "
+        "the baseline and the tested revision the flight page and the report name (never fetched).",
     ),
 }

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from fnmatch import fnmatchcase
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 from gate.allow import AllowList
 from gate.model import Flight, Job, Judgement, PriorFlight, Status, Step, TestKey
@@ -198,6 +199,30 @@ QUIET = (date(2013, 4, 30), date(2013, 5, 21))  # no heisenbugs in the run-up to
 RETEST_ODDS = {True: 0.2, False: 0.4}  # of staging not moving, before the code freeze or after
 
 
+class Revisions(Protocol):
+    """Makes the story's xen revisions (`ingest.demo_repo.DemoRepo` makes them as git commits)."""
+
+    def __call__(
+        self,
+        drawn: str,
+        /,
+        *,
+        parent: str | None,
+        at: datetime,
+        lands: Sequence[Bug] = (),
+        fixes: Sequence[Bug] = (),
+        branch: str = "master",
+    ) -> str:
+        """Return the id of a new revision on `parent` made at `at`, which lands and fixes
+        these bugs; `drawn` is the id the story drew for it from its random stream."""
+        ...
+
+
+def as_drawn(drawn: str, /, **_: object) -> str:
+    """Name each revision by the id the story drew for it: the story without a repository."""
+    return drawn
+
+
 @dataclass(frozen=True)
 class Story:
     """The flights of the demo, and the gate's judgement of each, by flight number."""
@@ -350,11 +375,14 @@ def _jobs(
     return tuple(jobs.values())
 
 
-def story(seed: int = 4_3, allow: AllowList | None = None) -> Story:
+def story(
+    seed: int = 4_3, allow: AllowList | None = None, revisions: Revisions = as_drawn
+) -> Story:
     """Play the 4.3 cycle flight by flight, judging each so that pushes move the baseline.
 
     Give the allow list that pushgate will ingest the flights with (`ALLOW_FILE` for the demo),
-    so that pushgate judges every flight as the story did.
+    so that pushgate judges every flight as the story did, and what makes the xen revisions
+    (a `DemoRepo` for the demo): whatever their ids, the story is the same.
     """
     rng = random.Random(seed)  # noqa: S311 - a story, not a secret
     schedule = _schedule(rng)
@@ -362,7 +390,8 @@ def story(seed: int = 4_3, allow: AllowList | None = None) -> Story:
     heisenbugs = retests | {index + 1: flake for index, flake in retests.items()}
     plays = {_first_on(schedule, day) for day in PLAY_DAYS}
     commits = {_first_on(schedule, day) for bug in BUGS for day in (bug.landed, bug.fixed)}
-    tip, made = _sha(rng), DAWN - timedelta(days=1)  # master when the story begins
+    made = DAWN - timedelta(days=1)  # master when the story begins
+    tip = revisions(_sha(rng), parent=None, at=START - timedelta(days=1))
     pushed, trees = tip, {"linux": _sha(rng), "qemu": _sha(rng)}
     prior: list[PriorFlight] = []  # all of them: judge keeps the newest Policy.history_flights
     flights: list[Flight] = []
@@ -375,11 +404,15 @@ def story(seed: int = 4_3, allow: AllowList | None = None) -> Story:
         moved = rng.random() >= RETEST_ODDS[day < CODE_FREEZE] and index not in retests
         moved = (moved or index in commits) and index > 0  # the first tests master itself
         if moved and index not in plays:  # else osstest retests the same revisions
-            tip, made = _sha(rng), day
+            lands = [b for b in BUGS if made < b.landed <= day]
+            fixes = [b for b in (*PROBES, *BUGS) if made < b.fixed <= day]
+            tip = revisions(_sha(rng), parent=tip, at=started, lands=lands, fixes=fixes)
+            made = day
             trees = {tree: _sha(rng) if rng.random() < 0.05 else sha for tree, sha in trees.items()}
         blessing, xen, bugs_of = "real", tip, made
         if index in plays:
-            blessing, xen, bugs_of = "play", _sha(rng), day  # a developer's own branch
+            xen = revisions(_sha(rng), parent=tip, at=started, branch=f"play/{number}")
+            blessing, bugs_of = "play", day  # a developer's own branch
         flight = Flight(
             number=number,
             branch=BRANCH,

@@ -5,10 +5,20 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, abort, jsonify
 
 from gate import read
-from web.args import feature_args, flight_args, found, grid_page, required, test_key
+from gate.read.search import search as find
+from ingest.git_log import history
+from web.args import (
+    feature_args,
+    flight_args,
+    found,
+    grid_page,
+    required,
+    search_query,
+    test_key,
+)
 from web.db import now, session, settings
 from web.twin import to_json
 
@@ -41,7 +51,8 @@ def flights() -> Any:
 
 @bp.get("/flights/<flight:number>")
 def flight(number: int) -> Any:
-    data = read.flight_detail(session(), number, settings().policy(), now())
+    history_of = history(settings())
+    data = read.flight_detail(session(), number, settings().policy(), now(), history=history_of)
     return jsonify(to_json(found(data, f"flight {number}")))
 
 
@@ -64,3 +75,12 @@ def branch(branch: str | None = None) -> Any:
             )
         )
     )
+
+
+@bp.get("/search")
+def search() -> Any:
+    """The search page's twin: what `q` names, the flight it numbers included (no redirect)."""
+    query = search_query()
+    if query is None:
+        abort(400, description="q: expected a value")
+    return jsonify(to_json(find(session(), query, now())))

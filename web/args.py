@@ -75,6 +75,17 @@ def flight_args() -> FlightArgs:
     )
 
 
+SEARCH_LONGEST = 200  # characters of a search: a feature, job, testid or flight number
+
+
+def search_query() -> str | None:
+    """Read `q`, the words of a search (None when absent or blank)."""
+    value = text("q")
+    if value is not None and len(value) > SEARCH_LONGEST:
+        _bad(f"q: expected at most {SEARCH_LONGEST} characters, got {len(value)}")
+    return value.strip() or None if value is not None else None
+
+
 def grid_page() -> int:
     """Read `page`, the page of a feature's grid of steps."""
     return whole("page", default=1, least=1, most=LARGEST)

@@ -17,7 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from gate import __version__
-from gate.read import flight_detail, flights_page
+from gate.model import Finding
+from gate.read import flight_detail, flight_report, flights_page
 from gate.read.freeze import freeze_due
 from gate.retention import DELETE_FACTOR, Retention, RetentionError
 from gate.settings import Settings, SettingsError
@@ -34,6 +35,7 @@ from gate.store.prune import BATCH, Stage
 from gate.store.prune import prune as prune_store
 from gate.store.roadmap import save_roadmap
 from ingest import notify
+from ingest.git_log import history
 from ingest.junit import Overrides
 from ingest.pipeline import IngestResult, ingest_paths
 from ingest.roadmap_file import parse_roadmap
@@ -295,6 +297,23 @@ def ingest(
         sys.exit(1)
 
 
+SHOWN_BLOCKERS = 4  # the blocking steps `flights` names on a flight's line; it counts the rest
+
+
+def _blocking_steps(findings: Sequence[Finding]) -> str:
+    """Name a flight's blocking steps, a testid that blocks in several jobs once:
+    `test-amd64-i386-pair guest-start, guest-localmigrate/x10 in 17 jobs, and 2 more`."""
+    jobs: dict[str, list[str]] = {}
+    for finding in findings:
+        jobs.setdefault(finding.step.key.testid, []).append(finding.step.key.job)
+    named = [
+        f"{found[0]} {testid}" if len(found) == 1 else f"{testid} in {len(found)} jobs"
+        for testid, found in jobs.items()
+    ]
+    rest = len(named) - SHOWN_BLOCKERS
+    return ", ".join(named[:SHOWN_BLOCKERS]) + (f", and {rest} more" if rest > 0 else "")
+
+
 def _short(revisions: Mapping[str, str]) -> str:
     return " ".join(f"{tree}={sha[:12]}" for tree, sha in sorted(revisions.items())) or "-"
 
@@ -310,9 +329,15 @@ def flights(obj: Context, branch: str | None, limit: int, fmt: str, now_text: st
     now = parse_now(now_text or obj.settings.now or None)
     with Session(obj.reader()) as session:
         page = flights_page(session, branch=branch, verdict=None, page=1, per_page=limit, now=now)
-    if fmt == "json":
-        click.echo(json.dumps(to_json(page), indent=2))
-        return
+        if fmt == "json":
+            click.echo(json.dumps(to_json(page), indent=2))
+            return
+        policy = obj.settings.policy()
+        blocking = {
+            r.flight: _blocking_steps(found.judgement.blocking())
+            for r in page.flights
+            if r.blocking and (found := flight_report(session, r.flight, policy, now))
+        }
     if not page.flights:
         click.echo("no flights" + (f" on branch {branch}" if branch else ""))
         return
@@ -326,6 +351,8 @@ def flights(obj: Context, branch: str | None, limit: int, fmt: str, now_text: st
             f"{r.tests:>6} {r.failures:>5} {r.errors:>6} "
             f"{r.skipped:>5} {r.blocking:>5}  {_short(r.revision)}"
         )
+        if blocking.get(r.flight):
+            click.echo(f"{'':>9}blocking: {blocking[r.flight]}")
 
 
 @main.command()
@@ -342,7 +369,9 @@ def report(obj: Context, flight: int, fmt: str, headers: bool, now_text: str | N
     """Print a flight's report: osstest's e-mail, or JSON."""
     now = parse_now(now_text or obj.settings.now or None)
     with Session(obj.reader()) as session:
-        found = flight_detail(session, flight, obj.settings.policy(), now)
+        found = flight_detail(
+            session, flight, obj.settings.policy(), now, history=history(obj.settings)
+        )
         stored = found is not None or load_flight(session, flight, texts=False) is not None
     if found is None:
         if stored:
@@ -392,10 +421,21 @@ NO_GUNICORN = (
     metavar="SECONDS",
     help="With --workers: seconds a worker may take over one request before it is replaced.",
 )
+@click.option(
+    "--now",
+    "now_text",
+    metavar="DATE",
+    help="Show the dashboard as of this date, e.g. 2013-03-18 (default: $PUSHGATE_NOW, else "
+    "the clock); a page's ?as_of= still wins.",
+)
 @click.pass_obj
-def serve(obj: Context, host: str, port: int, workers: int | None, timeout: int) -> None:
+def serve(
+    obj: Context, host: str, port: int, workers: int | None, timeout: int, now_text: str | None
+) -> None:
     """Serve the dashboard: from gunicorn's worker processes with --workers, for production,
     else from Flask's development server."""
+    if now_text is not None:
+        parse_now(now_text)  # a bad date stops it here, in one sentence
     given = click.get_current_context().get_parameter_source("timeout")
     if workers is None and given is not ParameterSource.DEFAULT:
         raise click.UsageError("--timeout applies to gunicorn's workers: give --workers too")
@@ -408,9 +448,13 @@ def serve(obj: Context, host: str, port: int, workers: int | None, timeout: int)
             raise click.ClickException(NO_GUNICORN) from None
     from web.app import create_app, redact
 
-    app = create_app({"DATABASE_URL": obj.settings.database_url})
+    config = {"DATABASE_URL": obj.settings.database_url}
+    if now_text is not None:
+        config["NOW"] = now_text
+    app = create_app(config)
     where = make_url(obj.settings.database_url).render_as_string(hide_password=True)
-    click.echo(f"serving {where} on http://{host}:{port}/", err=True)
+    as_of = f" as of {now_text}" if now_text is not None else ""
+    click.echo(f"serving {where}{as_of} on http://{host}:{port}/", err=True)
     if workers is None:
         app.run(host=host, port=port, threaded=True)
         return
@@ -438,6 +482,7 @@ def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text
     ingested through the same pipeline as real results.
     """
     from ingest import demo as demo_story
+    from ingest.demo_repo import REPO_NAME, DemoRepo
 
     now = parse_now(now_text)  # a bad date stops it before minutes of work
     path = Path(DEMO_DATABASE).resolve()
@@ -449,7 +494,9 @@ def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text
     ensure_schema(engine)
     allow = read_allow_list(str(demo_story.ALLOW_FILE))
     click.echo("generating the Xen 4.3 story...", err=True)
-    story = demo_story.story(seed, allow)
+    repo = DemoRepo.create(path.with_name(REPO_NAME))  # its commits are the xen revisions
+    story = demo_story.story(seed, allow, repo)
+    repo.finish()
     with tempfile.TemporaryDirectory(prefix="pushgate-demo-") as scratch:
         paths = [str(p) for p in demo_story.write_story(story.flights, Path(scratch))]
         results = ingest_paths(engine, paths, settings=settings, allow=allow)
@@ -478,10 +525,16 @@ def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text
         f"pushgate --database sqlite:///{DEMO_DATABASE} features --now {now:%Y-%m-%d}",
         err=True,
     )
+    click.echo(
+        f"the xen tree's commits are in {REPO_NAME}: PUSHGATE_TREE_REPOS=xen={repo.path} "
+        "shows them on the flight pages and in the reports",
+        err=True,
+    )
     if no_serve:
         return
     from web.app import create_app
 
+    os.environ["PUSHGATE_TREE_REPOS"] = f"xen={repo.path}"  # what the served pages read
     app = create_app({"DATABASE_URL": url, "NOW": now.isoformat()})
     click.echo(f"serving the demo on http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     app.run(host=host, port=port, threaded=True)

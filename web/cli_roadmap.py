@@ -18,6 +18,7 @@ from gate.store.roadmap import load_roadmap, release_record, save_roadmap
 from ingest.roadmap_file import parse_roadmap, render_roadmap
 from web.context import FORMAT, Context, Group, parse_now
 from web.twin import to_json
+from web.words import days_from_now
 
 
 @click.group(cls=Group)
@@ -103,9 +104,9 @@ def features(obj: Context, release: str | None, now_text: str | None, fmt: str) 
         return
     click.echo(
         f"release {dates.release} on {dates.branch}: feature freeze {dates.feature_freeze} "
-        f"({dates.days_to_feature_freeze} days), code freeze {dates.code_freeze} "
-        f"({dates.days_to_code_freeze} days), release {dates.release_date} "
-        f"({dates.days_to_release} days)"
+        f"({days_from_now(dates.days_to_feature_freeze)}), code freeze {dates.code_freeze} "
+        f"({days_from_now(dates.days_to_code_freeze)}), release {dates.release_date} "
+        f"({days_from_now(dates.days_to_release)})"
     )
     click.echo(
         f"{'feature':<28} {'readiness':<10} {'declared':<8} {'pass':>5} {'tests':>5} "

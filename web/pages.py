@@ -3,16 +3,49 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, redirect, render_template, send_file, url_for
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
 
 from gate import read
-from gate.read.features import DESCENDING_FIRST
-from web import charts
-from web.args import feature_args, flight_args, found, grid_page, required, test_key
+from gate.read.features import DESCENDING_FIRST, SeriesPoint
+from gate.read.release import release_branch
+from gate.read.search import search as find
+from ingest.git_log import history
+from web import charts, export
+from web.args import feature_args, flight_args, found, grid_page, required, search_query, test_key
 from web.db import now, session, settings
+from web.words import cell_mark, days_from_now
 
 bp = Blueprint("pages", __name__)
+FAVICON = Path(__file__).with_name("static") / "favicon.svg"
+
+
+@bp.app_template_filter("mark")
+def _mark(cell: Any) -> str:
+    return cell_mark(cell)
+
+
+@bp.app_template_filter("days_from_now")
+def _days(days: int) -> str:
+    return days_from_now(days)
+
+
+@bp.app_template_global("spark")
+def _spark(series: tuple[SeriesPoint, ...]) -> charts.Spark | None:
+    return charts.sparkline(series, settings().policy().at_risk_below)
+
+
+@bp.app_template_global("gate_branch")
+def _gate_branch() -> str | None:
+    """The branch of the release the overview shows, for the header's Gate link."""
+    try:
+        return release_branch(session())
+    except (SQLAlchemyError, HTTPException):  # an error page must render whatever failed
+        return None
 
 
 @bp.get("/")
@@ -29,25 +62,40 @@ def overview() -> str:
     )
 
 
+@bp.get("/features.csv")
+def features_csv() -> Response:
+    """The features table as the overview shows it (the same filters and order), as CSV."""
+    rows = read.features(session(), settings().policy(), now())
+    shown = read.select_features(rows, **asdict(feature_args()))
+    return export.attachment(export.features_csv(shown), "features.csv")
+
+
 @bp.get("/features/<slug>")
 def feature(slug: str) -> str:
+    policy = settings().policy()
     data = found(
-        read.feature_detail(session(), slug, settings().policy(), now(), page=grid_page()),
+        read.feature_detail(session(), slug, policy, now(), page=grid_page()),
         f"feature {slug!r}",
     )
-    return render_template("feature.html", data=data, chart=charts.feature_pass_rate(data))
+    chart = charts.feature_pass_rate(data, policy.at_risk_below)
+    return render_template("feature.html", data=data, chart=chart)
 
 
 @bp.get("/flights")
 def flights() -> str:
     data = read.flights_page(session(), **asdict(flight_args()), now=now())
-    return render_template("flights.html", data=data)
+    return render_template(
+        "flights.html", data=data, push_blessing=settings().policy().push_blessing
+    )
 
 
 @bp.get("/flights/<flight:number>")
 def flight(number: int) -> str:
     data = found(
-        read.flight_detail(session(), number, settings().policy(), now()), f"flight {number}"
+        read.flight_detail(
+            session(), number, settings().policy(), now(), history=history(settings())
+        ),
+        f"flight {number}",
     )
     return render_template("flight.html", data=data)
 
@@ -55,7 +103,10 @@ def flight(number: int) -> str:
 @bp.get("/flights/<flight:number>/report.txt")
 def report(number: int) -> Response:
     data = found(
-        read.flight_detail(session(), number, settings().policy(), now()), f"flight {number}"
+        read.flight_detail(
+            session(), number, settings().policy(), now(), history=history(settings())
+        ),
+        f"flight {number}",
     )
     return Response(data.text, mimetype="text/plain")
 
@@ -68,13 +119,37 @@ def test(job: str | None = None, testid: str | None = None) -> str:
     return render_template("test.html", data=data)
 
 
+@bp.get("/tests.csv")
+def test_csv() -> Response:
+    """A test's history as its page shows it, as CSV: /tests.csv?job=JOB&testid=TESTID (a
+    query, since a testid may hold slashes and end in anything)."""
+    key = test_key(None, None)
+    data = found(read.test_detail(session(), *key, now()), f"test {key.job} {key.testid}")
+    return export.attachment(export.history_csv(data), f"{key.job}_{key.testid}.csv")
+
+
 @bp.get("/branches/<segment:branch>")
 @bp.get("/branches")
 def branch(branch: str | None = None) -> str:
     name = branch if branch is not None else required("branch")
-    data = found(
-        read.branch_detail(session(), name, settings().policy(), now()), f"branch {name!r}"
-    )
-    release = read.release_dates(session(), now())
-    figures = charts.branch_charts(data, release)
+    policy = settings().policy()
+    data = found(read.branch_detail(session(), name, policy, now()), f"branch {name!r}")
+    figures = charts.branch_charts(data, policy.at_risk_below)
     return render_template("branch.html", data=data, charts=figures)
+
+
+@bp.get("/search")
+def search() -> Any:
+    """Find a feature, job, test or flight; a flight number that exists goes to its page."""
+    query = search_query()
+    if not query:
+        return render_template("search.html", data=None)
+    data = find(session(), query, now())
+    if data.flight is not None:
+        return redirect(url_for("pages.flight", number=data.flight.flight))
+    return render_template("search.html", data=data, search_words=data.query)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    return send_file(FAVICON, mimetype="image/svg+xml", max_age=86400)

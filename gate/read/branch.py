@@ -17,6 +17,7 @@ from gate.model import (
     Verdict,
 )
 from gate.policy import Policy
+from gate.read.release import ReleaseDates, branch_release
 from gate.read.steps import NotableRow, notable_steps
 from gate.store.bulk import in_chunks
 from gate.store.flights import happened_by
@@ -234,6 +235,7 @@ class BranchPage:
     flights: tuple[TimelinePoint, ...]
     never_pass: tuple[NeverPassed, ...]
     flaky: tuple[Flaky, ...]
+    release: ReleaseDates | None = None  # the milestones of the release made from this branch
 
 
 def branch_detail(
@@ -285,6 +287,7 @@ def branch_detail(
         flights=tuple(timeline),
         never_pass=_never_passed(session, numbers, notable, keys),
         flaky=_flaky(notable, keys),
+        release=branch_release(session, branch, now),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,9 +21,10 @@ from gate.policy import Policy
 from gate.read.branch import GateStatus, Mark, branch_marks, gate_status, mark_of
 from gate.read.cells import Cell, stored_cell
 from gate.read.readiness import observed, readiness
-from gate.read.steps import notable_steps
-from gate.readiness import FeatureReadiness, Observation, Readiness, freeze_view, sentences
-from gate.roadmap import Declared, Release
+from gate.read.release import ReleaseDates as ReleaseDates  # re-exported: its old home
+from gate.read.steps import not_passing_since, notable_steps
+from gate.readiness import FeatureReadiness, Observation, Readiness, sentences
+from gate.roadmap import Declared
 from gate.store.bulk import in_chunks
 from gate.store.findings import findings_elsewhere
 from gate.store.keys import test_ids
@@ -32,34 +33,6 @@ from gate.store.roadmap import UnknownRelease, release_of, release_record
 
 GRID_FLIGHTS = 30
 GRID_ROWS = 50  # steps a page of a feature's grid shows
-
-
-@dataclass(frozen=True)
-class ReleaseDates:
-    """The release's milestones and the days left to each."""
-
-    release: str
-    branch: str
-    feature_freeze: date
-    code_freeze: date
-    release_date: date
-    days_to_feature_freeze: int
-    days_to_code_freeze: int
-    days_to_release: int
-
-    @classmethod
-    def of(cls, release: Release, now: datetime) -> ReleaseDates:
-        view = freeze_view(release, now)
-        return cls(
-            release.name,
-            release.branch,
-            release.feature_freeze,
-            release.code_freeze,
-            release.release,
-            view.days_to_feature_freeze,
-            view.days_to_code_freeze,
-            view.days_to_release,
-        )
 
 
 @dataclass(frozen=True)
@@ -196,7 +169,7 @@ def overview(session: Session, policy: Policy, now: datetime) -> Overview:
     served = {key for j in judged for key in j.tests}
     if gate.newest is not None:
         orphans = tuple(
-            sentences([o for o in _blocking_in(session, gate.newest.flight) if o.key not in served])
+            sentences(_blocking_in(session, release.branch, gate.newest.flight, policy, served))
         )
         if orphans:
             blockers.append(Blocker(None, "No feature", Readiness.BLOCKED, orphans))
@@ -209,10 +182,15 @@ def overview(session: Session, policy: Policy, now: datetime) -> Overview:
     )
 
 
-def _blocking_in(session: Session, flight: int) -> list[Observation]:
-    """Return the blocking findings of one flight's judgement, its heisenbug flights' included."""
+def _blocking_in(
+    session: Session, branch: str, flight: int, policy: Policy, but: Collection[TestKey] = ()
+) -> list[Observation]:
+    """Return the blocking findings of one flight's judgement, its heisenbug flights' included,
+    but those of the tests `but`; each of its own steps says since when it has not passed
+    (`not_passing_since`)."""
     rows = session.execute(
         select(
+            TestRecord.id,
             TestRecord.job,
             TestRecord.testid,
             StepRecord.status,
@@ -228,20 +206,26 @@ def _blocking_in(session: Session, flight: int) -> list[Observation]:
         )
         .order_by(StepRecord.position)
     )
-    found = [
-        Observation(
-            flight,
-            TestKey(job, testid),
-            Status(status),
-            Classification(str(cls)),
-            ref,
-            Status(ref_status) if ref_status else None,
-            ref_blessing,
+    found = []
+    for test_id, job, testid, status, cls, ref, ref_status, ref_blessing in rows:
+        if TestKey(job, testid) in but:
+            continue
+        since, runs = not_passing_since(session, branch, test_id, flight, policy.evidence_blessings)
+        found.append(
+            Observation(
+                flight,
+                TestKey(job, testid),
+                Status(status),
+                Classification(str(cls)),
+                ref,
+                Status(ref_status) if ref_status else None,
+                ref_blessing,
+                since=since,
+                attempts=runs,
+            )
         )
-        for job, testid, status, cls, ref, ref_status, ref_blessing in rows
-    ]
     elsewhere = findings_elsewhere(session, [flight]).get(flight, [])
-    return found + [observed(flight, f) for f in elsewhere if f.blocking]
+    return found + [observed(flight, f) for f in elsewhere if f.blocking and f.step.key not in but]
 
 
 def features(
@@ -270,9 +254,20 @@ def release_dates(
     return ReleaseDates.of(release_of(record), now)
 
 
-SORT_KEYS = ("slug", "readiness", "declared_status", "pass_rate", "blocking", "mismatch")
-# The columns whose first click puts the most first: the most blocking steps, the mismatches.
-DESCENDING_FIRST = ("blocking", "mismatch")
+SORT_KEYS = (
+    "slug",
+    "readiness",
+    "declared_status",
+    "owners",
+    "pass_rate",
+    "tests",
+    "blocking",
+    "mismatch",
+)
+# The columns whose first click puts the most first: the most tests, the most blocking steps,
+# the mismatches. The others put first the worst readiness, the lowest pass rate, A to Z, and
+# the declarations in their order (done first).
+DESCENDING_FIRST = ("tests", "blocking", "mismatch")
 
 
 def select_features(
@@ -289,20 +284,26 @@ def select_features(
         needle = query.lower()
         chosen = [r for r in chosen if needle in f"{r.slug} {r.title} {' '.join(r.owners)}".lower()]
     key = sort if sort in SORT_KEYS else "readiness"
+    declared = list(Declared)
 
     def order(row: FeatureRow) -> Any:
         if key == "readiness":
             return row.readiness.severity
-        if key == "blocking":
-            return len(row.blocking)
-        if key == "pass_rate":
-            return row.pass_rate
+        if key == "declared_status":
+            return declared.index(row.declared_status)
+        if key == "owners":
+            return ", ".join(row.owners).casefold()
+        if key in ("blocking", "tests"):
+            return len(getattr(row, key))
         return getattr(row, key)
 
-    # A feature without a pass rate sorts last whichever the direction.
-    rated = [r for r in chosen if key != "pass_rate" or r.pass_rate is not None]
-    unrated = [r for r in chosen if key == "pass_rate" and r.pass_rate is None]
-    return tuple(sorted(rated, key=order, reverse=descending)) + tuple(unrated)
+    # A feature without a pass rate, or without an owner, sorts last whichever the direction.
+    def unknown(row: FeatureRow) -> bool:
+        return (key == "pass_rate" and row.pass_rate is None) or (key == "owners" and row.unowned)
+
+    known = [r for r in chosen if not unknown(r)]
+    rest = [r for r in chosen if unknown(r)]
+    return tuple(sorted(known, key=order, reverse=descending)) + tuple(rest)
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gate.changes import Commits, History, people
 from gate.model import (
     NONE_EXECUTED,
     Blocker,
@@ -19,11 +20,13 @@ from gate.model import (
     Judgement,
     Push,
     Status,
+    TestKey,
     Verdict,
 )
 from gate.policy import Policy
 from gate.read.branch import flight_age
 from gate.read.cells import Cell, cell
+from gate.read.steps import not_passing_since
 from gate.report import (
     HEADLINES,
     Analysis,
@@ -45,7 +48,7 @@ from gate.store.flights import (
     list_flights,
     load_flight,
 )
-from gate.store.records import BranchRecord, FlightRecord
+from gate.store.records import BranchRecord, FlightRecord, TestRecord
 from gate.trends import FlightAge, PushAge
 
 
@@ -263,6 +266,30 @@ class Scoreboard:
 
 
 @dataclass(frozen=True)
+class TreeRange:
+    """The revisions of a tree from `base` (excluded) to `tip`, with their commits when a clone
+    of the tree is known (`log` is None when none is)."""
+
+    tree: str
+    base: str
+    tip: str
+    log: Commits | None
+
+
+@dataclass(frozen=True)
+class BisectHint:
+    """Where a regression came in: after the revisions of the flight where its step last passed
+    (its reference flight), up to those of the first flight since then where it did not pass."""
+
+    job: str
+    testid: str
+    passed_flight: int
+    failed_flight: int
+    failing_flights: int  # the flights of the run that has not passed, up to this one
+    ranges: tuple[TreeRange, ...]
+
+
+@dataclass(frozen=True)
 class FlightPage:
     """A flight's page: its report as data and as osstest's text, its sections and scoreboard."""
 
@@ -295,6 +322,11 @@ class FlightPage:
     scoreboard: Scoreboard
     text: str
     headers: str
+    # The commits between the baseline and the tested revision of each tree that moved, their
+    # authors (None when no tree's history is known) and each regression's bisect hint.
+    changes: tuple[TreeRange, ...] = ()
+    people: tuple[str, ...] | None = None
+    bisect: tuple[BisectHint, ...] = ()
 
 
 def _age(seen: FlightAge | None) -> AgeLine | None:
@@ -334,9 +366,11 @@ def flight_page(
     context: ReportContext,
     *,
     previous_flight: int | None = None,
+    changes: tuple[TreeRange, ...] = (),
+    bisect: tuple[BisectHint, ...] = (),
 ) -> FlightPage:
-    """Build a flight's page from the flight, its judgement, its report's context and the
-    flight before it on its branch."""
+    """Build a flight's page from the flight, its judgement, its report's context, the flight
+    before it on its branch, the commits under test and the regressions' bisect hints."""
     assert flight.number is not None
     compared = bool(judgement.baseline)
     failures = tuple(FailureLine.of(f, compared=compared) for f in judgement.findings)
@@ -383,18 +417,107 @@ def flight_page(
         scoreboard=_scoreboard(flight, judgement),
         text=render_text(flight, judgement, context),
         headers=headers(flight, judgement),
+        changes=changes,
+        people=context.people,
+        bisect=bisect,
     )
 
 
 def flight_detail(
-    session: Session, number: int, policy: Policy, now: datetime
+    session: Session,
+    number: int,
+    policy: Policy,
+    now: datetime,
+    *,
+    history: History | None = None,
 ) -> FlightPage | None:
-    """A flight: its report, its osstest sections, and the scoreboard of jobs by testids."""
+    """A flight: its report, its osstest sections, and the scoreboard of jobs by testids; with
+    the trees' `history`, the commits under test, their authors and those of each regression's
+    revision range."""
     found = flight_report(session, number, policy, now)
     if found is None:
         return None
-    previous = previous_flight(session, found.flight.branch, number, now)
-    return flight_page(found.flight, found.judgement, found.context, previous_flight=previous)
+    flight, judgement, context = found.flight, found.judgement, found.context
+    previous = previous_flight(session, flight.branch, number, now)
+    log = _Log(history)
+    changes = tuple(
+        log.range(tree, base, judgement.tested[tree])
+        for tree, base in sorted(judgement.baseline.items())
+        if judgement.tested.get(tree, base) != base
+    )
+    read = [c.log for c in changes if c.log is not None and c.log.reason is None]
+    if read:  # the report names people only when some tree's commits could be read
+        context = dataclasses.replace(context, people=people(read))
+    hints = bisect_hints(session, flight, judgement, policy, log)
+    return flight_page(
+        flight, judgement, context, previous_flight=previous, changes=changes, bisect=hints
+    )
+
+
+class _Log:
+    """The history of a page's trees, each range read once."""
+
+    def __init__(self, history: History | None) -> None:
+        self.history = history
+        self.seen: dict[tuple[str, str, str], Commits | None] = {}
+
+    def range(self, tree: str, base: str, tip: str) -> TreeRange:
+        key = (tree, base, tip)
+        if key not in self.seen:
+            self.seen[key] = self.history(*key) if self.history is not None else None
+        return TreeRange(tree, base, tip, self.seen[key])
+
+
+def bisect_hints(
+    session: Session, flight: Flight, judgement: Judgement, policy: Policy, log: _Log
+) -> tuple[BisectHint, ...]:
+    """Return where each regression of the flight came in: the revisions of the compared trees
+    from its last pass (the reference flight) to its first failure since then."""
+    assert flight.number is not None
+    # A blocking finding that names a reference flight is a regression against it (`REGR. vs.
+    # N`); each step once, its own finding before another flight's.
+    first: dict[TestKey, Finding] = {}
+    for finding in judgement.findings:
+        if finding.blocking and finding.ref_flight:
+            first.setdefault(finding.step.key, finding)
+    wanted = list(first.values())
+    if not wanted:
+        return ()
+    blessings = sorted(policy.blessings(flight.branch))
+    firsts: list[tuple[int, int]] = []  # each one's first failing flight and its run's length
+    for finding in wanted:
+        key = finding.step.key
+        test_id = session.scalar(
+            select(TestRecord.id).where(TestRecord.job == key.job, TestRecord.testid == key.testid)
+        )
+        upto = finding.in_flight or flight.number
+        since, runs = (
+            not_passing_since(session, flight.branch, test_id, upto, blessings)
+            if test_id is not None
+            else (None, 0)
+        )
+        firsts.append((since or upto, max(runs, 1)))
+    numbers = {f.ref_flight for f in wanted if f.ref_flight} | {since for since, _ in firsts}
+    revisions = _revisions(session, numbers)
+    hints = []
+    for finding, (since, runs) in zip(wanted, firsts, strict=True):
+        assert finding.ref_flight is not None
+        passed, failed = revisions.get(finding.ref_flight, {}), revisions.get(since, {})
+        ranges = tuple(
+            log.range(tree, passed[tree], failed[tree])
+            for tree in sorted(judgement.baseline)
+            if tree in passed and tree in failed
+        )
+        key = finding.step.key
+        hints.append(BisectHint(key.job, key.testid, finding.ref_flight, since, runs, ranges))
+    return tuple(hints)
+
+
+def _revisions(session: Session, numbers: Collection[int]) -> dict[int, dict[str, str]]:
+    rows = session.execute(
+        select(FlightRecord.id, FlightRecord.revisions).where(FlightRecord.id.in_(list(numbers)))
+    )
+    return {number: dict(revisions) for number, revisions in rows}
 
 
 def previous_flight(session: Session, branch: str, number: int, now: datetime) -> int | None:

@@ -506,3 +506,25 @@ def test_sg_report_flight_info_headers():
         f"X-Osstest-Versions-This:\n    xen={TIP}\n"
     )
     assert headers(flight, replace(JUDGEMENT, findings=()))[:2] == "X-"
+
+
+def test_the_people_who_touched_the_revisions_come_after_the_versions_as_in_osstest_mails():
+    people = ("Ian Jackson <ian.jackson@xen.example>", "Jan Beulich <jan.beulich@xen.example>")
+    text = render_text(FLIGHT, JUDGEMENT, replace(CONTEXT, people=people))
+    before, _, after = GOLDEN.partition("\njobs:\n")
+    assert text == (
+        before
+        + "\n"
+        + "-" * 60
+        + "\nPeople who touched revisions under test:\n"
+        + "  Ian Jackson <ian.jackson@xen.example>\n"
+        + "  Jan Beulich <jan.beulich@xen.example>\n"
+        + "\njobs:\n"
+        + after
+    )
+
+
+def test_without_known_histories_the_report_has_no_people_section():
+    assert render_text(FLIGHT, JUDGEMENT, CONTEXT) == GOLDEN
+    empty = render_text(FLIGHT, JUDGEMENT, replace(CONTEXT, people=()))
+    assert "People who touched revisions under test:\n\njobs:" in empty

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -197,3 +198,30 @@ def test_reports_classify_every_kind_of_failure_as_the_story_did(
         ]
         reported |= {f["classification"] for f in report["failures"]}
     assert reported >= {"regression", "never_pass", "like", "pass_in", "blocked", "allowable"}
+
+
+def test_the_story_told_over_the_demos_xen_tree_is_the_same_story(demo: Story, tmp_path: Path):
+    """`pushgate demo` takes the xen revisions from a git repository: the flights, verdicts
+    and pushes are the same, and every xen revision is a commit of that repository."""
+    from ingest.demo_repo import DemoRepo
+
+    allow = AllowList.parse(ALLOW_FILE.read_text(encoding="utf-8"), source=str(ALLOW_FILE))
+    repo = DemoRepo.create(tmp_path / "xen.git")
+    told = story(allow=allow, revisions=repo)
+    repo.finish()
+    assert [f.number for f in told.flights] == [f.number for f in demo.flights]
+    assert [(j.verdict, j.push) for j in told.judgements.values()] == [
+        (j.verdict, j.push) for j in demo.judgements.values()
+    ]
+    assert [f.revisions["linux"] for f in told.flights] == [
+        f.revisions["linux"] for f in demo.flights
+    ]
+    xen = {f.revisions["xen"] for f in told.flights}
+    assert all(SHA.fullmatch(sha) for sha in xen)
+    listed = subprocess.run(
+        ["git", "-C", str(repo.path), "rev-list", "--all"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert xen <= set(listed)

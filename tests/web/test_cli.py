@@ -218,6 +218,7 @@ def test_flights_lists_newest_first_as_text_and_json(pushgate, gate_files, tmp_p
     assert [line.split()[:4] for line in lines[1:]] == [
         ["17003", "xen-unstable", "perfect", "yes"],
         ["17002", "xen-unstable", "regressions", "no"],
+        ["blocking:", "test-amd64-amd64-xl", "guest-start"],  # the README's blocking steps
         ["17001", "xen-unstable", "perfect", "no"],  # nothing known of its baseline
     ]
     page = json.loads(pushgate("flights", "--format", "json").stdout)
@@ -344,7 +345,9 @@ def test_demo_builds_its_database_here_and_can_stop_there(tmp_path, monkeypatch)
     from web.app import create_app
 
     client = create_app({"DATABASE_URL": url, "NOW": "2013-03-18"}).test_client()
-    newest = flights[0]["flight"]
+    # The dashboard shows the demo as of 2013-03-18: a later flight is not there yet.
+    newest = client.get("/api/v1/flights").get_json()["flights"][0]["flight"]
+    assert client.get(f"/flights/{flights[0]['flight']}").status_code == 404
     for page in (
         "/",
         "/features/qemu-upstream-default",

@@ -135,9 +135,16 @@ def test_the_text_views_read_like_a_release_status(pushgate, gate):
     pushgate("roadmap", "import", str(gate))
     table = pushgate("features", "--now", "2013-03-11").stdout.splitlines()
     assert table[0] == (
-        "release 4.3 on xen-unstable: feature freeze 2013-03-25 (14 days), code freeze "
-        "2013-04-15 (35 days), release 2013-06-15 (96 days)"
+        "release 4.3 on xen-unstable: feature freeze 2013-03-25 (in 14 days), code freeze "
+        "2013-04-15 (in 35 days), release 2013-06-15 (in 96 days)"
     )
+    # Long past: days ago, never a negative count.
+    later = pushgate("features", "--now", "2026-11-01").stdout.splitlines()[0]
+    assert later == (
+        "release 4.3 on xen-unstable: feature freeze 2013-03-25 (4969 days ago), code freeze "
+        "2013-04-15 (4948 days ago), release 2013-06-15 (4887 days ago)"
+    )
+    assert "(tomorrow)" in pushgate("features", "--now", "2013-03-24").stdout.splitlines()[0]
     migration = next(line for line in table if line.startswith("migration "))
     assert migration.split()[:5] == ["migration", "blocked", "good", "90%", "1"]
     assert "!" in migration

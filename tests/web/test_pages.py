@@ -243,8 +243,18 @@ def test_every_page_and_twin_answers_on_postgresql(postgres_url):
     assert run(main, ["--database", postgres_url, "roadmap", "import", roadmap]).exit_code == 0
     app = create_app({"DATABASE_URL": postgres_url, "NOW": "2013-03-07T12:00"})
     client = app.test_client()
-    for url in [*PAGES, *TWINS, "/flights/17003/report.txt", "/feed.atom"]:
+    extras = [
+        "/search?q=guest",
+        "/features.csv",
+        "/tests.csv?job=test-amd64-amd64-xl&testid=guest-start",
+    ]
+    for url in [*PAGES, *TWINS, "/flights/17003/report.txt", "/feed.atom", *extras]:
         assert client.get(url).status_code == 200, url
+    found = client.get("/api/v1/search?q=GUEST-MIGRATE/src_host").get_json()  # ILIKE, escaped
+    assert found["tests"] == [
+        {"job": "test-amd64-amd64-pair", "testid": "guest-migrate/src_host/dst_host"}
+    ]
+    assert client.get("/api/v1/search?q=guest_start").get_json()["tests"] == []
     gate = client.get("/api/v1/overview").get_json()["gate"]
     assert (gate["newest"]["flight"], gate["basis"]["flight"], gate["attempts"]) == (
         17004,

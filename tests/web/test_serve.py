@@ -175,3 +175,21 @@ def test_serve_with_workers_runs_gunicorn_until_sigterm(pushgate: Run, sqlite_ur
     assert f'"{base}/?api_key=[redacted]"' in access
     assert "s3cret" not in access + errors
     assert not (elsewhere / "pushgate.sqlite").exists()
+
+
+def test_serve_shows_the_dashboard_as_of_now(sqlite_url, monkeypatch):
+    """`serve --now` is the demo's --now: every page as of that day, unless it asks ?as_of=."""
+    from flask import Flask
+
+    served: list[Flask] = []
+    monkeypatch.setattr(Flask, "run", lambda app, **_kw: served.append(app))
+    args = ["--database", sqlite_url, "serve", "--now", "2013-03-18"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "as of 2013-03-18 on http://127.0.0.1:5000/" in result.stderr
+    [app] = served
+    assert app.test_client().get("/api/v1/overview").get_json()["as_of"].startswith("2013-03-18")
+    bad = CliRunner().invoke(main, ["--database", sqlite_url, "serve", "--now", "soon"])
+    assert bad.exit_code == 2
+    assert "Invalid value" in bad.output
+    assert served == [app]

@@ -119,3 +119,40 @@ def test_the_freeze_is_kept_and_a_later_flight_does_not_change_it(demo, tmp_path
     assert [f["then"] for f in kept_after["features"]] == then  # the kept freeze stands
     before = [f["then"] for f in live["features"]]
     assert [f["then"] for f in live_after["features"]] != before  # the day before moved
+
+
+@pytest.mark.slow  # the demo, as above
+def test_a_demo_regressions_flight_page_names_the_commits_and_authors_of_its_range(
+    demo, monkeypatch
+):
+    """The demo's xen tree lands the p2m change that breaks guest-localmigrate/x10 on
+    2013-03-11: the bisect hint of flight 16631's regressions holds it, by a roadmap owner."""
+    from ingest.demo_repo import REPO_NAME, roadmap_owners
+    from web.app import create_app
+
+    repo = Path(demo.removeprefix("sqlite:///")).with_name(REPO_NAME)
+    assert (repo / "HEAD").is_file()
+    monkeypatch.setenv("PUSHGATE_TREE_REPOS", f"xen={repo}")
+    client = create_app({"DATABASE_URL": demo, "NOW": "2013-03-18"}).test_client()
+    listed = client.get("/api/v1/flights?verdict=regressions").get_json()["flights"]
+    number = listed[0]["flight"]
+    data = client.get(f"/api/v1/flights/{number}").get_json()
+    owners = {f"{p.name} <{p.email}>" for p in roadmap_owners()}
+    assert data["people"] and set(data["people"]) <= owners
+    [changed] = data["changes"]
+    assert (changed["base"], changed["tip"]) == (data["baseline"]["xen"], data["tested"]["xen"])
+    assert changed["log"]["reason"] is None and changed["log"]["commits"]
+    x10 = [h for h in data["bisect"] if h["testid"] == "guest-localmigrate/x10"]
+    assert x10 and all(h["failed_flight"] == 16594 for h in x10)
+    [between] = x10[0]["ranges"]
+    commits = between["log"]["commits"]
+    culprit = "x86/mm: drop the p2m lock across paging populate"
+    [landed] = [c for c in commits if c["subject"] == culprit]
+    assert f"{landed['author']} <{landed['email']}>" in owners
+    page = client.get(f"/flights/{number}").get_data(as_text=True)
+    assert "People who touched revisions under test" in page
+    assert "Where the regressions came in" in page
+    assert culprit in page and landed["author"] in page and landed["sha"][:12] in page
+    report = client.get(f"/flights/{number}/report.txt").get_data(as_text=True)
+    assert "People who touched revisions under test:\n" in report
+    assert all(f"  {person}\n" in report for person in data["people"])
