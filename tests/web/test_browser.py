@@ -387,3 +387,24 @@ def test_the_demos_blocking_steps_fail_since_what_the_overview_says(context, dem
             checked += 1
     page.close()
     assert checked >= 18  # every blocking step of flight 16631
+
+
+def test_the_other_tables_sort_the_rows_shown_by_a_heading(page, origin):
+    page.goto(origin + "/flights")
+    flights = page.locator("table[data-sortable] tbody tr td:first-child")
+    shown = [int(n) for n in flights.all_inner_texts()]
+    assert shown == sorted(shown, reverse=True)  # newest first, as served
+    heading = page.locator("table[data-sortable] thead th").first
+    heading.click()  # the most first
+    assert [int(n) for n in flights.all_inner_texts()] == sorted(shown, reverse=True)
+    heading.click()
+    assert [int(n) for n in flights.all_inner_texts()] == sorted(shown)
+    assert heading.get_attribute("aria-sort") == "ascending"
+    blocking = page.locator("table[data-sortable] thead th", has_text="Blocking")
+    blocking.focus()
+    page.keyboard.press("Enter")  # the keyboard sorts too
+    counts = [
+        int(n)
+        for n in page.locator("table[data-sortable] tbody tr td:last-child").all_inner_texts()
+    ]
+    assert counts == sorted(counts, reverse=True) and counts[0] > 0

@@ -2,7 +2,9 @@
 // It draws the charts with plotly.js (which the app serves itself, /vendor/plotly.min.js, on
 // the pages that have charts) in place of their words, and gives the keyboard a few keys:
 // "/" goes to the search box, "j" and "k" move through the rows of the page's lists (the
-// blocking list and the features table), Enter opens the row's first link.
+// blocking list and the features table), Enter opens the row's first link. The headings of a
+// table marked data-sortable sort the rows shown by that column (numbers as numbers, then text;
+// a cell's data-sort, when it has one, is what it sorts by), the most first on the first click.
 (function () {
   "use strict";
 
@@ -13,6 +15,59 @@
       Plotly.newPlot(element, figure.data, figure.layout, { displaylogo: false, responsive: true });
     });
   }
+
+  function key(row, column) {
+    var cell = row.children[column];
+    var text = cell ? (cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent) : "";
+    var number = parseFloat(text.replace(/[%,]/g, ""));
+    return { text: text.trim().toLowerCase(), number: /^\s*-?[\d.,]+%?\s*$/.test(text) ? number : NaN };
+  }
+
+  function blank(k) {
+    return isNaN(k.number) && !k.text;
+  }
+
+  function compare(a, b, sign) {
+    // Blanks last whichever the direction; numbers before text.
+    if (blank(a) || blank(b)) return (blank(a) ? 1 : 0) - (blank(b) ? 1 : 0);
+    if (isNaN(a.number) !== isNaN(b.number)) return isNaN(a.number) ? 1 : -1;
+    if (!isNaN(a.number)) return sign * (a.number - b.number);
+    return sign * (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
+  }
+
+  function sortBy(table, heading) {
+    var column = Array.prototype.indexOf.call(heading.parentElement.children, heading);
+    var body = table.tBodies[0];
+    var descending = heading.getAttribute("aria-sort") !== "descending";
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      return compare(key(a, column), key(b, column), descending ? -1 : 1);
+    });
+    rows.forEach(function (row) {
+      body.appendChild(row);
+    });
+    table.querySelectorAll("thead th").forEach(function (th) {
+      th.removeAttribute("aria-sort");
+    });
+    heading.setAttribute("aria-sort", descending ? "descending" : "ascending");
+  }
+
+  document.querySelectorAll("table[data-sortable]").forEach(function (table) {
+    table.querySelectorAll("thead th").forEach(function (heading) {
+      heading.tabIndex = 0;
+      heading.classList.add("sortable");
+      heading.title = "sort the rows shown by this column";
+      heading.addEventListener("click", function () {
+        sortBy(table, heading);
+      });
+      heading.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          sortBy(table, heading);
+        }
+      });
+    });
+  });
 
   var ROWS = "[data-rows] > li, [data-rows] > tbody > tr";
   var current = null;
