@@ -39,9 +39,11 @@ from gate.store.roadmap import load_roadmap
 
 
 def flight_window(
-    session: Session, branch: str, policy: Policy, now: datetime
+    session: Session, branch: str, policy: Policy, now: datetime, *, every: bool = False
 ) -> list[FlightPoint]:
-    rows = session.execute(
+    """Return the branch's newest evidence flights by `now` (all of them when `every`), oldest
+    first."""
+    query = (
         select(FlightRecord.id, FlightRecord.started, FlightRecord.ingested)
         .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
         .where(
@@ -50,8 +52,8 @@ def flight_window(
             happened_by(now),
         )
         .order_by(FlightRecord.id.desc())
-        .limit(policy.window_flights)
-    ).all()
+    )
+    rows = session.execute(query if every else query.limit(policy.window_flights)).all()
     return [FlightPoint(n, as_utc(started or ingested)) for n, started, ingested in reversed(rows)]
 
 

@@ -7,15 +7,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gate.policy import Policy
 from gate.read.features import ReleaseDates
-from gate.read.readiness import Material, as_declared
-from gate.readiness import FlightPoint, Readiness, judge_feature
-from gate.store.flights import happened_by
-from gate.store.records import BranchRecord, FlightRecord, as_utc
+from gate.read.readiness import Material, as_declared, flight_window
+from gate.readiness import Readiness, judge_feature
 from gate.store.roadmap import load_roadmap
 
 CYCLE_DAYS = 366  # the most days a timeline shows, the newest ones
@@ -60,20 +57,6 @@ def end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
 
 
-def _points(session: Session, branch: str, policy: Policy, now: datetime) -> list[FlightPoint]:
-    rows = session.execute(
-        select(FlightRecord.id, FlightRecord.started, FlightRecord.ingested)
-        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
-        .where(
-            BranchRecord.name == branch,
-            FlightRecord.blessing.in_(policy.evidence_blessings),
-            happened_by(now),
-        )
-        .order_by(FlightRecord.id)
-    )
-    return [FlightPoint(n, as_utc(started or ingested)) for n, started, ingested in rows]
-
-
 def readiness_timeline(
     session: Session,
     policy: Policy,
@@ -92,7 +75,7 @@ def readiness_timeline(
     last = min(now.date(), rel.release)
     first = max(first, last - timedelta(days=CYCLE_DAYS - 1))
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    points = _points(session, rel.branch, policy, now)
+    points = flight_window(session, rel.branch, policy, now, every=True)
     # The flights of every day's window: the cycle's, and the window before its first day.
     before = [p for p in points if days and p.at < end_of(days[0])]
     start = before[-policy.window_flights].number if len(before) >= policy.window_flights else 0
