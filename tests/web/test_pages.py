@@ -302,3 +302,12 @@ def test_features_without_an_owner_are_flagged_and_sorting_puts_what_matters_fir
     assert 'href="/?sort=blocking&amp;order=desc"' in html
     assert 'href="/?sort=mismatch&amp;order=desc"' in html
     assert 'href="/?sort=slug"' in html
+
+
+def test_the_overview_and_a_feature_link_the_releases_pages(client):
+    html = client.get("/?as_of=2013-03-06").get_data(as_text=True)
+    for page in ("/releases/4.3/status", "/releases/4.3/readiness", "/releases/4.3/at/2013-03-25"):
+        assert f'href="{page}?as_of=2013-03-06"' in html
+        assert client.get(f"{page}?as_of=2013-03-06").status_code == 200
+    feature = client.get("/features/pvh?as_of=2013-03-06").get_data(as_text=True)
+    assert 'href="/releases/4.3/readiness?feature=pvh&amp;as_of=2013-03-06"' in feature
