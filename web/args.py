@@ -184,15 +184,20 @@ class Segments(PathConverter):
 AS_OF = "as_of"  # the parameter of a view of the past: every link of the page carries it
 
 
-def as_of() -> datetime | None:
-    """Read `as_of`, the moment a page shows the dashboard as of (a date or an ISO moment)."""
-    value = text(AS_OF)
+def moment(name: str) -> datetime | None:
+    """Return a parameter that must be a date or an ISO moment, or None when it is absent."""
+    value = text(name)
     if value is None:
         return None
     try:
         return parse_moment(value)
     except SettingsError as exc:
-        _bad(f"{AS_OF}: {exc}")
+        _bad(f"{name}: {exc}")
+
+
+def as_of() -> datetime | None:
+    """Read `as_of`, the moment a page shows the dashboard as of (a date or an ISO moment)."""
+    return moment(AS_OF)
 
 
 def carry_as_of(endpoint: str, values: dict[str, Any]) -> None:

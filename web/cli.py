@@ -30,7 +30,7 @@ from gate.store.db import (
     rebuild_summaries,
     upgrade,
 )
-from gate.store.flights import load_flight
+from gate.store.flights import flight_stored
 from gate.store.prune import BATCH, Stage
 from gate.store.prune import prune as prune_store
 from gate.store.roadmap import save_roadmap
@@ -372,7 +372,7 @@ def report(obj: Context, flight: int, fmt: str, headers: bool, now_text: str | N
         found = flight_detail(
             session, flight, obj.settings.policy(), now, history=history(obj.settings)
         )
-        stored = found is not None or load_flight(session, flight, texts=False) is not None
+        stored = found is not None or flight_stored(session, flight)
     if found is None:
         if stored:
             raise click.ClickException(

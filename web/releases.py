@@ -12,9 +12,8 @@ from gate import read
 from gate.read.freeze import FrozenView, frozen_view
 from gate.read.status import SinceNotBefore, StatusReport
 from gate.read.timeline import ReadinessTimeline, readiness_timeline
-from gate.settings import SettingsError, parse_moment
 from gate.store.roadmap import UnknownRelease
-from web.args import text
+from web.args import moment, text
 from web.db import now, session, settings
 from web.twin import to_json
 
@@ -49,13 +48,7 @@ def _report(name: str) -> StatusReport:
 
 def _since() -> datetime | None:
     """Read `since`, the last update's moment (a date or an ISO moment)."""
-    value = text(SINCE)
-    if value is None:
-        return None
-    try:
-        return parse_moment(value)
-    except SettingsError as exc:
-        abort(400, description=f"{SINCE}: {exc}")
+    return moment(SINCE)
 
 
 FEATURE = "feature"  # the parameter that narrows the timeline to one feature

@@ -119,7 +119,19 @@ def flight_age(
     seen_by: datetime | None = None,
 ) -> PushAge:
     """Return flight `number`'s push-gate age (`gate.trends.push_age`) as of `now`, among the
-    flights that happened by `seen_by` (all when None).
+    flights that happened by `seen_by` (all when None)."""
+    return _aged(session, branch, number, policy, now, seen_by)[0]
+
+
+def _aged(
+    session: Session,
+    branch: str,
+    number: int,
+    policy: Policy,
+    now: datetime,
+    seen_by: datetime | None,
+) -> tuple[PushAge, list[FlightMark]]:
+    """Return a flight's push-gate age and the flights it was read from.
 
     The last test of the basis is, but for a baseline declared from elsewhere, at or after the
     last push up to the flight: the flights from that push on are read, and all of them only
@@ -134,7 +146,7 @@ def flight_age(
             number, flight.tested, flight.baseline, marks, now, blessing=policy.push_blessing
         )
         if age.basis is not None or since is None:
-            return age
+            return age, marks
         since = None
 
 
@@ -173,15 +185,14 @@ def gate_status(session: Session, branch: str, policy: Policy, now: datetime) ->
     of the basis, the flights since, and those of the revision under test."""
     newest_only = branch_marks(session, branch, now, newest=1)
     newest = newest_only[-1] if newest_only else None
-    age = None
+    age, read = None, {}
     if newest is not None:
-        age = flight_age(session, branch, newest.number, policy, now, seen_by=now)
+        age, marks = _aged(session, branch, newest.number, policy, now, now)
+        read = {m.number: m for m in marks}
 
     def mark(found: FlightAge | None) -> Mark | None:
-        if found is None:
-            return None
-        [seen] = branch_marks(session, branch, now, since=found.number, upto=found.number)
-        return mark_of(seen)
+        # Every flight the age names is among those it was read from.
+        return mark_of(read[found.number]) if found else None
 
     basis = age.basis if age else None
     return GateStatus(

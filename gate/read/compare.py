@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 from gate.compare import Change, StepChange, compare, outcomes
 from gate.model import NONE_EXECUTED, Finding, Flight, Judgement, Status, TestKey, Verdict
 from gate.report import summary
-from gate.store.flights import flight_happened, load_flight
-from gate.store.records import FlightRecord
+from gate.store.flights import flight_happened, flight_stored, load_flight
 
 COMPARE_LINES = 500  # steps a page of a comparison shows
 
@@ -114,7 +113,7 @@ def comparison(session: Session, a: int, b: int, now: datetime, *, page: int = 1
 
 def _load(session: Session, number: int, now: datetime) -> tuple[Flight, Judgement]:
     if not flight_happened(session, number, now):
-        raise NoFlight(number, stored=session.get(FlightRecord, number) is not None)
+        raise NoFlight(number, stored=flight_stored(session, number))
     loaded = load_flight(session, number, texts=False)
     assert loaded is not None  # it happened, so it is stored
     flight, judgement, _ids = loaded

@@ -574,6 +574,11 @@ def happened_by(now: datetime) -> Any:
     return func.coalesce(FlightRecord.started, FlightRecord.ingested) <= now
 
 
+def flight_stored(session: Session, number: int) -> bool:
+    """Tell whether flight `number` is stored, whenever it happened."""
+    return session.scalar(select(FlightRecord.id).where(FlightRecord.id == number)) is not None
+
+
 def flight_happened(session: Session, number: int, now: datetime) -> bool:
     """Tell whether flight `number` is stored and had happened by `now` (`happened_by`)."""
     found = session.scalar(
