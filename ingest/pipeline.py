@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from gate.allow import AllowList
 from gate.model import Counts, Flight
 from gate.read.freeze import freeze_due
+from gate.read.timeline import keep_days
 from gate.settings import Settings
 from gate.store.db import DatabaseLocked, analyze, write_retrying
 from gate.store.flights import SaveStatus, save_flight
@@ -236,6 +237,7 @@ def store_parsed(
     )
     if saved.judgement is not None:  # stored now: a freeze it passed is kept as it stands
         freeze_due(session, settings.policy(), now)
+        keep_days(session, settings.policy())  # and the readiness of the days it changed
     news: dict[str, Any] | None = None
     if webhook_urls(settings) and saved.judgement is not None:
         judged = dataclasses.replace(flight, number=saved.number)

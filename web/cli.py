@@ -20,6 +20,7 @@ from gate import __version__
 from gate.model import Finding
 from gate.read import flight_detail, flight_report, flights_page
 from gate.read.freeze import freeze_due
+from gate.read.timeline import keep_days
 from gate.retention import DELETE_FACTOR, Retention, RetentionError
 from gate.settings import Settings, SettingsError
 from gate.store.db import (
@@ -75,6 +76,7 @@ def db() -> None:
 def db_upgrade(obj: Context) -> None:
     """Create the schema, or upgrade it to this pushgate's version."""
     before, after = upgrade(obj.engine(ensure=False))
+    _keep_days(obj)
     if before == after:
         click.echo(f"schema is up to date ({after})")
     else:
@@ -90,8 +92,16 @@ def db_rebuild_summaries(obj: Context) -> None:
     engine = obj.reader()
     click.echo("rebuilding the summaries from the stored steps...", err=True)
     rebuild_summaries(engine)
+    _keep_days(obj)
     analyze(engine)
     click.echo("summaries rebuilt")
+
+
+def _keep_days(obj: Context) -> None:
+    """Judge and keep the readiness of the days that are not kept (`gate.read.timeline`)."""
+    with Session(obj.engine()) as session:
+        keep_days(session, obj.settings.policy())
+        session.commit()
 
 
 def _days_or_never(_ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
@@ -189,6 +199,8 @@ def prune(
             f"the database stayed locked by another writer through {exc.attempts} attempts: "
             "the batches before were pruned, run the prune again for the rest"
         ) from None
+    if not dry_run:
+        _keep_days(obj)  # the days whose flights were deleted, judged again
     click.echo(pruned.sentence())
 
 
@@ -513,6 +525,7 @@ def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text
     with Session(engine) as session:
         save_roadmap(session, release, features, first, "the roadmap as of the 4.3 planning")
         freeze_due(session, settings.policy(), datetime.now(UTC))
+        keep_days(session, settings.policy())
         session.commit()
     last = story.flights[-1].started or datetime.now(UTC)
     click.echo(

@@ -13,6 +13,7 @@ from gate.read.features import features as read_features
 from gate.read.freeze import freeze_due
 from gate.read.readiness import coverage
 from gate.read.status import SinceNotBefore, StatusReport, status_mail
+from gate.read.timeline import keep_days
 from gate.status_mail import render_markdown
 from gate.store.roadmap import load_roadmap, release_record, save_roadmap
 from ingest.roadmap_file import parse_roadmap, render_roadmap
@@ -39,6 +40,7 @@ def roadmap_import(obj: Context, file: str, note: str) -> None:
         summary = save_roadmap(session, release, features, datetime.now(UTC), note)
         # Flights stored already may have passed a freeze: it is kept from them.
         freeze_due(session, obj.settings.policy(), datetime.now(UTC))
+        keep_days(session, obj.settings.policy())  # every day of the release, judged anew
         session.commit()
     parts = [
         f"{len(getattr(summary, name))} {label}"

@@ -23,6 +23,7 @@ from gate.read.cells import Cell, stored_cell
 from gate.read.readiness import observed, readiness
 from gate.read.release import ReleaseDates as ReleaseDates  # re-exported: its old home
 from gate.read.steps import not_passing_since, notable_steps
+from gate.read.timeline import DayCount, DayReadiness, burn_down, readiness_timeline
 from gate.readiness import FeatureReadiness, Observation, Readiness, sentences
 from gate.roadmap import Declared
 from gate.store.bulk import in_chunks
@@ -145,6 +146,7 @@ class Overview:
     blockers: tuple[Blocker, ...]
     readiness_states: tuple[Readiness, ...] = Readiness.by_severity()
     as_of: datetime | None = None  # the moment it shows the dashboard as of
+    burn_down: tuple[DayCount, ...] = ()  # the features in each state, every day of the cycle
 
 
 def overview(session: Session, policy: Policy, now: datetime) -> Overview:
@@ -179,6 +181,7 @@ def overview(session: Session, policy: Policy, now: datetime) -> Overview:
         tuple(FeatureRow.of(j) for j in judged),
         tuple(blockers),
         as_of=now,
+        burn_down=burn_down(session, policy, now, release.name, today=judged).days,
     )
 
 
@@ -337,6 +340,7 @@ class FeaturePage(FeatureRow):
 
     release: ReleaseDates
     grid: Grid
+    timeline: tuple[DayReadiness, ...] = ()  # its readiness every day of the cycle
 
 
 def feature_detail(
@@ -373,6 +377,9 @@ def feature_detail(
         **{**fields, "series": series},
         release=ReleaseDates.of(release, now),
         grid=_grid(session, list(found.tests), shown, page),
+        timeline=readiness_timeline(
+            session, policy, now, release.name, only=slug, today=[found]
+        ).features[0].days,
     )
 
 

@@ -113,7 +113,7 @@ def feature_counts(
     return found
 
 
-def _last_seen(session: Session, branch: str, test_ids: Sequence[int], now: datetime) -> int | None:
+def last_ran(session: Session, branch: str, test_ids: Sequence[int], now: datetime) -> int | None:
     """Return the newest flight of the branch, by `now`, in which one of these tests ran."""
     if not test_ids:
         return None
@@ -242,7 +242,7 @@ def readiness(
         ids = material.linked[feature.slug]
 
         def last_seen(ids: list[int] = ids) -> int | None:
-            return _last_seen(session, rel.branch, ids, now)
+            return last_ran(session, rel.branch, ids, now)
 
         evidence = material.evidence(feature, window, last_seen)
         judged.append(judge_feature(feature, evidence, policy, now))

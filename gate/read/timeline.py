@@ -1,19 +1,36 @@
 """Readiness over time: each feature's readiness as of every day of the release's cycle, and the
-count of features in each state per day (a burn-down up to the freeze)."""
+count of features in each state per day (a burn-down up to the freeze).
+
+A day's readiness is the feature's readiness as judged at the end of that day (`readiness` at
+that moment): over the newest evidence flights that had happened by then, as it was declared
+then. The days up to the branch's newest stored flight are judged once and kept
+(`gate.store.timeline`); `keep_days` judges those the store forgot, and is called by whatever
+stores flights or the roadmap. The pages read the kept days and judge only the rest: the
+current day, and the days after the newest flight, which all share one window of flights.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+from bisect import bisect_right
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gate.policy import Policy
-from gate.read.features import ReleaseDates
-from gate.read.readiness import Material, as_declared, flight_window
-from gate.readiness import Readiness, judge_feature
-from gate.store.roadmap import load_roadmap
+from gate.read.readiness import Material, flight_window, last_ran
+from gate.read.release import ReleaseDates
+from gate.readiness import FeatureReadiness, FlightPoint, Readiness, judge_feature
+from gate.roadmap import Feature, Release
+from gate.store.flights import happened_by
+from gate.store.records import BranchRecord, FlightRecord, ReleaseRecord, as_utc
+from gate.store.roadmap import load_roadmap, release_record
+from gate.store.timeline import Kept, keep, kept, kept_counts, kept_days, start_keeping
 
 CYCLE_DAYS = 366  # the most days a timeline shows, the newest ones
 
@@ -52,9 +69,218 @@ class ReadinessTimeline:
     readiness_states: tuple[Readiness, ...] = Readiness.by_severity()
 
 
+@dataclass(frozen=True)
+class BurnDown:
+    """The count of features in each readiness state on every day of the cycle so far."""
+
+    release: ReleaseDates
+    days: tuple[DayCount, ...]
+    readiness_states: tuple[Readiness, ...] = Readiness.by_severity()
+
+
 def end_of(day: date) -> datetime:
     """The moment a day's readiness is judged at: its end (the next midnight, UTC)."""
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+
+
+def policy_key(policy: Policy) -> str:
+    """Name the policy that kept days were judged under: another policy judges them anew."""
+    return hashlib.sha256(repr(policy).encode()).hexdigest()[:32]
+
+
+def _first_day(features: Sequence[Feature]) -> date | None:
+    """The cycle's first day: that of the roadmap's first declaration."""
+    return min((change.at.date() for f in features for change in f.history), default=None)
+
+
+def _cycle(features: Sequence[Feature], rel: Release, now: datetime) -> list[date]:
+    """The days a timeline shows: from the first declaration to today or the release, at most
+    CYCLE_DAYS of them."""
+    last = min(now.date(), rel.release)
+    first = max(_first_day(features) or now.date(), last - timedelta(days=CYCLE_DAYS - 1))
+    return _days(first, last)
+
+
+def _days(first: date, last: date) -> list[date]:
+    """Every day from `first` to `last`."""
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def judge_days(
+    session: Session,
+    policy: Policy,
+    rel: Release,
+    features: Sequence[Feature],
+    days: Sequence[date],
+    now: datetime,
+) -> dict[str, list[tuple[Readiness, float | None]]]:
+    """Judge each feature as of the end of each of these days (no later than `now`), as
+    `readiness` would at that moment, from the flights loaded once.
+
+    Days that see the same flights and the same declaration share one judgement."""
+    judged: dict[str, list[tuple[Readiness, float | None]]] = {f.slug: [] for f in features}
+    if not days or not features:
+        return judged
+    moments = [min(end_of(day), now) for day in days]
+    points = flight_window(session, rel.branch, policy, moments[-1], every=True)
+    by_time = sorted(points, key=lambda p: (p.at, p.number))
+    times = [p.at for p in by_time]
+    # Every flight of the branch, of any blessing: a feature's last run counts them all.
+    every = sorted(
+        as_utc(at)
+        for at in session.scalars(
+            select(func.coalesce(FlightRecord.started, FlightRecord.ingested))
+            .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+            .where(BranchRecord.name == rel.branch)
+        )
+    )
+    windows: dict[int, tuple[FlightPoint, ...]] = {}
+    for moment in moments:
+        seen = bisect_right(times, moment)
+        if seen not in windows:
+            happened = sorted(by_time[:seen], key=lambda p: p.number)
+            windows[seen] = tuple(happened[-policy.window_flights :])
+    wanted = sorted({p.number for window in windows.values() for p in window})
+    material = Material.load(session, rel.branch, features, wanted)
+    memo: dict[tuple[str, str, int, int], tuple[Readiness, float | None]] = {}
+    for moment in moments:
+        seen, ran = bisect_right(times, moment), bisect_right(every, moment)
+        for feature in features:
+            declared = feature.declared_at(moment)
+            key = (feature.slug, declared.value, seen, ran)
+            if key not in memo:
+                ids = material.linked[feature.slug]
+
+                def last_seen(ids: list[int] = ids, moment: datetime = moment) -> int | None:
+                    return last_ran(session, rel.branch, ids, moment)
+
+                as_then = dataclasses.replace(feature, status=declared)
+                evidence = material.evidence(as_then, windows[seen], last_seen)
+                found = judge_feature(as_then, evidence, policy, moment)
+                memo[key] = (found.readiness, found.pass_rate)
+            judged[feature.slug].append(memo[key])
+    return judged
+
+
+def keep_days(session: Session, policy: Policy) -> int:
+    """Judge and keep the days of every release that the store does not keep, up to the day of
+    its branch's newest stored flight; return how many days were judged."""
+    judged = 0
+    key = policy_key(policy)
+    for record in session.scalars(select(ReleaseRecord).order_by(ReleaseRecord.id)).all():
+        start_keeping(session, record.id)
+        found = kept(session, record.id, lock=True)
+        assert found is not None
+        newest = session.scalar(
+            select(func.max(func.coalesce(FlightRecord.started, FlightRecord.ingested)))
+            .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+            .where(BranchRecord.name == record.branch)
+        )
+        through = min(as_utc(newest).date(), record.release_date) if newest else None
+        if found.policy == key and found.first is not None and found.through == through:
+            continue  # every day is kept (the roadmap's changes forget the first)
+        rel, features = load_roadmap(session, record.name)
+        first = _first_day(features)
+        if first is None or through is None or through < first:
+            keep(session, record.id, key, first, None, None, ())
+            continue
+        if found.policy == key and found.first == first and found.through is not None:
+            start: date | None = max(first, found.through + timedelta(days=1))
+        else:
+            start = None  # every day judged anew
+        if start is not None and start > through:
+            continue
+        days = _days(start or first, through)
+        states = judge_days(session, policy, rel, features, days, end_of(through))
+        keep(
+            session,
+            record.id,
+            key,
+            first,
+            through,
+            start,
+            (
+                (day, slug, state.value, rate)
+                for slug, row in states.items()
+                for day, (state, rate) in zip(days, row, strict=True)
+            ),
+        )
+        judged += len(days)
+    return judged
+
+
+def _judged(
+    session: Session,
+    policy: Policy,
+    rel: Release,
+    found: Kept | None,
+    features: Sequence[Feature],
+    days: Sequence[date],
+    now: datetime,
+    today: Sequence[FeatureReadiness],
+) -> dict[str, list[tuple[Readiness, float | None]]]:
+    """Each feature's readiness on each of these days: the kept ones read, the others judged
+    (the current day, the days after the newest flight, any day not kept under this policy)."""
+    key = policy_key(policy)
+    held = [d for d in days if found is not None and end_of(d) <= now and found.holds(d, key)]
+    stored = (
+        kept_days(session, found, key, held[0], held[-1], (f.slug for f in features))
+        if found is not None and held
+        else {}
+    )
+    held_set = {d for d in held if all(d in stored.get(f.slug, {}) for f in features)}
+    missing = [d for d in days if d not in held_set]
+    fresh = _fresh(session, policy, rel, features, missing, now, today)
+    judged: dict[str, list[tuple[Readiness, float | None]]] = {}
+    for feature in features:
+        by_day = dict(zip(missing, fresh[feature.slug], strict=True))
+        kept_of = stored.get(feature.slug, {})
+        judged[feature.slug] = [
+            by_day[day] if day in by_day else (Readiness(kept_of[day][0]), kept_of[day][1])
+            for day in days
+        ]
+    return judged
+
+
+def _fresh(
+    session: Session,
+    policy: Policy,
+    rel: Release,
+    features: Sequence[Feature],
+    days: Sequence[date],
+    now: datetime,
+    today: Sequence[FeatureReadiness],
+) -> dict[str, list[tuple[Readiness, float | None]]]:
+    """Judge each feature on these days (not kept): a day that sees the flights `now` sees,
+    with a feature declared as it is now, takes its judgement at `now` from `today` when the
+    caller has it; the other days are judged (`judge_days`)."""
+    judged: dict[str, list[tuple[Readiness, float | None]]] = {f.slug: [] for f in features}
+    known = {j.feature.slug: (j.readiness, j.pass_rate) for j in today}
+    newest = (
+        session.scalar(
+            select(func.max(func.coalesce(FlightRecord.started, FlightRecord.ingested)))
+            .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+            .where(BranchRecord.name == rel.branch, happened_by(now))
+        )
+        if known
+        else None
+    )
+
+    def as_now(day: date) -> bool:
+        moment = min(end_of(day), now)
+        return (newest is None or as_utc(newest) <= moment) and all(
+            f.slug in known and f.declared_at(moment) is f.declared_at(now) for f in features
+        )
+
+    same = {day for day in days if known and as_now(day)}
+    rest = [day for day in days if day not in same]
+    others = judge_days(session, policy, rel, features, rest, now)
+    at = {day: n for n, day in enumerate(rest)}
+    for feature in features:
+        judged[feature.slug] = [
+            known[feature.slug] if day in same else others[feature.slug][at[day]] for day in days
+        ]
+    return judged
 
 
 def readiness_timeline(
@@ -64,44 +290,67 @@ def readiness_timeline(
     release: str | None = None,
     *,
     only: str | None = None,
+    today: Sequence[FeatureReadiness] = (),
 ) -> ReadinessTimeline:
-    """Judge every feature (or the one named `only`) as of the end of each day of the cycle,
-    up to `now`, each as it was declared that day, from flights loaded once."""
-    rel, features = load_roadmap(session, release)
+    """Read every feature's (or the one named `only`) readiness as of the end of each day of
+    the cycle up to `now`, each as it was declared that day; `today` (the features judged at
+    `now`, when the caller has them) spares judging them again."""
+    record = release_record(session, release)
+    rel, features = load_roadmap(session, record.name)
     if only is not None:
         features = [f for f in features if f.slug == only]
-    declared = [change.at for f in features for change in f.history]
-    first = min(declared, default=now).date()
-    last = min(now.date(), rel.release)
-    first = max(first, last - timedelta(days=CYCLE_DAYS - 1))
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    points = flight_window(session, rel.branch, policy, now, every=True)
-    # The flights of every day's window: the cycle's, and the window before its first day.
-    before = [p for p in points if days and p.at < end_of(days[0])]
-    start = before[-policy.window_flights].number if len(before) >= policy.window_flights else 0
-    points = [p for p in points if p.number >= start]
-    material = Material.load(session, rel.branch, features, [p.number for p in points])
-    timelines: dict[str, list[DayReadiness]] = {f.slug: [] for f in features}
+    days = _cycle(features, rel, now)
+    judged = _judged(session, policy, rel, kept(session, record.id), features, days, now, today)
     counts = []
-    for day in days:
-        moment = min(end_of(day), now)
-        window = [p for p in points if p.at <= moment][-policy.window_flights :]
-        ran_by = {p.number for p in points if p.at <= moment}
-        tally: Counter[Readiness] = Counter()
-        for feature in as_declared(features, moment):
-            seen = [n for n in material.counts[feature.slug] if n in ran_by]
-
-            def last_seen(seen: list[int] = seen) -> int | None:
-                return max(seen, default=None)
-
-            judged = judge_feature(
-                feature, material.evidence(feature, window, last_seen), policy, moment
-            )
-            timelines[feature.slug].append(DayReadiness(day, judged.readiness, judged.pass_rate))
-            tally[judged.readiness] += 1
+    for n, day in enumerate(days):
+        tally = Counter(judged[f.slug][n][0] for f in features)
         counts.append(DayCount(day, {state: tally[state] for state in Readiness.by_severity()}))
     return ReadinessTimeline(
         ReleaseDates.of(rel, now),
-        tuple(FeatureTimeline(f.slug, f.title, tuple(timelines[f.slug])) for f in features),
+        tuple(
+            FeatureTimeline(
+                f.slug,
+                f.title,
+                tuple(
+                    DayReadiness(day, state, rate)
+                    for day, (state, rate) in zip(days, judged[f.slug], strict=True)
+                ),
+            )
+            for f in features
+        ),
         tuple(counts),
     )
+
+
+def burn_down(
+    session: Session,
+    policy: Policy,
+    now: datetime,
+    release: str | None = None,
+    *,
+    today: Sequence[FeatureReadiness] = (),
+) -> BurnDown:
+    """Count the features in each readiness state on each day of the cycle up to `now`: the kept
+    days counted in the store, the others judged (`today` as in `readiness_timeline`)."""
+    record = release_record(session, release)
+    rel, features = load_roadmap(session, record.name)
+    days = _cycle(features, rel, now)
+    found = kept(session, record.id)
+    key = policy_key(policy)
+    held = [d for d in days if found is not None and end_of(d) <= now and found.holds(d, key)]
+    stored = (
+        kept_counts(session, found, key, held[0], held[-1]) if found is not None and held else {}
+    )
+    # A day is read from the store when every feature of the roadmap is kept on it.
+    held_set = {d for d in held if sum(stored.get(d, {}).values()) == len(features)}
+    missing = [d for d in days if d not in held_set]
+    fresh = _fresh(session, policy, rel, features, missing, now, today)
+    at = {day: n for n, day in enumerate(missing)}
+    counts = []
+    for day in days:
+        if day in held_set:
+            tally = Counter({Readiness(state): n for state, n in stored[day].items()})
+        else:
+            tally = Counter(fresh[f.slug][at[day]][0] for f in features)
+        counts.append(DayCount(day, {state: tally[state] for state in Readiness.by_severity()}))
+    return BurnDown(ReleaseDates.of(rel, now), tuple(counts))

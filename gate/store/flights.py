@@ -47,6 +47,7 @@ from gate.store.records import (
     as_utc,
 )
 from gate.store.summaries import forget_flight, record_flight
+from gate.store.timeline import forget_days
 
 STEP_COLUMNS = (
     "flight_id",
@@ -242,6 +243,13 @@ def _save_flight(
     if old_branch is not None and old_branch != branch:
         changes += rejudge_from(session, old_branch, number + 1, allow, policy, skip=number)
     rejudged = len(changes)
+    # The readiness kept of the days this flight and those judged again show evidence for is
+    # out of date (the flight it replaced forgot its own days).
+    forget_days(session, branch, _earliest(session, branch, first, flight.started or now, number))
+    if old_branch is not None and old_branch != branch:
+        moved = _earliest(session, old_branch, number + 1, None, number)
+        if moved is not None:
+            forget_days(session, old_branch, moved)
     return Saved(
         status,
         number,
@@ -251,6 +259,20 @@ def _save_flight(
         judgement,
         tuple(c for c in changes if c.changed),
     )
+
+
+def _earliest(
+    session: Session, branch: int, first: int, moment: datetime | None, but: int
+) -> datetime | None:
+    """Return the earliest of `moment` and the moments of the branch's flights from `first` on
+    but one (the flights a save judged again)."""
+    found = session.scalar(
+        select(func.min(func.coalesce(FlightRecord.started, FlightRecord.ingested))).where(
+            FlightRecord.branch_id == branch, FlightRecord.id >= first, FlightRecord.id != but
+        )
+    )
+    moments = [as_utc(m) for m in (moment, found) if m is not None]
+    return min(moments, default=None)
 
 
 def _first_affected(session: Session, branch: int, flight: Flight, judgement: Judgement) -> int:

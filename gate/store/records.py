@@ -324,3 +324,33 @@ class SnapshotRecord(Base):
     readiness: Mapped[str] = mapped_column(String(20))
     pass_rate: Mapped[float | None] = mapped_column(Float)
     reasons: Mapped[list[str]]
+
+
+class ReadinessDayRecord(Base):
+    """A feature's readiness as of the end of one day of its release's cycle, kept from the
+    flights stored so far (`gate.read.timeline.keep_days`): a cache, which every stored, replaced
+    or pruned flight clears from its day on, and a roadmap import clears whole."""
+
+    __tablename__ = "readiness_day"
+
+    release_id: Mapped[int] = mapped_column(
+        ForeignKey("release.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+    readiness: Mapped[str] = mapped_column(String(20))
+    pass_rate: Mapped[float | None] = mapped_column(Float)
+
+
+class ReadinessKeptRecord(Base):
+    """Which days of a release `readiness_day` holds, and under which policy they were judged:
+    every day from `first` to `through` (the day of the branch's newest stored flight)."""
+
+    __tablename__ = "readiness_kept"
+
+    release_id: Mapped[int] = mapped_column(
+        ForeignKey("release.id", ondelete="CASCADE"), primary_key=True
+    )
+    policy: Mapped[str] = mapped_column(String(64))
+    first: Mapped[date | None] = mapped_column(Date)
+    through: Mapped[date | None] = mapped_column(Date)

@@ -33,6 +33,7 @@ from gate.store.records import (
     TestRecord,
     TestTagRecord,
 )
+from gate.store.timeline import forget_days, forget_flight_days
 
 LINK = cast(Table, TestFeatureRecord.__table__)
 FLIGHT_STATUS = cast(Table, FlightStatusRecord.__table__)
@@ -149,6 +150,7 @@ def record_flight(session: Session, number: int, new_tests: Collection[int]) -> 
 
 def forget_flight(session: Session, number: int) -> None:
     """Drop the summaries of a flight about to be deleted."""
+    forget_flight_days(session, number)
     for table in (FLIGHT_STATUS, FEATURE_STATUS):
         session.execute(delete(table).where(table.c.flight_id == number))
 
@@ -157,12 +159,14 @@ def relink(session: Session) -> None:
     """Link every test again after the roadmap changed, and count again the features whose
     links changed; a feature no longer in the roadmap loses its counts."""
     _recount(session, link(session, session.scalars(select(TestRecord.id)).all()), but=None)
+    forget_days(session)
     known = sorted(_patterns(session))
     session.execute(delete(FEATURE_STATUS).where(FEATURE_STATUS.c.slug.notin_(known)))
 
 
 def rebuild(session: Session) -> None:
     """Work out every summary again from the step rows and the roadmap, first passes included."""
+    forget_days(session)
     for table in SUMMARIES:
         session.execute(delete(table))
     test_ids = session.scalars(select(TestRecord.id)).all()
