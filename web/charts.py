@@ -86,12 +86,13 @@ def release_sentence(release: ReleaseDates | None) -> str:
     return f"Release {release.release}: {said}."
 
 
-def _plotly_moment(moment: datetime) -> str:
-    # plotly.js reads a date without a zone; every moment here is shown in UTC.
+def plotly_moment(moment: datetime) -> str:
+    """Write a moment as plotly.js reads it: without a zone, every moment here being UTC."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _midnight(day: date) -> datetime:
+def midnight(day: date) -> datetime:
+    """Return the moment a day starts (UTC)."""
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
@@ -100,56 +101,96 @@ def _json(figure: go.Figure) -> str:
 
 
 def _time_axis(figure: go.Figure, release: ReleaseDates | None, when: Sequence[datetime]) -> None:
-    """Fit the x-axis to the flights (and the next milestone, when near) and mark every
-    milestone: a dotted line on the axis, or a note at the edge it lies beyond."""
+    """Fit a figure's x-axis to the flights and mark every milestone (`time_marks`)."""
+    marks = time_marks(release, when)
+    figure.update_xaxes(**marks["xaxis"])
+    for shape in marks["shapes"]:
+        figure.add_shape(**shape)
+    for note in marks["annotations"]:
+        figure.add_annotation(**note)
+
+
+def time_marks(
+    release: ReleaseDates | None,
+    when: Sequence[datetime],
+    *,
+    title: str = "flight started (UTC)",
+    until: date | None = None,
+) -> dict[str, Any]:
+    """Return the x-axis fitted to these moments and the next milestone, when near (or to
+    `until` when given, if later), and the milestones' marks: a dotted line for each on the axis, a note at
+    the edge for those beyond it, as the layout's `xaxis`, `shapes` and `annotations`."""
     first, last = min(when), max(when)
     end = last
-    upcoming = [m for m in milestones(release) if _midnight(m.day) > last]
-    if upcoming:
-        nearest = _midnight(upcoming[0].day)
+    upcoming = [m for m in milestones(release) if midnight(m.day) > last]
+    if until is not None:
+        end = max(last, midnight(until))
+    elif upcoming:
+        nearest = midnight(upcoming[0].day)
         if nearest - last <= max(last - first, REACH):
             end = nearest
     pad = max((end - first) * 0.03, timedelta(hours=12))
     start, stop = first - pad, end + pad
-    figure.update_xaxes(range=[_plotly_moment(start), _plotly_moment(stop)], **TIME_AXIS)
+    xaxis = {
+        **TIME_AXIS,
+        "title": {"text": title},
+        "range": [plotly_moment(start), plotly_moment(stop)],
+    }
+    shapes: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
     before, after = [], []
     for m in milestones(release):
-        at = _midnight(m.day)
+        at = midnight(m.day)
         if at < start:
             before.append(m)
         elif at > stop:
             after.append(m)
         else:
-            figure.add_vline(
-                x=_plotly_moment(at), line_dash="dot", line_width=1.5, line_color=MILESTONE_COLOUR
+            x = plotly_moment(at)
+            shapes.append(
+                {
+                    "type": "line",
+                    "x0": x,
+                    "x1": x,
+                    "xref": "x",
+                    "y0": 0,
+                    "y1": 1,
+                    "yref": "y domain",
+                    "line": {"dash": "dot", "width": 1.5, "color": MILESTONE_COLOUR},
+                }
             )
-            figure.add_annotation(
-                x=_plotly_moment(at),
-                y=1,
-                yref="paper",
-                text=f"{m.label} {m.day:%m-%d}",
-                textangle=-90,
-                xanchor="right",
-                yanchor="top",
-                showarrow=False,
-                font={"size": 10, "color": MILESTONE_COLOUR},
-                bgcolor="rgba(255,255,255,0.8)",
+            annotations.append(
+                {
+                    "x": x,
+                    "y": 1,
+                    "yref": "paper",
+                    "text": f"{m.label} {m.day:%m-%d}",
+                    "textangle": -90,
+                    "xanchor": "right",
+                    "yanchor": "top",
+                    "showarrow": False,
+                    "font": {"size": 10, "color": MILESTONE_COLOUR},
+                    "bgcolor": "rgba(255,255,255,0.8)",
+                }
             )
     for edge, found, arrow in ((0, before, "← "), (1, after, "")):
         if not found:
             continue
         note = ", ".join(f"{m.label} {m.day} ({days_from_now(m.days)})" for m in found)
-        figure.add_annotation(
-            x=edge,
-            xref="paper",
-            y=1.01,
-            yref="paper",
-            text=f"{arrow}{note}{' →' if edge else ''}",
-            xanchor="left" if edge == 0 else "right",
-            yanchor="bottom",
-            showarrow=False,
-            font={"size": 10, "color": MILESTONE_COLOUR},
+        annotations.append(
+            {
+                "x": edge,
+                "xref": "paper",
+                "y": 1.01,
+                "yref": "paper",
+                "text": f"{arrow}{note}{' →' if edge else ''}",
+                "xanchor": "left" if edge == 0 else "right",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 10, "color": MILESTONE_COLOUR},
+            }
         )
+    return {"xaxis": xaxis, "shapes": shapes, "annotations": annotations}
 
 
 def rate_axis(rates: Sequence[float | None], threshold: float) -> dict[str, Any]:
@@ -196,7 +237,7 @@ def feature_pass_rate(detail: FeaturePage, threshold: float) -> Chart:
     when = [p.started for p in points if p.started is not None]
     figure = go.Figure(
         go.Scatter(
-            x=[_plotly_moment(moment) for moment in when],
+            x=[plotly_moment(moment) for moment in when],
             y=[p.pass_rate for p in points],
             text=[f"flight {p.flight}" for p in points],
             hovertemplate="%{text}<br>%{x}<br>%{y:.1%}<extra></extra>",
@@ -234,7 +275,7 @@ def branch_charts(detail: BranchPage, threshold: float) -> list[Chart]:
     flights = detail.flights
     release = detail.release
     moments = [f.started for f in flights]
-    when = [_plotly_moment(moment) for moment in moments]
+    when = [plotly_moment(moment) for moment in moments]
     names = [f"flight {f.flight}" for f in flights]
     dates = release_sentence(release)
     span = f"{len(flights)} flights from {moments[0]:%Y-%m-%d} to {moments[-1]:%Y-%m-%d}"
@@ -302,7 +343,7 @@ def branch_charts(detail: BranchPage, threshold: float) -> list[Chart]:
         chosen = [f for f in flights if f.verdict is verdict]
         verdicts.add_trace(
             go.Scatter(
-                x=[_plotly_moment(f.started) for f in chosen],
+                x=[plotly_moment(f.started) for f in chosen],
                 y=[verdict.value] * len(chosen),
                 text=[f"flight {f.flight}" + (" pushed" if f.pushed else "") for f in chosen],
                 hovertemplate="%{text}<br>%{x}<extra></extra>",

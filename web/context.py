@@ -13,11 +13,12 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from gate.allow import AllowList, AllowListError
 from gate.settings import Settings, SettingsError, parse_moment
-from gate.store.db import SchemaError, ensure_schema, make_engine
+from gate.store.db import SchemaError, make_engine
 from gate.store.roadmap import UnknownRelease
 from gate.store.tokens import TokenError
 from ingest.roadmap_file import RoadmapError
 from ingest.source import read_allow_list
+from web.db import ensure_ready
 
 DEMO_DATABASE = "pushgate-demo.sqlite"  # what `pushgate demo` builds in the current folder
 ALLOW_FILE = click.option(
@@ -47,7 +48,7 @@ class Context:
         if self._engine is None:
             self._engine = engine_of(self.settings.database_url)
             if ensure:
-                ensure_schema(self._engine)
+                ensure_ready(self._engine, self.settings)
         return self._engine
 
     def reader(self) -> Engine:

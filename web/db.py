@@ -8,8 +8,9 @@ from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from gate.read.timeline import keep_days
 from gate.settings import Settings, parse_moment
-from gate.store.db import ensure_schema, make_engine
+from gate.store.db import ensure_schema, make_engine, writer
 from web.args import as_of
 
 EXTENSION = "pushgate"
@@ -21,9 +22,19 @@ def init_app(app: Flask, settings: Settings) -> None:
     # Read NOW once, so a bad one stops the app from starting instead of failing every page.
     moment = parse_moment(fixed) if fixed else None
     found = make_engine(settings.database_url)
-    ensure_schema(found)
+    ensure_ready(found, settings)
     app.extensions[EXTENSION] = {"engine": found, "settings": settings, "now": moment}
     app.teardown_appcontext(close_session)
+
+
+def ensure_ready(engine: Engine, settings: Settings) -> None:
+    """Create or upgrade the schema (`ensure_schema`); after an upgrade, judge and keep the
+    readiness of the days that the new schema keeps (`gate.read.timeline.keep_days`), so that
+    the pages do not judge them on every request until the next flight."""
+    if ensure_schema(engine):
+        with Session(writer(engine)) as session:
+            keep_days(session, settings.policy())
+            session.commit()
 
 
 def session() -> Session:

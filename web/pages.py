@@ -15,7 +15,7 @@ from gate.read.features import DESCENDING_FIRST, SeriesPoint
 from gate.read.release import release_branch
 from gate.read.search import search as find
 from ingest.git_log import history
-from web import charts, export
+from web import charts, export, readiness_charts
 from web.args import feature_args, flight_args, found, grid_page, required, search_query, test_key
 from web.db import now, session, settings
 from web.words import cell_mark, days_from_now
@@ -59,6 +59,7 @@ def overview() -> str:
         features=shown,
         args=args,
         descending_first=DESCENDING_FIRST,
+        burn_down=data.release and readiness_charts.burn_down(data.release, data.burn_down),
     )
 
 
@@ -78,7 +79,8 @@ def feature(slug: str) -> str:
         f"feature {slug!r}",
     )
     chart = charts.feature_pass_rate(data, policy.at_risk_below)
-    return render_template("feature.html", data=data, chart=chart)
+    over_time = readiness_charts.feature_readiness(data.release, data.timeline)
+    return render_template("feature.html", data=data, chart=chart, over_time=over_time)
 
 
 @bp.get("/flights")

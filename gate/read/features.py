@@ -377,9 +377,9 @@ def feature_detail(
         **{**fields, "series": series},
         release=ReleaseDates.of(release, now),
         grid=_grid(session, list(found.tests), shown, page),
-        timeline=readiness_timeline(
-            session, policy, now, release.name, only=slug, today=[found]
-        ).features[0].days,
+        timeline=readiness_timeline(session, policy, now, release.name, only=slug, today=[found])
+        .features[0]
+        .days,
     )
 
 

@@ -32,7 +32,7 @@ from gate.store.records import BranchRecord, FlightRecord, ReleaseRecord, as_utc
 from gate.store.roadmap import load_roadmap, release_record
 from gate.store.timeline import Kept, keep, kept, kept_counts, kept_days, start_keeping
 
-CYCLE_DAYS = 366  # the most days a timeline shows, the newest ones
+CYCLE_DAYS = 366  # the most days of a release's cycle: the year up to its release day
 
 
 @dataclass(frozen=True)
@@ -88,17 +88,29 @@ def policy_key(policy: Policy) -> str:
     return hashlib.sha256(repr(policy).encode()).hexdigest()[:32]
 
 
-def _first_day(features: Sequence[Feature]) -> date | None:
-    """The cycle's first day: that of the roadmap's first declaration."""
-    return min((change.at.date() for f in features for change in f.history), default=None)
+def _first_day(session: Session, rel: Release, features: Sequence[Feature]) -> date | None:
+    """The cycle's first day: that of the roadmap's first declaration or of the branch's first
+    flight, whichever is earlier (a roadmap imported late still says what was planned), but no
+    more than CYCLE_DAYS before the release."""
+    oldest = session.scalar(
+        select(func.min(func.coalesce(FlightRecord.started, FlightRecord.ingested)))
+        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+        .where(BranchRecord.name == rel.branch)
+    )
+    starts = [change.at.date() for f in features for change in f.history]
+    if oldest is not None and features:
+        starts.append(as_utc(oldest).date())
+    if not starts:
+        return None
+    return max(min(starts), rel.release - timedelta(days=CYCLE_DAYS - 1))
 
 
-def _cycle(features: Sequence[Feature], rel: Release, now: datetime) -> list[date]:
-    """The days a timeline shows: from the first declaration to today or the release, at most
-    CYCLE_DAYS of them."""
-    last = min(now.date(), rel.release)
-    first = max(_first_day(features) or now.date(), last - timedelta(days=CYCLE_DAYS - 1))
-    return _days(first, last)
+def _cycle(
+    session: Session, rel: Release, features: Sequence[Feature], now: datetime
+) -> list[date]:
+    """The days a timeline shows: from the cycle's first day to today or the release."""
+    first = _first_day(session, rel, features)
+    return _days(first, min(now.date(), rel.release)) if first is not None else []
 
 
 def _days(first: date, last: date) -> list[date]:
@@ -180,7 +192,7 @@ def keep_days(session: Session, policy: Policy) -> int:
         if found.policy == key and found.first is not None and found.through == through:
             continue  # every day is kept (the roadmap's changes forget the first)
         rel, features = load_roadmap(session, record.name)
-        first = _first_day(features)
+        first = _first_day(session, rel, features)
         if first is None or through is None or through < first:
             keep(session, record.id, key, first, None, None, ())
             continue
@@ -299,7 +311,7 @@ def readiness_timeline(
     rel, features = load_roadmap(session, record.name)
     if only is not None:
         features = [f for f in features if f.slug == only]
-    days = _cycle(features, rel, now)
+    days = _cycle(session, rel, features, now)
     judged = _judged(session, policy, rel, kept(session, record.id), features, days, now, today)
     counts = []
     for n, day in enumerate(days):
@@ -334,7 +346,7 @@ def burn_down(
     days counted in the store, the others judged (`today` as in `readiness_timeline`)."""
     record = release_record(session, release)
     rel, features = load_roadmap(session, record.name)
-    days = _cycle(features, rel, now)
+    days = _cycle(session, rel, features, now)
     found = kept(session, record.id)
     key = policy_key(policy)
     held = [d for d in days if found is not None and end_of(d) <= now and found.holds(d, key)]

@@ -235,15 +235,16 @@ def analyze(engine: Engine) -> None:
             raise
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Create the schema of a new database; upgrade SQLite; ask for `db upgrade` elsewhere."""
+def ensure_schema(engine: Engine) -> bool:
+    """Create the schema of a new database; upgrade SQLite; ask for `db upgrade` elsewhere.
+    Return whether a database that held a schema was upgraded."""
     current = schema_revision(engine)
     head = HEAD
     if current == head:
-        return
+        return False
     if current is None or engine.dialect.name == "sqlite":
         upgrade(engine)
-        return
+        return current is not None
     where = make_url(engine.url).render_as_string(hide_password=True)
     raise SchemaError(
         f"the database {where} is at schema {current}, this pushgate needs {head}: "

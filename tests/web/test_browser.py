@@ -33,7 +33,7 @@ PAGES = {
     "untested": "/features/pvh",
     "search": "/search?q=guest",
 }
-CHARTS = {"feature": 1, "branch": 4}
+CHARTS = {"overview": 1, "feature": 2, "branch": 4}
 WIDTHS = (1400, 800)  # a desktop's window, and a narrow one: no page may overflow it
 HEIGHT = 900
 CHROMIUM_ARGS = [
@@ -277,7 +277,7 @@ DEMO_PAGES = {
     "branch": "/branches/xen-unstable",
     "search": "/search?q=localmigrate",
 }
-DEMO_CHARTS = {"feature": 1, "branch": 4}
+DEMO_CHARTS = {"overview": 1, "feature": 2, "untested": 1, "branch": 4}
 MILESTONES = {"2013-03-25", "2013-04-15", "2013-06-15"}  # the release's dates lie ahead
 DATE = re.compile(r"\b(20\d\d-\d\d-\d\d)\b")
 STREAK = re.compile(

@@ -80,6 +80,51 @@ def test_the_readiness_of_a_demo_feature_over_time_is_what_its_flights_show(demo
 
 
 @pytest.mark.slow  # the demo, as above
+def test_the_overview_and_a_feature_page_chart_the_days_the_timeline_shows(demo):
+    """The burn-down on the overview and the chart on a feature's page are the readiness
+    page's days, every one of them kept in the store up to the newest flight's day."""
+    import html
+    import re
+
+    from sqlalchemy import create_engine, func, select
+    from sqlalchemy.orm import Session
+
+    from gate.store.records import ReadinessDayRecord, ReadinessKeptRecord
+    from web.app import create_app
+
+    client = create_app({"DATABASE_URL": demo, "NOW": "2013-03-18"}).test_client()
+    every = client.get("/api/v1/releases/4.3/readiness").get_json()
+    overview = client.get("/api/v1/overview").get_json()
+    assert overview["burn_down"] == every["days"]
+    assert every["days"][0]["day"] == "2012-10-01"  # the first flight's day
+    assert every["days"][-1]["day"] == "2013-03-18"
+
+    def figure(url: str, name: str) -> dict:
+        page = client.get(url).get_data(as_text=True)
+        found = re.search(rf'id="chart-{name}" data-figure="([^"]*)"', page)
+        assert found, url
+        return json.loads(html.unescape(found.group(1)))
+
+    bars = {trace["name"]: trace["y"] for trace in figure("/", "burn_down")["data"]}
+    for state, counts in bars.items():
+        assert counts == [d["counts"][state.replace(" ", "_")] for d in every["days"]], state
+    slug = "event-channel-scalability"
+    days = client.get(f"/api/v1/features/{slug}").get_json()["timeline"]
+    assert days == next(f["days"] for f in every["features"] if f["slug"] == slug)
+    points = {
+        x[:10]: trace["name"]
+        for trace in figure(f"/features/{slug}", "readiness")["data"][1:]
+        for x in trace["x"]
+    }
+    assert points == {d["day"]: d["readiness"].replace("_", " ") for d in days}
+    with Session(create_engine(demo)) as session:
+        kept = session.scalars(select(ReadinessKeptRecord)).one()
+        rows = session.scalar(select(func.count()).select_from(ReadinessDayRecord))
+    assert (kept.first.isoformat(), kept.through.isoformat()) == ("2012-10-01", "2013-06-15")
+    assert rows == len(every["features"]) * ((kept.through - kept.first).days + 1)
+
+
+@pytest.mark.slow  # the demo, as above
 def test_the_freeze_is_kept_and_a_later_flight_does_not_change_it(demo, tmp_path):
     """The demo's flights go on to July: the feature freeze (2013-03-25) was kept when the first
     flight after it was stored. A flight stored now, started before the freeze, changes the
