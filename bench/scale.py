@@ -281,6 +281,7 @@ def choose_pages(client: requests.Session, base: str) -> tuple[tuple[Page, ...],
     linked: dict[str, int] = {f["slug"]: len(f["tests"]) for f in features}
     big = max(linked, key=lambda slug: linked[slug])
     small = min((s for s in linked if linked[s]), key=lambda slug: linked[slug], default=big)
+    release = get("/api/v1/overview")["release"]["release"]
     twins = [
         ("overview", "/", "/api/v1/overview"),
         ("big feature", f"/features/{big}", f"/api/v1/features/{big}"),
@@ -289,6 +290,8 @@ def choose_pages(client: requests.Session, base: str) -> tuple[tuple[Page, ...],
         ("flight", f"/flights/{newest}", f"/api/v1/flights/{newest}"),
         ("test", f"/tests/{test}", f"/api/v1/tests/{test}"),
         ("branch", f"/branches/{story.BRANCH}", f"/api/v1/branches/{story.BRANCH}"),
+        ("readiness", f"/releases/{release}/readiness", f"/api/v1/releases/{release}/readiness"),
+        ("status", f"/releases/{release}/status", f"/api/v1/releases/{release}/status"),
     ]
     pages = [Page(name, path, html=True) for name, path, _ in twins]
     pages += [Page(f"{name} JSON", path, html=False) for name, _, path in twins]
