@@ -1,4 +1,5 @@
-"""The roadmap commands: import and export a release's roadmap, and judge its features."""
+"""The roadmap commands: import and export a release's roadmap, judge its features, and show
+their status update and readiness over time."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from gate.read.features import features as read_features
 from gate.read.freeze import freeze_due
 from gate.read.readiness import coverage
 from gate.read.status import SinceNotBefore, StatusReport, status_mail
-from gate.read.timeline import keep_days
+from gate.read.timeline import ReadinessTimeline, keep_days, readiness_timeline
 from gate.status_mail import render_markdown
 from gate.store.roadmap import load_roadmap, release_record, save_roadmap
 from ingest.roadmap_file import parse_roadmap, render_roadmap
@@ -233,3 +234,54 @@ def roadmap_status(
         click.echo(json.dumps(to_json(StatusReport.of(mail)), indent=2))
     else:
         click.echo(StatusReport.of(mail).text, nl=False)
+
+
+@roadmap.command("readiness")
+@click.option("--release", help="Release name (default: the latest).")
+@click.option("--feature", "slug", metavar="SLUG", help="One feature's readiness and pass rate.")
+@NOW
+@FORMAT
+@click.pass_obj
+def roadmap_readiness(
+    obj: Context, release: str | None, slug: str | None, now_text: str | None, fmt: str
+) -> None:
+    """Show the release's readiness day by day over its cycle: how many features were in each
+    state as of the end of each day (the overview's burn-down), or one feature's readiness."""
+    with Session(obj.reader()) as session:
+        found = readiness_timeline(
+            session, obj.settings.policy(), parse_now(now_text), release, only=slug
+        )
+    if slug is not None and not found.features:
+        raise click.ClickException(f"no feature {slug!r} in release {found.release.release}")
+    if fmt == "json":
+        click.echo(json.dumps(to_json(found), indent=2))
+    else:
+        click.echo(_readiness_text(found, slug is not None))
+
+
+def _readiness_text(found: ReadinessTimeline, one: bool) -> str:
+    r = found.release
+    days = found.days
+    span = f"{days[0].day} to {days[-1].day}" if days else "no day yet"
+    title = found.features[0].title if one else f"release {r.release}"
+    lines = [
+        f"Readiness of {title} day by day, {span} (feature freeze {r.feature_freeze}, "
+        f"{days_from_now(r.days_to_feature_freeze)}; code freeze {r.code_freeze}, "
+        f"{days_from_now(r.days_to_code_freeze)})"
+    ]
+    if one:
+        lines.append(f"{'day':<10}  {'readiness':<9}  pass rate")
+        lines += [
+            f"{d.day}  {d.readiness.value.replace('_', ' '):<9}  {_rate(d.pass_rate)}"
+            for d in found.features[0].days
+        ]
+        return "\n".join(lines)
+    names = [state.value.replace("_", " ") for state in found.readiness_states]
+    lines.append("  ".join([f"{'day':<10}", *names]))
+    for d in days:
+        counts = [
+            f"{d.counts[state]:>{len(name)}}"
+            for state, name in zip(found.readiness_states, names, strict=True)
+        ]
+        lines.append("  ".join([str(d.day), *counts]))
+    return "\n".join(lines)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import heapq
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
@@ -146,12 +147,21 @@ def judge_days(
             .where(BranchRecord.name == rel.branch)
         )
     )
-    windows: dict[int, tuple[FlightPoint, ...]] = {}
+    # Each day's window: the newest (by number) of the flights that had happened by its end,
+    # kept in a heap as the days go by.
+    windows: dict[int, tuple[FlightPoint, ...]] = {0: ()}
+    newest: list[tuple[int, FlightPoint]] = []
+    taken = 0
     for moment in moments:
         seen = bisect_right(times, moment)
-        if seen not in windows:
-            happened = sorted(by_time[:seen], key=lambda p: p.number)
-            windows[seen] = tuple(happened[-policy.window_flights :])
+        if seen in windows:
+            continue
+        for point in by_time[taken:seen]:
+            heapq.heappush(newest, (point.number, point))
+            if len(newest) > policy.window_flights:
+                heapq.heappop(newest)
+        taken = seen
+        windows[seen] = tuple(point for _n, point in sorted(newest))
     wanted = sorted({p.number for window in windows.values() for p in window})
     material = Material.load(session, rel.branch, features, wanted)
     memo: dict[tuple[str, str, int, int], tuple[Readiness, float | None]] = {}

@@ -247,3 +247,37 @@ def test_now_looks_at_the_gate_as_it_was_then(pushgate, gate):
     assert readiness["migration"] == "on_track"  # the pair regressed only in flight 17012
     assert readiness["sedf"] == "blocked"  # it regressed in 17010, the newest flight then
     assert readiness["oldkern"] == "on_track"  # its flights were still in the window
+
+
+def test_readiness_day_by_day_counts_the_features_as_the_days_ended(pushgate, gate):
+    pushgate("roadmap", "import", str(gate))
+    result = pushgate("roadmap", "readiness", "--now", "2013-03-11")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "Readiness of release 4.3 day by day, 2013-03-01 to 2013-03-11 (feature freeze "
+        "2013-03-25, in 14 days; code freeze 2013-04-15, in 35 days)"
+    )
+    assert lines[1].split() == [
+        "day", "blocked", "at", "risk", "stale", "untested", "on", "track", "ready", "dropped",
+    ]  # fmt: skip
+    rows = {line.split()[0]: [int(n) for n in line.split()[1:]] for line in lines[2:]}
+    assert list(rows) == [f"2013-03-{d:02}" for d in range(1, 12)]
+    # On the 5th sedf's step failed in the newest flight (17010, at midnight of the 6th, which
+    # the 5th's end saw); 17012 regressed the pair at midnight of the 7th, and oldkern's last
+    # run (17002) left the window of ten flights: from the 6th on, one feature in each state.
+    assert rows["2013-03-05"] == [1, 0, 0, 1, 3, 1, 1]
+    assert rows["2013-03-06"] == rows["2013-03-11"] == [1, 1, 1, 1, 1, 1, 1]
+    found = pushgate("roadmap", "readiness", "--now", "2013-03-11", "--format", "json")
+    twin = json.loads(found.stdout)
+    assert {f["slug"]: f["days"][-1]["readiness"] for f in twin["features"]} == EXPECTED
+    by_day = {f["slug"]: {d["day"]: d["readiness"] for d in f["days"]} for f in twin["features"]}
+    assert by_day["sedf"]["2013-03-05"] == "blocked"
+    assert by_day["migration"]["2013-03-05"] == "on_track"
+    one = pushgate("roadmap", "readiness", "--now", "2013-03-11", "--feature", "migration")
+    assert one.exit_code == 0, one.stderr
+    assert one.stdout.splitlines()[1:3] == [
+        "day         readiness  pass rate",
+        "2013-03-01  on track   100%",
+    ]
+    assert one.stdout.splitlines()[-1] == "2013-03-11  blocked    90%"  # 9 passes of 10

@@ -26,6 +26,8 @@ CASES = [
     (["features", "--release", "9.9"], "no release '9.9'"),
     (["feature", "nothing-like-it"], "nothing-like-it"),
     (["links", "--release", "9.9"], "no release '9.9'"),
+    (["roadmap", "readiness", "--release", "9.9"], "no release '9.9'"),
+    (["roadmap", "readiness", "--feature", "nothing-like-it"], "no feature 'nothing-like-it'"),
     (["serve", "--workers", "0"], "--workers"),
     (["demo", "--now", "soon"], "expected a date"),
     (["db", "rebuild-summaries", "--bogus"], "--bogus"),
