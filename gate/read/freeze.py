@@ -20,7 +20,8 @@ from gate.read.features import ReleaseDates
 from gate.read.readiness import readiness
 from gate.readiness import FeatureReadiness, Readiness
 from gate.roadmap import Declared, Release
-from gate.store.records import BranchRecord, FlightRecord, ReleaseRecord, SnapshotRecord, as_utc
+from gate.store.flights import flight_span
+from gate.store.records import ReleaseRecord, SnapshotRecord, as_utc
 from gate.store.roadmap import release_of, release_record
 
 MILESTONES = ("feature_freeze", "code_freeze")
@@ -38,14 +39,10 @@ def freeze_due(session: Session, policy: Policy, taken: datetime) -> list[tuple[
     kept = []
     for record in session.scalars(select(ReleaseRecord).order_by(ReleaseRecord.id)):
         release = release_of(record)
-        newest = session.scalar(
-            select(func.max(func.coalesce(FlightRecord.started, FlightRecord.ingested)))
-            .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
-            .where(BranchRecord.name == release.branch)
-        )
+        span = flight_span(session, release.branch)
         for milestone in MILESTONES:
             moment = milestone_moment(release, milestone)
-            if newest is None or as_utc(newest) < moment:
+            if span is None or span[1] < moment:
                 continue
             done = session.scalar(
                 select(func.count())

@@ -28,7 +28,7 @@ from gate.read.readiness import Material, flight_window, last_ran
 from gate.read.release import ReleaseDates
 from gate.readiness import FeatureReadiness, FlightPoint, Readiness, judge_feature
 from gate.roadmap import Feature, Release
-from gate.store.flights import happened_by
+from gate.store.flights import flight_span
 from gate.store.records import BranchRecord, FlightRecord, ReleaseRecord, as_utc
 from gate.store.roadmap import load_roadmap, release_record
 from gate.store.timeline import Kept, keep, kept, kept_counts, kept_days, start_keeping
@@ -93,14 +93,10 @@ def _first_day(session: Session, rel: Release, features: Sequence[Feature]) -> d
     """The cycle's first day: that of the roadmap's first declaration or of the branch's first
     flight, whichever is earlier (a roadmap imported late still says what was planned), but no
     more than CYCLE_DAYS before the release."""
-    oldest = session.scalar(
-        select(func.min(func.coalesce(FlightRecord.started, FlightRecord.ingested)))
-        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
-        .where(BranchRecord.name == rel.branch)
-    )
+    span = flight_span(session, rel.branch)
     starts = [change.at.date() for f in features for change in f.history]
-    if oldest is not None and features:
-        starts.append(as_utc(oldest).date())
+    if span is not None and features:
+        starts.append(span[0].date())
     if not starts:
         return None
     return max(min(starts), rel.release - timedelta(days=CYCLE_DAYS - 1))
@@ -193,12 +189,8 @@ def keep_days(session: Session, policy: Policy) -> int:
         start_keeping(session, record.id)
         found = kept(session, record.id, lock=True)
         assert found is not None
-        newest = session.scalar(
-            select(func.max(func.coalesce(FlightRecord.started, FlightRecord.ingested)))
-            .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
-            .where(BranchRecord.name == record.branch)
-        )
-        through = min(as_utc(newest).date(), record.release_date) if newest else None
+        span = flight_span(session, record.branch)
+        through = min(span[1].date(), record.release_date) if span is not None else None
         if found.policy == key and found.first is not None and found.through == through:
             continue  # every day is kept (the roadmap's changes forget the first)
         rel, features = load_roadmap(session, record.name)
@@ -278,19 +270,11 @@ def _fresh(
     caller has it; the other days are judged (`judge_days`)."""
     judged: dict[str, list[tuple[Readiness, float | None]]] = {f.slug: [] for f in features}
     known = {j.feature.slug: (j.readiness, j.pass_rate) for j in today}
-    newest = (
-        session.scalar(
-            select(func.max(func.coalesce(FlightRecord.started, FlightRecord.ingested)))
-            .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
-            .where(BranchRecord.name == rel.branch, happened_by(now))
-        )
-        if known
-        else None
-    )
+    span = flight_span(session, rel.branch, now) if known else None
 
     def as_now(day: date) -> bool:
         moment = min(end_of(day), now)
-        return (newest is None or as_utc(newest) <= moment) and all(
+        return (span is None or span[1] <= moment) and all(
             f.slug in known and f.declared_at(moment) is f.declared_at(now) for f in features
         )
 

@@ -596,6 +596,21 @@ def happened_by(now: datetime) -> Any:
     return func.coalesce(FlightRecord.started, FlightRecord.ingested) <= now
 
 
+def flight_span(
+    session: Session, branch: str, now: datetime | None = None
+) -> tuple[datetime, datetime] | None:
+    """Return when the branch's first and newest flights happened (of those that had by `now`,
+    when given), or None when it has none."""
+    at = func.coalesce(FlightRecord.started, FlightRecord.ingested)
+    query = (
+        select(func.min(at), func.max(at))
+        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+        .where(BranchRecord.name == branch)
+    )
+    first, newest = session.execute(query if now is None else query.where(happened_by(now))).one()
+    return None if first is None else (as_utc(first), as_utc(newest))
+
+
 def flight_stored(session: Session, number: int) -> bool:
     """Tell whether flight `number` is stored, whenever it happened."""
     return session.scalar(select(FlightRecord.id).where(FlightRecord.id == number)) is not None
