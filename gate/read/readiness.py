@@ -39,10 +39,16 @@ from gate.store.roadmap import load_roadmap
 
 
 def flight_window(
-    session: Session, branch: str, policy: Policy, now: datetime, *, every: bool = False
+    session: Session,
+    branch: str,
+    policy: Policy,
+    now: datetime,
+    *,
+    every: bool = False,
+    since: int = 0,
 ) -> list[FlightPoint]:
-    """Return the branch's newest evidence flights by `now` (all of them when `every`), oldest
-    first."""
+    """Return the branch's newest evidence flights by `now` (all of them numbered `since` or
+    more, when `every`), oldest first."""
     query = (
         select(FlightRecord.id, FlightRecord.started, FlightRecord.ingested)
         .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
@@ -50,6 +56,7 @@ def flight_window(
             BranchRecord.name == branch,
             FlightRecord.blessing.in_(policy.evidence_blessings),
             happened_by(now),
+            FlightRecord.id >= since,
         )
         .order_by(FlightRecord.id.desc())
     )

@@ -28,9 +28,9 @@ from gate.read.readiness import Material, flight_window, last_ran
 from gate.read.release import ReleaseDates
 from gate.readiness import FeatureReadiness, FlightPoint, Readiness, judge_feature
 from gate.roadmap import Feature, Release
-from gate.store.flights import flight_span
+from gate.store.flights import flight_span, happened_by
 from gate.store.records import BranchRecord, FlightRecord, ReleaseRecord, as_utc
-from gate.store.roadmap import load_roadmap, release_record
+from gate.store.roadmap import release_record, roadmap_of
 from gate.store.timeline import Kept, keep, kept, kept_counts, kept_days, start_keeping
 
 CYCLE_DAYS = 366  # the most days of a release's cycle: the year up to its release day
@@ -89,11 +89,12 @@ def policy_key(policy: Policy) -> str:
     return hashlib.sha256(repr(policy).encode()).hexdigest()[:32]
 
 
-def _first_day(session: Session, rel: Release, features: Sequence[Feature]) -> date | None:
+def _first_day(
+    rel: Release, features: Sequence[Feature], span: tuple[datetime, datetime] | None
+) -> date | None:
     """The cycle's first day: that of the roadmap's first declaration or of the branch's first
-    flight, whichever is earlier (a roadmap imported late still says what was planned), but no
-    more than CYCLE_DAYS before the release."""
-    span = flight_span(session, rel.branch)
+    flight (`span`, from `flight_span`), whichever is earlier (a roadmap imported late still
+    says what was planned), but no more than CYCLE_DAYS before the release."""
     starts = [change.at.date() for f in features for change in f.history]
     if span is not None and features:
         starts.append(span[0].date())
@@ -103,10 +104,13 @@ def _first_day(session: Session, rel: Release, features: Sequence[Feature]) -> d
 
 
 def _cycle(
-    session: Session, rel: Release, features: Sequence[Feature], now: datetime
+    rel: Release,
+    features: Sequence[Feature],
+    span: tuple[datetime, datetime] | None,
+    now: datetime,
 ) -> list[date]:
     """The days a timeline shows: from the cycle's first day to today or the release."""
-    first = _first_day(session, rel, features)
+    first = _first_day(rel, features, span)
     return _days(first, min(now.date(), rel.release)) if first is not None else []
 
 
@@ -131,16 +135,22 @@ def judge_days(
     if not days or not features:
         return judged
     moments = [min(end_of(day), now) for day in days]
-    points = flight_window(session, rel.branch, policy, moments[-1], every=True)
+    # Every day's window holds flights numbered at least as high as the first day's lowest:
+    # the flights that happen later only push the window up.
+    first = flight_window(session, rel.branch, policy, moments[0])
+    lowest = first[0].number if len(first) >= policy.window_flights else 0
+    points = flight_window(session, rel.branch, policy, moments[-1], every=True, since=lowest)
     by_time = sorted(points, key=lambda p: (p.at, p.number))
     times = [p.at for p in by_time]
-    # Every flight of the branch, of any blessing: a feature's last run counts them all.
+    # The flights of any blessing that happened since the first day: a feature's last run
+    # counts them all, and two days between which none happened see the same last runs.
+    at = func.coalesce(FlightRecord.started, FlightRecord.ingested)
     every = sorted(
-        as_utc(at)
-        for at in session.scalars(
-            select(func.coalesce(FlightRecord.started, FlightRecord.ingested))
+        as_utc(moment)
+        for moment in session.scalars(
+            select(at)
             .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
-            .where(BranchRecord.name == rel.branch)
+            .where(BranchRecord.name == rel.branch, at > moments[0], happened_by(moments[-1]))
         )
     )
     # Each day's window: the newest (by number) of the flights that had happened by its end,
@@ -193,8 +203,8 @@ def keep_days(session: Session, policy: Policy) -> int:
         through = min(span[1].date(), record.release_date) if span is not None else None
         if found.policy == key and found.first is not None and found.through == through:
             continue  # every day is kept (the roadmap's changes forget the first)
-        rel, features = load_roadmap(session, record.name)
-        first = _first_day(session, rel, features)
+        rel, features = roadmap_of(session, record)
+        first = _first_day(rel, features, span)
         if first is None or through is None or through < first:
             keep(session, record.id, key, first, None, None, ())
             continue
@@ -223,35 +233,60 @@ def keep_days(session: Session, policy: Policy) -> int:
     return judged
 
 
+@dataclass(frozen=True)
+class _Cycle:
+    """What the readers start from: a release's features (all, or one), the days of its cycle
+    up to `now`, those of them kept under the policy, and when its flights by `now` happened."""
+
+    rel: Release
+    features: list[Feature]
+    days: list[date]
+    found: Kept | None
+    held: list[date]  # the days kept, each over by `now`
+    span: tuple[datetime, datetime] | None
+    policy: str
+
+
+def _read_cycle(
+    session: Session, policy: Policy, now: datetime, release: str | None, only: str | None
+) -> _Cycle:
+    record = release_record(session, release)
+    rel, features = roadmap_of(session, record)
+    if only is not None:
+        features = [f for f in features if f.slug == only]
+    span = flight_span(session, rel.branch, now)
+    days = _cycle(rel, features, span, now)
+    found = kept(session, record.id)
+    key = policy_key(policy)
+    held = [d for d in days if found is not None and end_of(d) <= now and found.holds(d, key)]
+    return _Cycle(rel, features, days, found, held, span, key)
+
+
 def _judged(
     session: Session,
     policy: Policy,
-    rel: Release,
-    found: Kept | None,
-    features: Sequence[Feature],
-    days: Sequence[date],
+    cycle: _Cycle,
     now: datetime,
     today: Sequence[FeatureReadiness],
 ) -> dict[str, list[tuple[Readiness, float | None]]]:
-    """Each feature's readiness on each of these days: the kept ones read, the others judged
+    """Each feature's readiness on each day of the cycle: the kept ones read, the others judged
     (the current day, the days after the newest flight, any day not kept under this policy)."""
-    key = policy_key(policy)
-    held = [d for d in days if found is not None and end_of(d) <= now and found.holds(d, key)]
+    features, held = cycle.features, cycle.held
     stored = (
-        kept_days(session, found, key, held[0], held[-1], (f.slug for f in features))
-        if found is not None and held
+        kept_days(session, cycle.found, cycle.policy, held[0], held[-1], (f.slug for f in features))
+        if cycle.found is not None and held
         else {}
     )
     held_set = {d for d in held if all(d in stored.get(f.slug, {}) for f in features)}
-    missing = [d for d in days if d not in held_set]
-    fresh = _fresh(session, policy, rel, features, missing, now, today)
+    missing = [d for d in cycle.days if d not in held_set]
+    fresh = _fresh(session, policy, cycle, missing, now, today)
     judged: dict[str, list[tuple[Readiness, float | None]]] = {}
     for feature in features:
         by_day = dict(zip(missing, fresh[feature.slug], strict=True))
         kept_of = stored.get(feature.slug, {})
         judged[feature.slug] = [
             by_day[day] if day in by_day else (Readiness(kept_of[day][0]), kept_of[day][1])
-            for day in days
+            for day in cycle.days
         ]
     return judged
 
@@ -259,8 +294,7 @@ def _judged(
 def _fresh(
     session: Session,
     policy: Policy,
-    rel: Release,
-    features: Sequence[Feature],
+    cycle: _Cycle,
     days: Sequence[date],
     now: datetime,
     today: Sequence[FeatureReadiness],
@@ -268,19 +302,19 @@ def _fresh(
     """Judge each feature on these days (not kept): a day that sees the flights `now` sees,
     with a feature declared as it is now, takes its judgement at `now` from `today` when the
     caller has it; the other days are judged (`judge_days`)."""
+    features = cycle.features
     judged: dict[str, list[tuple[Readiness, float | None]]] = {f.slug: [] for f in features}
     known = {j.feature.slug: (j.readiness, j.pass_rate) for j in today}
-    span = flight_span(session, rel.branch, now) if known else None
 
     def as_now(day: date) -> bool:
         moment = min(end_of(day), now)
-        return (span is None or span[1] <= moment) and all(
+        return (cycle.span is None or cycle.span[1] <= moment) and all(
             f.slug in known and f.declared_at(moment) is f.declared_at(now) for f in features
         )
 
     same = {day for day in days if known and as_now(day)}
     rest = [day for day in days if day not in same]
-    others = judge_days(session, policy, rel, features, rest, now)
+    others = judge_days(session, policy, cycle.rel, features, rest, now)
     at = {day: n for n, day in enumerate(rest)}
     for feature in features:
         judged[feature.slug] = [
@@ -301,18 +335,15 @@ def readiness_timeline(
     """Read every feature's (or the one named `only`) readiness as of the end of each day of
     the cycle up to `now`, each as it was declared that day; `today` (the features judged at
     `now`, when the caller has them) spares judging them again."""
-    record = release_record(session, release)
-    rel, features = load_roadmap(session, record.name)
-    if only is not None:
-        features = [f for f in features if f.slug == only]
-    days = _cycle(session, rel, features, now)
-    judged = _judged(session, policy, rel, kept(session, record.id), features, days, now, today)
+    cycle = _read_cycle(session, policy, now, release, only)
+    features, days = cycle.features, cycle.days
+    judged = _judged(session, policy, cycle, now, today)
     counts = []
     for n, day in enumerate(days):
         tally = Counter(judged[f.slug][n][0] for f in features)
         counts.append(DayCount(day, {state: tally[state] for state in Readiness.by_severity()}))
     return ReadinessTimeline(
-        ReleaseDates.of(rel, now),
+        ReleaseDates.of(cycle.rel, now),
         tuple(
             FeatureTimeline(
                 f.slug,
@@ -338,25 +369,23 @@ def burn_down(
 ) -> BurnDown:
     """Count the features in each readiness state on each day of the cycle up to `now`: the kept
     days counted in the store, the others judged (`today` as in `readiness_timeline`)."""
-    record = release_record(session, release)
-    rel, features = load_roadmap(session, record.name)
-    days = _cycle(session, rel, features, now)
-    found = kept(session, record.id)
-    key = policy_key(policy)
-    held = [d for d in days if found is not None and end_of(d) <= now and found.holds(d, key)]
+    cycle = _read_cycle(session, policy, now, release, None)
+    held, features = cycle.held, cycle.features
     stored = (
-        kept_counts(session, found, key, held[0], held[-1]) if found is not None and held else {}
+        kept_counts(session, cycle.found, cycle.policy, held[0], held[-1])
+        if cycle.found is not None and held
+        else {}
     )
     # A day is read from the store when every feature of the roadmap is kept on it.
     held_set = {d for d in held if sum(stored.get(d, {}).values()) == len(features)}
-    missing = [d for d in days if d not in held_set]
-    fresh = _fresh(session, policy, rel, features, missing, now, today)
+    missing = [d for d in cycle.days if d not in held_set]
+    fresh = _fresh(session, policy, cycle, missing, now, today)
     at = {day: n for n, day in enumerate(missing)}
     counts = []
-    for day in days:
+    for day in cycle.days:
         if day in held_set:
             tally = Counter({Readiness(state): n for state, n in stored[day].items()})
         else:
             tally = Counter(fresh[f.slug][at[day]][0] for f in features)
         counts.append(DayCount(day, {state: tally[state] for state in Readiness.by_severity()}))
-    return BurnDown(ReleaseDates.of(rel, now), tuple(counts))
+    return BurnDown(ReleaseDates.of(cycle.rel, now), tuple(counts))

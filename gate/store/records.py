@@ -336,10 +336,24 @@ class ReadinessDayRecord(Base):
     release_id: Mapped[int] = mapped_column(
         ForeignKey("release.id", ondelete="CASCADE"), primary_key=True
     )
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
     readiness: Mapped[str] = mapped_column(String(20))
     pass_rate: Mapped[float | None] = mapped_column(Float)
+
+
+class ReadinessCountRecord(Base):
+    """How many features of a release were in each readiness state on a kept day (the sums of
+    `readiness_day`, kept beside it for the burn-down)."""
+
+    __tablename__ = "readiness_count"
+
+    release_id: Mapped[int] = mapped_column(
+        ForeignKey("release.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    readiness: Mapped[str] = mapped_column(String(20), primary_key=True)
+    features: Mapped[int] = mapped_column(Integer)
 
 
 class ReadinessKeptRecord(Base):

@@ -139,7 +139,11 @@ def _change(
 
 def load_roadmap(session: Session, name: str | None = None) -> tuple[Release, list[Feature]]:
     """Load a release with its features in roadmap order, each with its status history."""
-    record = release_record(session, name)
+    return roadmap_of(session, release_record(session, name))
+
+
+def roadmap_of(session: Session, record: ReleaseRecord) -> tuple[Release, list[Feature]]:
+    """Load the features of a release already read (`release_record`), as `load_roadmap`."""
     rows = session.scalars(
         select(FeatureRecord)
         .where(FeatureRecord.release_id == record.id)

@@ -1,5 +1,5 @@
-"""The kept readiness of every day of a release's cycle (`readiness_day`) and which days it holds
-(`readiness_kept`): a cache of judgements that `gate.read.timeline` works out and reads.
+"""The kept readiness of every day of a release's cycle (`readiness_day`, with each day's counts
+of each state in `readiness_count`) and which days it holds (`readiness_kept`): a cache of judgements that `gate.read.timeline` works out and reads.
 
 A day's readiness depends only on the flights that had happened by its end and on the roadmap, so
 the store forgets the days a change can alter: from the day of a stored, replaced, re-judged or
@@ -9,7 +9,7 @@ or the summaries change. `gate.read.timeline.keep_days` judges the forgotten day
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from gate.store.records import (
     BranchRecord,
     FlightRecord,
+    ReadinessCountRecord,
     ReadinessDayRecord,
     ReadinessKeptRecord,
     ReleaseRecord,
@@ -28,6 +29,7 @@ from gate.store.records import (
 )
 
 DAY = cast(Table, ReadinessDayRecord.__table__)
+COUNT = cast(Table, ReadinessCountRecord.__table__)
 KEPT = cast(Table, ReadinessKeptRecord.__table__)
 
 
@@ -87,13 +89,15 @@ def forget_days(
     if not ids:
         return
     if moment is None:
-        session.execute(delete(DAY).where(DAY.c.release_id.in_(ids)))
+        for table in (DAY, COUNT):
+            session.execute(delete(table).where(table.c.release_id.in_(ids)))
         session.execute(
             update(KEPT).where(KEPT.c.release_id.in_(ids)).values(first=None, through=None)
         )
         return
     day = first_day_seeing(moment)
-    session.execute(delete(DAY).where(DAY.c.release_id.in_(ids), DAY.c.day >= day))
+    for table in (DAY, COUNT):
+        session.execute(delete(table).where(table.c.release_id.in_(ids), table.c.day >= day))
     before = day - timedelta(days=1)
     session.execute(
         update(KEPT)
@@ -125,14 +129,23 @@ def keep(
     """Keep these (day, feature, readiness, pass rate) rows of a release in place of its kept
     days from `start` on (of all of them when `start` is None), and record that `first` to
     `through` are kept, judged under `policy`."""
-    gone = delete(DAY).where(DAY.c.release_id == release_id)
-    session.execute(gone if start is None else gone.where(DAY.c.day >= start))
+    for table in (DAY, COUNT):
+        gone = delete(table).where(table.c.release_id == release_id)
+        session.execute(gone if start is None else gone.where(table.c.day >= start))
     values = [
         {"release_id": release_id, "day": day, "slug": slug, "readiness": state, "pass_rate": rate}
         for day, slug, state, rate in rows
     ]
     if values:
         session.execute(insert(DAY), values)
+        counts = Counter((v["day"], v["readiness"]) for v in values)
+        session.execute(
+            insert(COUNT),
+            [
+                {"release_id": release_id, "day": day, "readiness": state, "features": n}
+                for (day, state), n in sorted(counts.items())
+            ],
+        )
     session.execute(
         update(KEPT)
         .where(KEPT.c.release_id == release_id)
@@ -165,13 +178,9 @@ def kept_counts(
     counts: dict[date, dict[str, int]] = defaultdict(dict)
     if found.policy != policy or found.first is None or found.through is None:
         return counts
-    query = (
-        select(DAY.c.day, DAY.c.readiness, func.count())
-        .where(
-            DAY.c.release_id == found.release_id,
-            and_(DAY.c.day >= max(first, found.first), DAY.c.day <= min(last, found.through)),
-        )
-        .group_by(DAY.c.day, DAY.c.readiness)
+    query = select(COUNT.c.day, COUNT.c.readiness, COUNT.c.features).where(
+        COUNT.c.release_id == found.release_id,
+        and_(COUNT.c.day >= max(first, found.first), COUNT.c.day <= min(last, found.through)),
     )
     for day, state, n in session.execute(query):
         counts[day][state] = n

@@ -80,9 +80,11 @@ def _random_flight(rng: random.Random, number: int):
     blessing = rng.choice(["real"] * 4 + ["real-retest", "play"])
     revision, baseline = f"r{number // 3}", f"r{number // 3 - 1}"
     made = flight(number, steps, xen=revision, baseline=baseline, blessing=blessing)
-    # Some flights start at midnight exactly: the day that ends then counts them.
+    # Some flights start at midnight exactly: the day that ends then counts them; and some
+    # started long before or after their neighbours in number.
     hours = rng.choice([0, 0, 3, 11, 23])
-    started = NOW + (number - 100) // 2 * DAY + timedelta(hours=hours)
+    day = (number - 100) // 2 if rng.random() < 0.7 else rng.randint(0, 18)
+    started = NOW + day * DAY + timedelta(hours=hours)
     return dataclasses.replace(made, started=started)
 
 

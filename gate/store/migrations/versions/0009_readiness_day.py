@@ -1,4 +1,5 @@
-"""every feature's readiness as of each day of its release's cycle, kept as flights are stored
+"""every feature's readiness as of each day of its release's cycle (and the counts of each
+state), kept as flights are stored
 
 Revision ID: 0009
 Revises: 0008
@@ -20,8 +21,8 @@ def upgrade() -> None:
     op.create_table(
         "readiness_day",
         sa.Column("release_id", sa.Integer(), nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
         sa.Column("slug", sa.String(length=200), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
         sa.Column("readiness", sa.String(length=20), nullable=False),
         sa.Column("pass_rate", sa.Float(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -30,7 +31,21 @@ def upgrade() -> None:
             name=op.f("fk_readiness_day_release_id_release"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("release_id", "day", "slug", name=op.f("pk_readiness_day")),
+        sa.PrimaryKeyConstraint("release_id", "slug", "day", name=op.f("pk_readiness_day")),
+    )
+    op.create_table(
+        "readiness_count",
+        sa.Column("release_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("readiness", sa.String(length=20), nullable=False),
+        sa.Column("features", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["release_id"],
+            ["release.id"],
+            name=op.f("fk_readiness_count_release_id_release"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("release_id", "day", "readiness", name=op.f("pk_readiness_count")),
     )
     op.create_table(
         "readiness_kept",
@@ -50,4 +65,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("readiness_kept")
+    op.drop_table("readiness_count")
     op.drop_table("readiness_day")
