@@ -18,6 +18,7 @@ from gate.store.records import (
     as_utc,
 )
 from gate.store.summaries import relink
+from gate.store.timeline import start_keeping
 
 
 class UnknownRelease(LookupError):
@@ -73,6 +74,7 @@ def save_roadmap(
     record.code_freeze = release.code_freeze
     record.release_date = release.release
     session.flush()
+    start_keeping(session, record.id)
     summary = ImportSummary(release.name)
     existing = {f.slug: f for f in session.scalars(select(FeatureRecord))}
     for position, feature in enumerate(features):

@@ -1,5 +1,6 @@
 """The kept readiness of every day of a release's cycle (`readiness_day`, with each day's counts
-of each state in `readiness_count`) and which days it holds (`readiness_kept`): a cache of judgements that `gate.read.timeline` works out and reads.
+of each state in `readiness_count`) and which days it holds (`readiness_kept`): a cache of the
+judgements that `gate.read.timeline` works out and reads.
 
 A day's readiness depends only on the flights that had happened by its end and on the roadmap, so
 the store forgets the days a change can alter: from the day of a stored, replaced, re-judged or
@@ -59,7 +60,8 @@ def first_day_seeing(moment: datetime) -> date:
 
 
 def start_keeping(session: Session, release_id: int) -> None:
-    """Make a release's (empty) record of kept days, if it has none yet."""
+    """Make a release's (empty) record of kept days, if it has none yet: when the release is
+    made, so that two writers keeping its days later meet at the record's lock, not its key."""
     if session.get(ReadinessKeptRecord, release_id) is None:
         session.add(ReadinessKeptRecord(release_id=release_id, policy="", first=None, through=None))
         session.flush()

@@ -61,6 +61,12 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("release_id", name=op.f("pk_readiness_kept")),
     )
+    # Every release has its record of kept days (none kept yet): the next flight, `db upgrade`
+    # or the app's start keeps them.
+    op.execute(
+        "INSERT INTO readiness_kept (release_id, policy, first, through) "
+        "SELECT id, '', NULL, NULL FROM release"
+    )
 
 
 def downgrade() -> None:
