@@ -33,6 +33,11 @@ class Readiness(StrEnum):
         return _SEVERITY.index(self)
 
     @property
+    def words(self) -> str:
+        """Name the state as people read it: `at risk`, `on track`."""
+        return self.value.replace("_", " ")
+
+    @property
     def needs_attention(self) -> bool:
         """Tell whether a feature in this state shows the reason for it next to its name."""
         return self in (Readiness.BLOCKED, Readiness.AT_RISK, Readiness.STALE, Readiness.UNTESTED)

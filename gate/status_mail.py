@@ -413,17 +413,13 @@ def _when(days: int, on: date) -> str:
     return f"was {-days} days ago ({on})"
 
 
-def _readiness(value: Readiness) -> str:
-    return value.value.replace("_", " ")
-
-
 def _owners(line: FeatureLine) -> str:
     return "no owner" if line.unowned else ", ".join(line.owners)
 
 
 def _feature(line: FeatureLine, *, markdown: bool = False) -> str:
     """`Title [slug] - owners: declared good; on track: pass rate 98% over the last 10 flights`."""
-    said = f"declared {line.declared_status.value}; {_readiness(line.readiness)}: {line.evidence}"
+    said = f"declared {line.declared_status.value}; {line.readiness.words}: {line.evidence}"
     if markdown:
         return f"**{_md(line.title)}** (`{line.slug}`), {_md(_owners(line))}: {_md(said)}"
     return f"{line.title} [{line.slug}] - {_owners(line)}: {said}"
@@ -460,14 +456,14 @@ def _changes(found: Changes, *, markdown: bool = False) -> list[tuple[str, list[
 
 
 def _moved(change: ReadinessChange) -> str:
-    was = f"was {_readiness(change.from_)}" if change.from_ else "new"
+    was = f"was {change.from_.words}" if change.from_ else "new"
     if change.to is Readiness.BLOCKED:
         return f"became blocked ({was})"
     if change.to is Readiness.READY:
         return f"became ready ({was})"
     if change.from_ is Readiness.BLOCKED:
-        return f"is no longer blocked: {_readiness(change.to)} now"
-    return f"is now {_readiness(change.to)} ({was})"
+        return f"is no longer blocked: {change.to.words} now"
+    return f"is now {change.to.words} ({was})"
 
 
 def _moment(value: datetime) -> str:

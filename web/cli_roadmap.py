@@ -272,11 +272,10 @@ def _readiness_text(found: ReadinessTimeline, one: bool) -> str:
     if one:
         lines.append(f"{'day':<10}  {'readiness':<9}  pass rate")
         lines += [
-            f"{d.day}  {d.readiness.value.replace('_', ' '):<9}  {_rate(d.pass_rate)}"
-            for d in found.features[0].days
+            f"{d.day}  {d.readiness.words:<9}  {_rate(d.pass_rate)}" for d in found.features[0].days
         ]
         return "\n".join(lines)
-    names = [state.value.replace("_", " ") for state in found.readiness_states]
+    names = [state.words for state in found.readiness_states]
     lines.append("  ".join([f"{'day':<10}", *names]))
     for d in days:
         counts = [

@@ -34,11 +34,6 @@ DAY_AXIS = "day (UTC)"
 RUNS_SAID = 6  # the newest runs of one readiness a feature's chart names in words
 
 
-def label(state: Readiness) -> str:
-    """Name a readiness state as the pages do: `at risk`."""
-    return state.value.replace("_", " ")
-
-
 def _noon(day: date) -> str:
     # A day's bar or point stands in the middle of it: a milestone's line is at its midnight.
     return plotly_moment(midnight(day) + timedelta(hours=12))
@@ -62,7 +57,7 @@ def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> str:
 
 
 def _tally(day: DayCount) -> str:
-    said = [f"{n} {label(state)}" for state, n in day.counts.items() if n]
+    said = [f"{n} {state.words}" for state, n in day.counts.items() if n]
     return ", ".join(said) or "no feature"
 
 
@@ -78,11 +73,11 @@ def burn_down(release: ReleaseDates, days: Sequence[DayCount]) -> Chart:
     data = [
         {
             "type": "bar",
-            "name": label(state),
+            "name": state.words,
             "x": x,
             "y": [d.counts[state] for d in days],
             "marker": {"color": READINESS_COLOURS[state]},
-            "hovertemplate": f"%{{x|%Y-%m-%d}}: %{{y}} {label(state)}<extra></extra>",
+            "hovertemplate": f"%{{x|%Y-%m-%d}}: %{{y}} {state.words}<extra></extra>",
         }
         for state in Readiness.by_severity()
         if any(d.counts[state] for d in days)
@@ -132,7 +127,7 @@ def feature_readiness(release: ReleaseDates, days: Sequence[DayReadiness]) -> Ch
             "type": "scatter",
             "mode": "lines",
             "x": [_noon(d.day) for d in days],
-            "y": [label(d.readiness) for d in days],
+            "y": [d.readiness.words for d in days],
             "line": {"shape": "hv", "color": "#d0d7de", "width": 1.5},
             "hoverinfo": "skip",
         }
@@ -145,12 +140,12 @@ def feature_readiness(release: ReleaseDates, days: Sequence[DayReadiness]) -> Ch
             {
                 "type": "scatter",
                 "mode": "markers",
-                "name": label(state),
+                "name": state.words,
                 "x": [_noon(d.day) for d in chosen],
-                "y": [label(state)] * len(chosen),
+                "y": [state.words] * len(chosen),
                 "text": [percent(d.pass_rate) for d in chosen],
                 "marker": {"color": READINESS_COLOURS[state], "size": 6},
-                "hovertemplate": f"%{{x|%Y-%m-%d}}: {label(state)}, pass rate %{{text}}"
+                "hovertemplate": f"%{{x|%Y-%m-%d}}: {state.words}, pass rate %{{text}}"
                 "<extra></extra>",
             }
         )
@@ -165,7 +160,7 @@ def feature_readiness(release: ReleaseDates, days: Sequence[DayReadiness]) -> Ch
         "yaxis": {
             "type": "category",
             "categoryorder": "array",
-            "categoryarray": [label(s) for s in order],
+            "categoryarray": [s.words for s in order],
             "range": [-0.5, len(order) - 0.5],
             "gridcolor": "#eaeef2",
             "title": {"text": "readiness"},
@@ -184,12 +179,12 @@ def _runs_text(release: ReleaseDates, days: Sequence[DayReadiness]) -> str:
     for n, (state, run) in enumerate(runs):
         if n == len(runs) - 1:
             said.append(
-                f"{label(state)} since {run[0]}" if len(run) > 1 else f"{label(state)} on {run[0]}"
+                f"{state.words} since {run[0]}" if len(run) > 1 else f"{state.words} on {run[0]}"
             )
         elif len(run) == 1:
-            said.append(f"{label(state)} on {run[0]}")
+            said.append(f"{state.words} on {run[0]}")
         else:
-            said.append(f"{label(state)} from {run[0]} to {run[-1]}")
+            said.append(f"{state.words} from {run[0]} to {run[-1]}")
     shown = said[-RUNS_SAID:]
     skipped = len(said) - len(shown)
     head = f"Readiness day by day from {days[0].day} to {days[-1].day}"
