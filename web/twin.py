@@ -7,6 +7,7 @@ page, its twin and the CLI's `--format json` show the same facts under the same 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
@@ -16,11 +17,7 @@ from typing import Any
 def to_json(value: Any) -> Any:
     """Turn a page model (dataclasses, enums, moments, mappings, sequences) into JSON values."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        # A trailing underscore lets a field carry a keyword's name (`from_` is `from`).
-        return {
-            f.name.removesuffix("_"): to_json(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-        }
+        return {key: to_json(getattr(value, name)) for name, key in _keys(type(value))}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
@@ -30,3 +27,10 @@ def to_json(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [to_json(v) for v in value]
     return value
+
+
+@functools.cache
+def _keys(model: type) -> tuple[tuple[str, str], ...]:
+    """A dataclass's (field, JSON key) pairs, worked out once per class: a trailing underscore
+    lets a field carry a keyword's name (`from_` is `from`)."""
+    return tuple((f.name, f.name.removesuffix("_")) for f in dataclasses.fields(model))
