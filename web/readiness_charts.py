@@ -31,6 +31,7 @@ READINESS_COLOURS = {
     Readiness.DROPPED: "#d0d7de",
 }
 DAY_AXIS = "day (UTC)"
+DAY_MS = 86_400_000
 RUNS_SAID = 6  # the newest runs of one readiness a feature's chart names in words
 
 
@@ -69,12 +70,14 @@ def burn_down(release: ReleaseDates, days: Sequence[DayCount]) -> Chart:
         return Chart(
             "burn_down", title, None, f"No day of the cycle yet. {release_sentence(release)}"
         )
-    x = [_noon(d.day) for d in days]
+    x = [d.day.isoformat() for d in days]
     data = [
         {
             "type": "bar",
             "name": state.words,
             "x": x,
+            "xperiod": DAY_MS,  # a bar spans its day
+            "xperiodalignment": "middle",
             "y": [d.counts[state] for d in days],
             "marker": {"color": READINESS_COLOURS[state]},
             "hovertemplate": f"%{{x|%Y-%m-%d}}: %{{y}} {state.words}<extra></extra>",

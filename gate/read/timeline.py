@@ -30,7 +30,7 @@ from gate.readiness import FeatureReadiness, FlightPoint, Readiness, judge_featu
 from gate.roadmap import Feature, Release
 from gate.store.flights import flight_span, happened_by
 from gate.store.records import BranchRecord, FlightRecord, ReleaseRecord, as_utc
-from gate.store.roadmap import release_record, roadmap_of
+from gate.store.roadmap import release_of, release_record, roadmap_of
 from gate.store.timeline import Kept, keep, kept, kept_counts, kept_days, start_keeping
 
 CYCLE_DAYS = 366  # the most days of a release's cycle: the year up to its release day
@@ -248,10 +248,20 @@ class _Cycle:
 
 
 def _read_cycle(
-    session: Session, policy: Policy, now: datetime, release: str | None, only: str | None
+    session: Session,
+    policy: Policy,
+    now: datetime,
+    release: str | None,
+    only: str | None,
+    today: Sequence[FeatureReadiness],
 ) -> _Cycle:
+    """Read what a reader starts from; the features are those of `today` when the caller has
+    judged them (each keeps its status history), else the roadmap's."""
     record = release_record(session, release)
-    rel, features = roadmap_of(session, record)
+    if today:
+        rel, features = release_of(record), [j.feature for j in today]
+    else:
+        rel, features = roadmap_of(session, record)
     if only is not None:
         features = [f for f in features if f.slug == only]
     span = flight_span(session, rel.branch, now)
@@ -333,9 +343,10 @@ def readiness_timeline(
     today: Sequence[FeatureReadiness] = (),
 ) -> ReadinessTimeline:
     """Read every feature's (or the one named `only`) readiness as of the end of each day of
-    the cycle up to `now`, each as it was declared that day; `today` (the features judged at
-    `now`, when the caller has them) spares judging them again."""
-    cycle = _read_cycle(session, policy, now, release, only)
+    the cycle up to `now`, each as it was declared that day; `today` (every feature shown,
+    judged at `now`, when the caller has them) spares reading the roadmap and judging them
+    again."""
+    cycle = _read_cycle(session, policy, now, release, only, today)
     features, days = cycle.features, cycle.days
     judged = _judged(session, policy, cycle, now, today)
     counts = []
@@ -369,7 +380,7 @@ def burn_down(
 ) -> BurnDown:
     """Count the features in each readiness state on each day of the cycle up to `now`: the kept
     days counted in the store, the others judged (`today` as in `readiness_timeline`)."""
-    cycle = _read_cycle(session, policy, now, release, None)
+    cycle = _read_cycle(session, policy, now, release, None, today)
     held, features = cycle.held, cycle.features
     stored = (
         kept_counts(session, cycle.found, cycle.policy, held[0], held[-1])

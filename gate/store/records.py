@@ -343,8 +343,8 @@ class ReadinessDayRecord(Base):
 
 
 class ReadinessCountRecord(Base):
-    """How many features of a release were in each readiness state on a kept day (the sums of
-    `readiness_day`, kept beside it for the burn-down)."""
+    """How many features of a release were in each readiness state on a kept day, by state
+    (the sums of `readiness_day`, kept beside it for the burn-down: a row a day)."""
 
     __tablename__ = "readiness_count"
 
@@ -352,8 +352,7 @@ class ReadinessCountRecord(Base):
         ForeignKey("release.id", ondelete="CASCADE"), primary_key=True
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    readiness: Mapped[str] = mapped_column(String(20), primary_key=True)
-    features: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[dict[str, int]] = mapped_column(JSON)
 
 
 class ReadinessKeptRecord(Base):

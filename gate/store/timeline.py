@@ -134,18 +134,23 @@ def keep(
     for table in (DAY, COUNT):
         gone = delete(table).where(table.c.release_id == release_id)
         session.execute(gone if start is None else gone.where(table.c.day >= start))
-    values = [
-        {"release_id": release_id, "day": day, "slug": slug, "readiness": state, "pass_rate": rate}
-        for day, slug, state, rate in rows
-    ]
-    if values:
-        session.execute(insert(DAY), values)
-        counts = Counter((v["day"], v["readiness"]) for v in values)
+    kept_rows = list(rows)
+    if kept_rows:
+        session.execute(
+            insert(DAY),
+            [
+                {"release_id": release_id, "day": d, "slug": f, "readiness": r, "pass_rate": p}
+                for d, f, r, p in kept_rows
+            ],
+        )
+        counts: dict[date, Counter[str]] = defaultdict(Counter)
+        for day, _slug, state, _rate in kept_rows:
+            counts[day][state] += 1
         session.execute(
             insert(COUNT),
             [
-                {"release_id": release_id, "day": day, "readiness": state, "features": n}
-                for (day, state), n in sorted(counts.items())
+                {"release_id": release_id, "day": day, "counts": dict(sorted(found.items()))}
+                for day, found in sorted(counts.items())
             ],
         )
     session.execute(
@@ -176,14 +181,12 @@ def kept_days(
 def kept_counts(
     session: Session, found: Kept, policy: str, first: date, last: date
 ) -> dict[date, dict[str, int]]:
-    """Count the kept features of each readiness state on each day from `first` to `last`."""
-    counts: dict[date, dict[str, int]] = defaultdict(dict)
+    """Read the kept count of features in each readiness state on each day from `first` to
+    `last` (the days kept)."""
     if found.policy != policy or found.first is None or found.through is None:
-        return counts
-    query = select(COUNT.c.day, COUNT.c.readiness, COUNT.c.features).where(
+        return {}
+    query = select(COUNT.c.day, COUNT.c.counts).where(
         COUNT.c.release_id == found.release_id,
         and_(COUNT.c.day >= max(first, found.first), COUNT.c.day <= min(last, found.through)),
     )
-    for day, state, n in session.execute(query):
-        counts[day][state] = n
-    return counts
+    return {day: counts for day, counts in session.execute(query)}

@@ -37,15 +37,14 @@ def upgrade() -> None:
         "readiness_count",
         sa.Column("release_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("readiness", sa.String(length=20), nullable=False),
-        sa.Column("features", sa.Integer(), nullable=False),
+        sa.Column("counts", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["release_id"],
             ["release.id"],
             name=op.f("fk_readiness_count_release_id_release"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("release_id", "day", "readiness", name=op.f("pk_readiness_count")),
+        sa.PrimaryKeyConstraint("release_id", "day", name=op.f("pk_readiness_count")),
     )
     op.create_table(
         "readiness_kept",
