@@ -14,7 +14,7 @@ from gate.read.features import features as read_features
 from gate.read.freeze import freeze_due
 from gate.read.readiness import coverage
 from gate.read.status import SinceNotBefore, StatusReport, status_mail
-from gate.read.timeline import ReadinessTimeline, keep_days, readiness_timeline
+from gate.read.timeline import ReadinessTimeline, keep_days, release_readiness
 from gate.status_mail import render_markdown
 from gate.store.roadmap import load_roadmap, release_record, save_roadmap
 from ingest.roadmap_file import parse_roadmap, render_roadmap
@@ -248,8 +248,8 @@ def roadmap_readiness(
     """Show the release's readiness day by day over its cycle: how many features were in each
     state as of the end of each day (the overview's burn-down), or one feature's readiness."""
     with Session(obj.reader()) as session:
-        found = readiness_timeline(
-            session, obj.settings.policy(), parse_now(now_text), release, only=slug
+        found = release_readiness(
+            session, obj.settings.policy(), parse_now(now_text), release, feature=slug
         )
     if slug is not None and not found.features:
         raise click.ClickException(f"no feature {slug!r} in release {found.release.release}")

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template
 from gate import read
 from gate.read.freeze import FrozenView, frozen_view
 from gate.read.status import SinceNotBefore, StatusReport
-from gate.read.timeline import ReadinessTimeline, readiness_timeline
+from gate.read.timeline import ReadinessTimeline, release_readiness
 from gate.store.roadmap import UnknownRelease
 from web.args import moment, text
 from web.db import now, session, settings
@@ -67,7 +67,7 @@ def readiness_json(name: str) -> Any:
 def _timeline(name: str) -> ReadinessTimeline:
     slug = text(FEATURE)
     try:
-        found = readiness_timeline(session(), settings().policy(), now(), name, only=slug)
+        found = release_readiness(session(), settings().policy(), now(), name, feature=slug)
     except UnknownRelease:
         abort(404, description=f"no release {name!r}")
     if slug is not None and not found.features:

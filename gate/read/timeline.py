@@ -255,17 +255,17 @@ def _read_cycle(
     only: str | None,
     today: Sequence[FeatureReadiness],
 ) -> _Cycle:
-    """Read what a reader starts from; the features are those of `today` when the caller has
-    judged them (each keeps its status history), else the roadmap's."""
+    """Read what a reader starts from. The cycle is the whole roadmap's, even for one feature;
+    the features are those of `today` when the caller has judged them all (each keeps its
+    status history), else the roadmap's."""
     record = release_record(session, release)
-    if today:
-        rel, features = release_of(record), [j.feature for j in today]
+    if today and only is None:
+        rel, every = release_of(record), [j.feature for j in today]
     else:
-        rel, features = roadmap_of(session, record)
-    if only is not None:
-        features = [f for f in features if f.slug == only]
+        rel, every = roadmap_of(session, record)
+    features = every if only is None else [f for f in every if f.slug == only]
     span = flight_span(session, rel.branch, now)
-    days = _cycle(rel, features, span, now)
+    days = _cycle(rel, every, span, now)
     found = kept(session, record.id)
     key = policy_key(policy)
     held = [d for d in days if found is not None and end_of(d) <= now and found.holds(d, key)]
@@ -343,9 +343,8 @@ def readiness_timeline(
     today: Sequence[FeatureReadiness] = (),
 ) -> ReadinessTimeline:
     """Read every feature's (or the one named `only`) readiness as of the end of each day of
-    the cycle up to `now`, each as it was declared that day; `today` (every feature shown,
-    judged at `now`, when the caller has them) spares reading the roadmap and judging them
-    again."""
+    the cycle up to `now`, each as it was declared that day; `today` (the features shown, judged
+    at `now`, when the caller has them) spares judging them again."""
     cycle = _read_cycle(session, policy, now, release, only, today)
     features, days = cycle.features, cycle.days
     judged = _judged(session, policy, cycle, now, today)
@@ -400,3 +399,21 @@ def burn_down(
             tally = Counter(fresh[f.slug][at[day]][0] for f in features)
         counts.append(DayCount(day, {state: tally[state] for state in Readiness.by_severity()}))
     return BurnDown(ReleaseDates.of(cycle.rel, now), tuple(counts))
+
+
+def release_readiness(
+    session: Session,
+    policy: Policy,
+    now: datetime,
+    release: str | None = None,
+    *,
+    feature: str | None = None,
+) -> ReadinessTimeline:
+    """The readiness page's model (its twin's, the day-by-day command's): how many features were
+    in each state on each day, and with `feature` that feature's readiness each day (every
+    feature's is on its own page)."""
+    counts = burn_down(session, policy, now, release)
+    if feature is None:
+        return ReadinessTimeline(counts.release, (), counts.days)
+    one = readiness_timeline(session, policy, now, release, only=feature)
+    return ReadinessTimeline(counts.release, one.features, counts.days)
