@@ -44,15 +44,6 @@ def _span(days: Sequence[date]) -> list[Any]:
     return [midnight(days[0]), midnight(days[-1]) + timedelta(days=1)]
 
 
-def _next_freeze(release: ReleaseDates) -> date | None:
-    """The freeze the release goes to next, if one is still ahead."""
-    if release.days_to_feature_freeze >= 0:
-        return release.feature_freeze
-    if release.days_to_code_freeze >= 0:
-        return release.code_freeze
-    return None
-
-
 def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> str:
     return json.dumps({"data": data, "layout": layout}, separators=(",", ":"))
 
@@ -89,7 +80,7 @@ def burn_down(release: ReleaseDates, days: Sequence[DayCount]) -> Chart:
     layout = {
         **LAYOUT,
         **time_marks(
-            release, _span([d.day for d in days]), title=DAY_AXIS, until=_next_freeze(release)
+            release, _span([d.day for d in days]), title=DAY_AXIS, until=release.next_freeze
         ),
         "title": {**LAYOUT["title"], "text": title},
         "barmode": "stack",
@@ -155,7 +146,7 @@ def feature_readiness(release: ReleaseDates, days: Sequence[DayReadiness]) -> Ch
     layout = {
         **LAYOUT,
         **time_marks(
-            release, _span([d.day for d in days]), title=DAY_AXIS, until=_next_freeze(release)
+            release, _span([d.day for d in days]), title=DAY_AXIS, until=release.next_freeze
         ),
         "title": {**LAYOUT["title"], "text": title},
         "height": 260,

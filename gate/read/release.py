@@ -41,6 +41,15 @@ class ReleaseDates:
             view.days_to_release,
         )
 
+    @property
+    def next_freeze(self) -> date | None:
+        """The freeze the release goes to next (that of today counts), if one is still ahead."""
+        if self.days_to_feature_freeze >= 0:
+            return self.feature_freeze
+        if self.days_to_code_freeze >= 0:
+            return self.code_freeze
+        return None
+
 
 def branch_release(session: Session, branch: str, now: datetime) -> ReleaseDates | None:
     """The milestones of the release made from a branch (the latest release date's), or None."""

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gate.policy import Policy
-from gate.read.readiness import Material, flight_window, last_ran
+from gate.read.readiness import Material, flight_window, last_ran, readiness
 from gate.read.release import ReleaseDates
 from gate.readiness import FeatureReadiness, FlightPoint, Readiness, judge_feature
 from gate.roadmap import Feature, Release
@@ -412,8 +412,10 @@ def release_readiness(
     """The readiness page's model (its twin's, the day-by-day command's): how many features were
     in each state on each day, and with `feature` that feature's readiness each day (every
     feature's is on its own page)."""
-    counts = burn_down(session, policy, now, release)
+    _rel, today = readiness(session, policy, now, release)  # judged once, for both readers
+    counts = burn_down(session, policy, now, release, today=today)
     if feature is None:
         return ReadinessTimeline(counts.release, (), counts.days)
-    one = readiness_timeline(session, policy, now, release, only=feature)
+    chosen = [j for j in today if j.feature.slug == feature]
+    one = readiness_timeline(session, policy, now, release, only=feature, today=chosen)
     return ReadinessTimeline(counts.release, one.features, counts.days)
