@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -25,22 +25,56 @@ class Declared(StrEnum):
 
 
 @dataclass(frozen=True)
+class Update:
+    """One dated update of a release's roadmap: when it was written and its prose."""
+
+    at: datetime
+    summary: str = ""
+
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        """Return the prose as paragraphs: blank lines part them, other line ends are spaces."""
+        return paragraphs(self.summary)
+
+
+def paragraphs(text: str) -> tuple[str, ...]:
+    """Split prose into paragraphs at blank lines, each on one line."""
+    return tuple(
+        " ".join(block.split()) for block in re.split(r"\n\s*\n", text.strip()) if block.strip()
+    )
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """A feature's status and notes as one update of its release declared them."""
+
+    at: datetime
+    status: Declared
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One change of a feature's declared status, read off its declarations."""
+
+    at: datetime
+    before: Declared | None
+    after: Declared
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Release:
     name: str
     branch: str
     feature_freeze: date
     code_freeze: date
     release: date
+    updates: tuple[Update, ...] = field(default=(), compare=False)  # oldest first
 
-
-@dataclass(frozen=True)
-class StatusChange:
-    """One change of a feature's declared status."""
-
-    at: datetime
-    before: Declared | None
-    after: Declared
-    note: str = ""
+    def update_at(self, moment: datetime) -> Update | None:
+        """Return the newest update written by `moment`, if any."""
+        return next((u for u in reversed(self.updates) if u.at <= moment), None)
 
 
 @dataclass(frozen=True)
@@ -79,6 +113,9 @@ def _glob(pattern: str) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class Feature:
+    """A feature of one release (its key is the release and the slug), as declared by the
+    release's newest update unless `as_of` says otherwise."""
+
     slug: str
     title: str
     status: Declared
@@ -87,21 +124,59 @@ class Feature:
     notes: str = ""
     links: tuple[str, ...] = ()
     tests: tuple[TestPattern, ...] = ()
-    history: tuple[StatusChange, ...] = field(default=(), compare=False)
+    # Every declaration of the feature, oldest first; empty for a feature known only as it is.
+    history: tuple[Declaration, ...] = field(default=(), compare=False)
+    carried_from: str | None = None  # the release it slipped from
 
-    def declared_at(self, moment: datetime) -> Declared:
-        """Return the status declared as of `moment`: the newest change by then, else the
-        earliest declaration known (a roadmap imported later still says what was planned)."""
-        changes = sorted(self.history, key=lambda change: change.at)
-        by_then = [change for change in changes if change.at <= moment]
-        if by_then:
-            return by_then[-1].after
-        return changes[0].after if changes else self.status
+    def declared_at(self, moment: datetime) -> Declaration | None:
+        """Return the declaration in force at `moment`: the newest by then (None before the
+        first; a feature without history is always as it is)."""
+        if not self.history:
+            return Declaration(moment, self.status, self.notes)
+        in_force = None
+        for declaration in self.history:
+            if declaration.at > moment:
+                break
+            in_force = declaration
+        return in_force
+
+    def as_of(self, moment: datetime) -> Feature | None:
+        """Return the feature as declared at `moment`, or None if it was not declared yet."""
+        found = self.declared_at(moment)
+        if found is None:
+            return None
+        if found.status is self.status and found.notes == self.notes:
+            return self
+        return replace(self, status=found.status, notes=found.notes)
+
+    @property
+    def first_declared(self) -> datetime | None:
+        """Return when the feature was first declared (None when it has no history)."""
+        return self.history[0].at if self.history else None
+
+    @property
+    def changes(self) -> tuple[StatusChange, ...]:
+        """Return each change of the declared status, the first declaration included, with the
+        notes of the declaration that made it."""
+        found: list[StatusChange] = []
+        before: Declared | None = None
+        for declaration in self.history:
+            if declaration.status is not before:
+                found.append(
+                    StatusChange(declaration.at, before, declaration.status, declaration.notes)
+                )
+            before = declaration.status
+        return tuple(found)
 
     @property
     def unowned(self) -> bool:
         """Tell whether nobody is named for the feature (no owner, or only `?`)."""
         return not any(owner.strip() not in UNKNOWN_OWNERS for owner in self.owners)
+
+
+def declared_by(features: Iterable[Feature], moment: datetime) -> list[Feature]:
+    """Return the features as declared at `moment`, leaving out those not declared yet."""
+    return [found for f in features if (found := f.as_of(moment)) is not None]
 
 
 UNKNOWN_OWNERS = frozenset({"", "?", "??", "unknown", "tbd", "TBD", "nobody"})

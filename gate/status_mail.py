@@ -166,7 +166,7 @@ def evidence(judged: FeatureReadiness, policy: Policy, branch: str) -> str:
     state = judged.readiness
     window = len(judged.series)
     if state is Readiness.DROPPED:
-        last = judged.feature.history[-1] if judged.feature.history else None
+        last = judged.feature.changes[-1] if judged.feature.changes else None
         if last is not None and last.after is Declared.DROPPED:
             return f"dropped on {last.at:%Y-%m-%d}" + (f": {last.note}" if last.note else "")
         return "not for this release"
@@ -259,7 +259,7 @@ def changes(
         (
             DeclaredChange(j.feature.slug, j.feature.title, c.at, c.before, c.after, c.note)
             for j in judged
-            for c in j.feature.history
+            for c in j.feature.changes
             if since < c.at <= as_of
         ),
         key=lambda c: (c.at, position[c.slug]),

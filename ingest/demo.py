@@ -24,7 +24,13 @@ from ingest.osstest_junit import write_flight
 
 DATA = Path(__file__).with_name("data")
 ALLOW_FILE = DATA / "allow.xen-unstable"  # osstest's allow.all of 2013: ingest the demo with it
-ROADMAP_FILE = DATA / "xen-4.3-roadmap.toml"
+ROADMAP_FILE = DATA / "xen-4.3-roadmap.toml"  # the newest of the demo's updates of 4.3
+# The updates of the 4.3 roadmap, oldest first: the plan, an interim update, the seed's update.
+ROADMAP_UPDATES = (
+    DATA / "xen-4.3-roadmap-2012-10-01.toml",
+    DATA / "xen-4.3-roadmap-2012-12-10.toml",
+    ROADMAP_FILE,
+)
 BRANCH = "xen-unstable"
 FIRST_FLIGHT = 15000
 FLIGHTS = 200

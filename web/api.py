@@ -15,6 +15,8 @@ from web.args import (
     flight_args,
     found,
     grid_page,
+    known_release,
+    release,
     required,
     search_query,
     test_key,
@@ -27,20 +29,28 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 @bp.get("/overview")
 def overview() -> Any:
-    data = read.overview(session(), settings().policy(), now())
+    data = known_release(read.overview, session(), settings().policy(), now(), release())
     shown = read.select_features(data.features, **asdict(feature_args()))
     return jsonify(to_json(replace(data, features=shown)))
 
 
 @bp.get("/features")
 def features() -> Any:
-    rows = read.features(session(), settings().policy(), now())
+    rows = known_release(read.features, session(), settings().policy(), now(), release())
     return jsonify(to_json(read.select_features(rows, **asdict(feature_args()))))
 
 
 @bp.get("/features/<slug>")
 def feature(slug: str) -> Any:
-    data = read.feature_detail(session(), slug, settings().policy(), now(), page=grid_page())
+    data = known_release(
+        read.feature_detail,
+        session(),
+        slug,
+        settings().policy(),
+        now(),
+        release(),
+        page=grid_page(),
+    )
     return jsonify(to_json(found(data, f"feature {slug!r}")))
 
 

@@ -9,7 +9,7 @@ are linked through the query instead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -22,6 +22,7 @@ from gate.model import TestKey, Verdict
 from gate.read.features import SORT_KEYS
 from gate.readiness import Readiness
 from gate.settings import SettingsError, parse_moment
+from gate.store.roadmap import UnknownRelease
 
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
@@ -200,14 +201,34 @@ def as_of() -> datetime | None:
     return moment(AS_OF)
 
 
+RELEASE = "release"  # the parameter of the release a page shows: its links carry it too
+
+
+def release() -> str | None:
+    """Read `release`, the release whose roadmap a page shows (None: the latest)."""
+    return text(RELEASE)
+
+
+def known_release(read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call a reader of a release's roadmap; a release of no such name is a 404."""
+    try:
+        return read(*args, **kwargs)
+    except UnknownRelease as exc:
+        abort(404, description=str(exc))
+
+
 def carry_as_of(endpoint: str, values: dict[str, Any]) -> None:
-    """Give every link built while serving a view of the past the same `as_of` (a
-    `url_defaults` hook), so that the view can be followed and pasted as a permalink."""
-    if endpoint == "static" or AS_OF in values or not has_request_context():
+    """Give every link built while serving a view of the past the same `as_of`, and every link
+    built while showing a release other than the latest the same `release` (a `url_defaults`
+    hook), so that the view can be followed and pasted as a permalink."""
+    if endpoint == "static" or not has_request_context():
         return
     value = request.args.get(AS_OF)
-    if value:
+    if value and AS_OF not in values:
         values[AS_OF] = value
+    chosen = request.args.get(RELEASE)
+    if chosen and RELEASE not in values and "name" not in values:
+        values[RELEASE] = chosen
 
 
 def _bad(description: str) -> NoReturn:

@@ -34,12 +34,12 @@ from gate.store.db import (
 from gate.store.flights import flight_stored
 from gate.store.prune import BATCH, Stage
 from gate.store.prune import prune as prune_store
-from gate.store.roadmap import save_roadmap
+from gate.store.roadmap import plan_update, save_plan
 from ingest import notify
 from ingest.git_log import history
 from ingest.junit import Overrides
 from ingest.pipeline import IngestResult, ingest_paths
-from ingest.roadmap_file import parse_roadmap
+from ingest.roadmap_file import read_update
 from ingest.source import NotATreeRevision, expand, read_allow_list, tree_revisions
 from web.cli_compare import compare
 from web.cli_pull import pull
@@ -518,15 +518,19 @@ def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text
             for result in bar:
                 if result.failed:
                     raise click.ClickException(f"{result.path}: {result.error}")
-    release, features = parse_roadmap(
-        demo_story.ROADMAP_FILE.read_text(encoding="utf-8"), str(demo_story.ROADMAP_FILE)
-    )
+    updates = [
+        read_update(path.read_text(encoding="utf-8"), str(path))
+        for path in demo_story.ROADMAP_UPDATES
+    ]
     first = story.flights[0].started or datetime.now(UTC)
     with Session(engine) as session:
-        save_roadmap(session, release, features, first, "the roadmap as of the 4.3 planning")
+        for update in updates:
+            assert update.as_of is not None  # each of the demo's updates is dated
+            save_plan(session, plan_update(session, update, update.as_of), update.as_of)
         freeze_due(session, settings.policy(), datetime.now(UTC))
         keep_days(session, settings.policy())
         session.commit()
+    release, features = updates[-1].release, updates[-1].features
     last = story.flights[-1].started or datetime.now(UTC)
     click.echo(
         f"{path.name}: {len(paths)} flights of {release.branch} from {first:%Y-%m-%d} to "

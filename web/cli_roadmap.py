@@ -4,7 +4,7 @@ their status update and readiness over time."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import click
 from sqlalchemy.orm import Session
@@ -15,9 +15,10 @@ from gate.read.freeze import freeze_due
 from gate.read.readiness import coverage
 from gate.read.status import SinceNotBefore, StatusReport, status_mail
 from gate.read.timeline import ReadinessTimeline, keep_days, release_readiness
+from gate.settings import SettingsError, parse_moment
 from gate.status_mail import render_markdown
-from gate.store.roadmap import load_roadmap, release_record, save_roadmap
-from ingest.roadmap_file import parse_roadmap, render_roadmap
+from gate.store.roadmap import load_roadmap, plan_update, release_record, save_plan
+from ingest.roadmap_file import TEMPLATE, read_update, render_roadmap
 from web.context import FORMAT, Context, Group, parse_now
 from web.twin import to_json
 from web.words import days_from_now
@@ -30,37 +31,72 @@ def roadmap() -> None:
 
 @roadmap.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--note", default="", help="Why the statuses changed, kept in their history.")
+@click.option(
+    "--dry-run", is_flag=True, help="Say what the import would change, and change nothing."
+)
+@click.option(
+    "--as-of",
+    "as_of_text",
+    metavar="DATE",
+    help="The date of the update (default: the file's `as_of`, else today).",
+)
+@click.option(
+    "--new-release",
+    is_flag=True,
+    help="Import a release that is new although most of its features are another release's.",
+)
+@click.option(
+    "--drop-missing",
+    is_flag=True,
+    help="Declare the release's features that the file does not name dropped (default: kept).",
+)
 @click.pass_obj
-def roadmap_import(obj: Context, file: str, note: str) -> None:
-    """Upsert the release and features of FILE; features missing from it are marked dropped."""
+def roadmap_import(
+    obj: Context,
+    file: str,
+    dry_run: bool,
+    as_of_text: str | None,
+    new_release: bool,
+    drop_missing: bool,
+) -> None:
+    """Import FILE, one dated update of a release's roadmap (docs/roadmap.md): print what it
+    changes (new features, statuses old -> new, updates, features missing from it), then store
+    it. Only the release that FILE names is touched."""
     with click.open_file(file, encoding="utf-8") as f:
         text = f.read()
-    release, features = parse_roadmap(text, "standard input" if file == "-" else file)
-    with Session(obj.engine()) as session:
-        summary = save_roadmap(session, release, features, datetime.now(UTC), note)
-        # Flights stored already may have passed a freeze: it is kept from them.
-        freeze_due(session, obj.settings.policy(), datetime.now(UTC))
-        keep_days(session, obj.settings.policy())  # every day of the release, judged anew
-        session.commit()
-    parts = [
-        f"{len(getattr(summary, name))} {label}"
-        for name, label in (
-            ("created", "new"),
-            ("status_changed", "changed status"),
-            ("updated", "updated"),
-            ("dropped", "dropped"),
-            ("unchanged", "unchanged"),
+    update = read_update(text, "standard input" if file == "-" else file)
+    clock = datetime.now(UTC)
+    if as_of_text is not None:
+        try:
+            as_of = parse_moment(as_of_text)
+        except SettingsError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--as-of'") from None
+    else:
+        as_of = update.as_of or datetime.combine(clock.date(), time(), tzinfo=UTC)
+    engine = obj.reader() if dry_run else obj.engine()
+    with Session(engine) as session:
+        plan = plan_update(
+            session, update, as_of, new_release=new_release, drop_missing=drop_missing
         )
-        if getattr(summary, name)
-    ]
-    click.echo(f"release {summary.release}: {', '.join(parts) or 'no features'}")
-    for slug in summary.status_changed + summary.dropped:
-        click.echo(f"  status changed: {slug}")
+        if not dry_run and plan.changed:
+            save_plan(session, plan, clock)
+            # Flights stored already may have passed a freeze: it is kept from them.
+            freeze_due(session, obj.settings.policy(), clock)
+            keep_days(session, obj.settings.policy())  # every day of the release, judged anew
+            session.commit()
+    for line in plan.lines():
+        click.echo(line)
+    if dry_run:
+        click.echo("dry run: nothing was stored")
 
 
 @roadmap.command("export")
 @click.option("--release", help="Release name (default: the latest).")
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Write every earlier update and declaration too, so that another store gets them all.",
+)
 @click.option(
     "-o",
     "--output",
@@ -69,12 +105,26 @@ def roadmap_import(obj: Context, file: str, note: str) -> None:
     help="Write the TOML to this file (default: standard output).",
 )
 @click.pass_obj
-def roadmap_export(obj: Context, release: str | None, output: str) -> None:
-    """Write the release's roadmap as TOML that imports back to the same state."""
+def roadmap_export(obj: Context, release: str | None, history: bool, output: str) -> None:
+    """Write the release's roadmap as its newest update, TOML that imports back to no change."""
     with Session(obj.reader()) as session:
         found, features = load_roadmap(session, release)
+    newest = found.updates[-1] if found.updates else None
+    text = render_roadmap(
+        found,
+        features,
+        as_of=newest.at if newest else None,
+        summary=newest.summary if newest else "",
+        history=history,
+    )
     with click.open_file(output, "w", encoding="utf-8") as f:
-        f.write(render_roadmap(found, features))
+        f.write(text)
+
+
+@roadmap.command("template")
+def roadmap_template() -> None:
+    """Print a commented roadmap file to start from."""
+    click.echo(TEMPLATE, nl=False)
 
 
 NOW = click.option(

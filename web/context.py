@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from gate.allow import AllowList, AllowListError
+from gate.roadmap_import import ImportRefused
 from gate.settings import Settings, SettingsError, parse_moment
 from gate.store.db import SchemaError, make_engine
 from gate.store.roadmap import UnknownRelease
@@ -106,6 +107,7 @@ class Group(click.Group):
             SettingsError,
             AllowListError,
             RoadmapError,
+            ImportRefused,
             UnknownRelease,
             TokenError,
         ) as exc:

@@ -14,9 +14,20 @@ from gate import read
 from gate.read.features import DESCENDING_FIRST, SeriesPoint
 from gate.read.release import release_branch
 from gate.read.search import search as find
+from gate.store.roadmap import release_names
 from ingest.git_log import history
 from web import charts, export, readiness_charts
-from web.args import feature_args, flight_args, found, grid_page, required, search_query, test_key
+from web.args import (
+    feature_args,
+    flight_args,
+    found,
+    grid_page,
+    known_release,
+    release,
+    required,
+    search_query,
+    test_key,
+)
 from web.db import now, session, settings
 from web.words import cell_mark, days_from_now
 
@@ -39,6 +50,15 @@ def _spark(series: tuple[SeriesPoint, ...]) -> charts.Spark | None:
     return charts.sparkline(series, settings().policy().at_risk_below)
 
 
+@bp.app_template_global("release_names")
+def _release_names() -> list[str]:
+    """The releases a page can pick from: those whose roadmap was written by the moment shown."""
+    try:
+        return release_names(session(), now())
+    except (SQLAlchemyError, HTTPException):  # an error page must render whatever failed
+        return []
+
+
 @bp.app_template_global("gate_branch")
 def _gate_branch() -> str | None:
     """The branch of the release the overview shows, for the header's Gate link."""
@@ -51,7 +71,7 @@ def _gate_branch() -> str | None:
 @bp.get("/")
 def overview() -> str:
     args = feature_args()
-    data = read.overview(session(), settings().policy(), now())
+    data = known_release(read.overview, session(), settings().policy(), now(), release())
     shown = read.select_features(data.features, **asdict(args))
     return render_template(
         "overview.html",
@@ -66,7 +86,7 @@ def overview() -> str:
 @bp.get("/features.csv")
 def features_csv() -> Response:
     """The features table as the overview shows it (the same filters and order), as CSV."""
-    rows = read.features(session(), settings().policy(), now())
+    rows = known_release(read.features, session(), settings().policy(), now(), release())
     shown = read.select_features(rows, **asdict(feature_args()))
     return export.attachment(export.features_csv(shown), "features.csv")
 
@@ -75,8 +95,10 @@ def features_csv() -> Response:
 def feature(slug: str) -> str:
     policy = settings().policy()
     data = found(
-        read.feature_detail(session(), slug, policy, now(), page=grid_page()),
-        f"feature {slug!r}",
+        known_release(
+            read.feature_detail, session(), slug, policy, now(), release(), page=grid_page()
+        ),
+        f"feature {slug!r}" + (f" in release {release()!r}" if release() else ""),
     )
     chart = charts.feature_pass_rate(data, policy.at_risk_below)
     over_time = readiness_charts.feature_readiness(data.release, data.timeline)

@@ -10,16 +10,37 @@ from flask import Blueprint, Response, abort, jsonify, render_template
 
 from gate import read
 from gate.read.freeze import FrozenView, frozen_view
+from gate.read.releases import release_list, release_page
 from gate.read.status import SinceNotBefore, StatusReport
 from gate.read.timeline import ReadinessTimeline, release_readiness
 from gate.store.roadmap import UnknownRelease
-from web.args import moment, text
+from web.args import known_release, moment, text
 from web.db import now, session, settings
 from web.twin import to_json
 
 bp = Blueprint("releases", __name__)
 
 SINCE = "since"  # the parameter of the last update's moment, as the command's --since
+
+
+@bp.get("/releases/")
+def every() -> str:
+    return render_template("releases.html", data=release_list(session(), now()))
+
+
+@bp.get("/api/v1/releases")
+def every_json() -> Any:
+    return jsonify(to_json(release_list(session(), now())))
+
+
+@bp.get("/releases/<segment:name>")
+def one(name: str) -> str:
+    return render_template("release.html", data=known_release(release_page, session(), now(), name))
+
+
+@bp.get("/api/v1/releases/<segment:name>")
+def one_json(name: str) -> Any:
+    return jsonify(to_json(known_release(release_page, session(), now(), name)))
 
 
 @bp.get("/releases/<segment:name>/status")

@@ -30,7 +30,13 @@ from gate.store.bulk import in_chunks
 from gate.store.findings import findings_elsewhere
 from gate.store.keys import test_ids
 from gate.store.records import StepRecord, TestRecord
-from gate.store.roadmap import UnknownRelease, release_of, release_record
+from gate.store.roadmap import (
+    UnknownRelease,
+    carried_to,
+    release_of,
+    release_record,
+    release_with,
+)
 
 GRID_FLIGHTS = 30
 GRID_ROWS = 50  # steps a page of a feature's grid shows
@@ -97,6 +103,7 @@ class FeatureRow:
     links: tuple[str, ...]
     history: tuple[StatusChangeLine, ...]
     unowned: bool  # nobody is named for it (`gate.roadmap.Feature.unowned`)
+    carried_from: str | None  # the release it slipped from
 
     @classmethod
     def of(cls, judged: FeatureReadiness) -> FeatureRow:
@@ -120,10 +127,20 @@ class FeatureRow:
             links=tuple(feature.links),
             history=tuple(
                 StatusChangeLine(change.at, change.before, change.after, change.note)
-                for change in feature.history
+                for change in feature.changes
             ),
             unowned=feature.unowned,
+            carried_from=feature.carried_from,
         )
+
+
+@dataclass(frozen=True)
+class DeclarationLine:
+    """One update's declaration of the feature: its status and notes then."""
+
+    at: datetime
+    status: Declared
+    notes: str
 
 
 @dataclass(frozen=True)
@@ -149,11 +166,16 @@ class Overview:
     burn_down: tuple[DayCount, ...] = ()  # the features in each state, every day of the cycle
 
 
-def overview(session: Session, policy: Policy, now: datetime) -> Overview:
-    """The overview: the release's dates, its branch's gate, every feature, what blocks the push."""
+def overview(
+    session: Session, policy: Policy, now: datetime, release_name: str | None = None
+) -> Overview:
+    """The overview of a release (the latest by default): its dates, its branch's gate, every
+    feature, what blocks the push."""
     try:
-        release, judged = readiness(session, policy, now)
+        release, judged = readiness(session, policy, now, release_name)
     except UnknownRelease:
+        if release_name is not None:
+            raise
         return Overview(None, None, (), (), as_of=now)
     troubled = [j for j in judged if j.blocking or j.failures]
     # Features with a regression first, then by slug.
@@ -341,6 +363,8 @@ class FeaturePage(FeatureRow):
     release: ReleaseDates
     grid: Grid
     timeline: tuple[DayReadiness, ...] = ()  # its readiness every day of the cycle
+    declarations: tuple[DeclarationLine, ...] = ()  # by the moment shown, newest first
+    carried_to: tuple[str, ...] = ()  # the releases it was carried on to
 
 
 def feature_detail(
@@ -352,7 +376,10 @@ def feature_detail(
     *,
     page: int = 1,
 ) -> FeaturePage | None:
-    """One feature: readiness, reasons, history, and a page of the grid of its steps."""
+    """One feature of a release (by default the latest release that has it): readiness,
+    reasons, its declarations, and a page of the grid of its steps."""
+    if release_name is None:
+        release_name = release_with(session, slug)
     try:
         release, judged = readiness(session, policy, now, release_name, only=slug)
     except UnknownRelease:
@@ -380,6 +407,12 @@ def feature_detail(
         timeline=readiness_timeline(session, policy, now, release.name, only=slug, today=[found])
         .features[0]
         .days,
+        declarations=tuple(
+            DeclarationLine(d.at, d.status, d.notes)
+            for d in reversed(found.feature.history)
+            if d.at <= now
+        ),
+        carried_to=tuple(carried_to(session, release.name, slug)),
     )
 
 

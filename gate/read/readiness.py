@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,15 +22,17 @@ from gate.readiness import (
     Observation,
     judge_feature,
 )
-from gate.roadmap import Feature, Release, linked_tests
+from gate.roadmap import Feature, Release, declared_by, linked_tests
 from gate.store.bulk import in_chunks
 from gate.store.findings import findings_elsewhere
 from gate.store.flights import happened_by
 from gate.store.keys import catalogue
 from gate.store.records import (
     BranchRecord,
+    FeatureRecord,
     FeatureStatusRecord,
     FlightRecord,
+    ReleaseRecord,
     StepRecord,
     TestFeatureRecord,
     TestRecord,
@@ -78,20 +81,30 @@ def observed(flight: int, finding: Finding) -> Observation:
     )
 
 
+def _features_of(release: str, slugs: Sequence[str]) -> Any:
+    """Select the ids and slugs of these features of a release."""
+    return (
+        select(FeatureRecord.id, FeatureRecord.slug)
+        .join(ReleaseRecord, ReleaseRecord.id == FeatureRecord.release_id)
+        .where(ReleaseRecord.name == release, FeatureRecord.slug.in_(slugs))
+    )
+
+
 def links(
-    session: Session, slugs: Sequence[str]
+    session: Session, release: str, slugs: Sequence[str]
 ) -> tuple[dict[str, list[int]], dict[int, TestKey]]:
-    """Return the tests linked to each feature (from the kept links), and each test's key."""
+    """Return the tests linked to each feature of a release (from the kept links), and each
+    test's key."""
     linked: dict[str, list[int]] = {slug: [] for slug in slugs}
     key_of: dict[int, TestKey] = {}
     for chunk in in_chunks(sorted(slugs)):
         # One joined read: the links and their tests' keys (raw rows, no ORM objects).
         rows = session.connection().execute(
-            select(
-                TestFeatureRecord.test_id, TestFeatureRecord.slug, TestRecord.job, TestRecord.testid
-            )
+            select(TestFeatureRecord.test_id, FeatureRecord.slug, TestRecord.job, TestRecord.testid)
             .join(TestRecord, TestRecord.id == TestFeatureRecord.test_id)
-            .where(TestFeatureRecord.slug.in_(chunk))
+            .join(FeatureRecord, FeatureRecord.id == TestFeatureRecord.feature_id)
+            .join(ReleaseRecord, ReleaseRecord.id == FeatureRecord.release_id)
+            .where(ReleaseRecord.name == release, FeatureRecord.slug.in_(chunk))
             .order_by(TestFeatureRecord.test_id)
         )
         for test_id, slug, job, testid in rows:
@@ -102,21 +115,25 @@ def links(
 
 
 def feature_counts(
-    session: Session, flights: Sequence[int], slugs: Sequence[str]
+    session: Session, release: str, flights: Sequence[int], slugs: Sequence[str]
 ) -> dict[str, dict[int, dict[Status, int]]]:
     """Return, from the kept counts, each feature's linked steps by flight and status."""
     found: dict[str, dict[int, dict[Status, int]]] = {slug: {} for slug in slugs}
     if not flights or not slugs:
         return found
-    for slug, flight, status, steps in session.execute(
+    slug_of: dict[int, str] = {i: s for i, s in session.execute(_features_of(release, slugs))}
+    for feature_id, flight, status, steps in session.execute(
         select(
-            FeatureStatusRecord.slug,
+            FeatureStatusRecord.feature_id,
             FeatureStatusRecord.flight_id,
             FeatureStatusRecord.status,
             FeatureStatusRecord.steps,
-        ).where(FeatureStatusRecord.flight_id.in_(flights), FeatureStatusRecord.slug.in_(slugs))
+        ).where(
+            FeatureStatusRecord.flight_id.in_(flights),
+            FeatureStatusRecord.feature_id.in_(sorted(slug_of)),
+        )
     ):
-        found[slug].setdefault(flight, {})[Status(status)] = steps
+        found[slug_of[feature_id]].setdefault(flight, {})[Status(status)] = steps
     return found
 
 
@@ -163,7 +180,8 @@ class Material:
         """Load what these flights show of these features; `since_of(test_id, flight)` says
         since when a blocking step of the newest flight has not passed, when given."""
         slugs = [f.slug for f in features]
-        linked, key_of = links(session, slugs)
+        release = features[0].release if features else ""
+        linked, key_of = links(session, release, slugs)
         observations: dict[int, list[Observation]] = defaultdict(list)
         newest = max(flights, default=None)
         for row in notable_steps(session, flights, key_of):
@@ -182,7 +200,7 @@ class Material:
                     broken_jobs[finding.step.key.job].append(seen_as)
                 else:
                     elsewhere[finding.step.key].append(seen_as)
-        counts = feature_counts(session, list(flights), slugs)
+        counts = feature_counts(session, release, list(flights), slugs)
         return cls(branch, linked, key_of, counts, observations, broken_jobs, elsewhere)
 
     def evidence(
@@ -214,8 +232,9 @@ class Material:
 
 
 def as_declared(features: Sequence[Feature], moment: datetime) -> list[Feature]:
-    """Return the features as they were declared at `moment` (`Feature.declared_at`)."""
-    return [dataclasses.replace(f, status=f.declared_at(moment)) for f in features]
+    """Return the features as they were declared at `moment`, without those not declared yet
+    (`gate.roadmap.declared_by`)."""
+    return declared_by(features, moment)
 
 
 def readiness(

@@ -16,10 +16,10 @@ from sqlalchemy import Exists, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from gate.model import Verdict
-from gate.roadmap import Declared
+from gate.roadmap import Declared, declared_by
 from gate.store.flights import happened_by
 from gate.store.records import BranchRecord, FlightRecord, StepRecord, TestRecord, as_utc
-from gate.store.roadmap import UnknownRelease, load_roadmap
+from gate.store.roadmap import releases, roadmap_of
 
 LIMIT = 50  # results of each kind
 LARGEST = 2**31 - 1  # the largest flight number the store holds
@@ -32,6 +32,7 @@ class FeatureHit:
     title: str
     owners: tuple[str, ...]
     declared_status: Declared  # as declared at the moment searched
+    release: str
 
 
 @dataclass(frozen=True)
@@ -116,14 +117,12 @@ def _flight(session: Session, words: str, now: datetime) -> FlightHit | None:
 
 
 def _features(session: Session, words: str, now: datetime) -> tuple[FeatureHit, ...]:
-    try:
-        _release, features = load_roadmap(session)
-    except UnknownRelease:
-        return ()
+    """Find the features of every release, as declared at `now` (the latest release first)."""
     needle = words.lower()
     return tuple(
-        FeatureHit(f.slug, f.title, tuple(f.owners), f.declared_at(now))
-        for f in features
+        FeatureHit(f.slug, f.title, tuple(f.owners), f.status, f.release)
+        for record in releases(session)
+        for f in declared_by(roadmap_of(session, record)[1], now)
         if needle and needle in f"{f.slug} {f.title} {' '.join(f.owners)}".lower()
     )
 

@@ -11,7 +11,6 @@ current day, and the days after the newest flight, which all share one window of
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import heapq
 from bisect import bisect_right
@@ -33,6 +32,8 @@ from gate.store.records import BranchRecord, FlightRecord, ReleaseRecord, as_utc
 from gate.store.roadmap import release_of, release_record, roadmap_of
 from gate.store.timeline import Kept, keep, kept, kept_counts, kept_days, start_keeping
 
+# A feature's readiness as of one day, and its pass rate; None before it was declared.
+Judged = tuple[Readiness, float | None] | None
 CYCLE_DAYS = 366  # the most days of a release's cycle: the year up to its release day
 
 
@@ -126,12 +127,12 @@ def judge_days(
     features: Sequence[Feature],
     days: Sequence[date],
     now: datetime,
-) -> dict[str, list[tuple[Readiness, float | None]]]:
+) -> dict[str, list[Judged]]:
     """Judge each feature as of the end of each of these days (no later than `now`), as
     `readiness` would at that moment, from the flights loaded once.
 
     Days that see the same flights and the same declaration share one judgement."""
-    judged: dict[str, list[tuple[Readiness, float | None]]] = {f.slug: [] for f in features}
+    judged: dict[str, list[Judged]] = {f.slug: [] for f in features}
     if not days or not features:
         return judged
     moments = [min(end_of(day), now) for day in days]
@@ -174,15 +175,17 @@ def judge_days(
     for moment in moments:
         seen, ran = bisect_right(times, moment), bisect_right(every, moment)
         for feature in features:
-            declared = feature.declared_at(moment)
-            key = (feature.slug, declared.value, seen, ran)
+            as_then = feature.as_of(moment)
+            if as_then is None:  # not declared yet: no judgement that day
+                judged[feature.slug].append(None)
+                continue
+            key = (feature.slug, as_then.status.value, seen, ran)
             if key not in memo:
                 ids = material.linked[feature.slug]
 
                 def last_seen(ids: list[int] = ids, moment: datetime = moment) -> int | None:
                     return last_ran(session, rel.branch, ids, moment)
 
-                as_then = dataclasses.replace(feature, status=declared)
                 evidence = material.evidence(as_then, windows[seen], last_seen)
                 found = judge_feature(as_then, evidence, policy, moment)
                 memo[key] = (found.readiness, found.pass_rate)
@@ -226,7 +229,9 @@ def keep_days(session: Session, policy: Policy) -> int:
             (
                 (day, slug, state.value, rate)
                 for slug, row in states.items()
-                for day, (state, rate) in zip(days, row, strict=True)
+                for day, found in zip(days, row, strict=True)
+                if found is not None
+                for state, rate in (found,)
             ),
         )
         judged += len(days)
@@ -278,7 +283,7 @@ def _judged(
     cycle: _Cycle,
     now: datetime,
     today: Sequence[FeatureReadiness],
-) -> dict[str, list[tuple[Readiness, float | None]]]:
+) -> dict[str, list[Judged]]:
     """Each feature's readiness on each day of the cycle: the kept ones read, the others judged
     (the current day, the days after the newest flight, any day not kept under this policy)."""
     features, held = cycle.features, cycle.held
@@ -287,18 +292,29 @@ def _judged(
         if cycle.found is not None and held
         else {}
     )
-    held_set = {d for d in held if all(d in stored.get(f.slug, {}) for f in features)}
+    held_set = {
+        d for d in held if all(d in stored.get(f.slug, {}) for f in features if declared_on(f, d))
+    }
     missing = [d for d in cycle.days if d not in held_set]
     fresh = _fresh(session, policy, cycle, missing, now, today)
-    judged: dict[str, list[tuple[Readiness, float | None]]] = {}
+    judged: dict[str, list[Judged]] = {}
     for feature in features:
         by_day = dict(zip(missing, fresh[feature.slug], strict=True))
         kept_of = stored.get(feature.slug, {})
         judged[feature.slug] = [
-            by_day[day] if day in by_day else (Readiness(kept_of[day][0]), kept_of[day][1])
+            by_day[day]
+            if day in by_day
+            else (Readiness(kept_of[day][0]), kept_of[day][1])
+            if day in kept_of
+            else None
             for day in cycle.days
         ]
     return judged
+
+
+def declared_on(feature: Feature, day: date) -> bool:
+    """Tell whether a feature had been declared by the end of a day."""
+    return feature.declared_at(end_of(day)) is not None
 
 
 def _fresh(
@@ -308,18 +324,18 @@ def _fresh(
     days: Sequence[date],
     now: datetime,
     today: Sequence[FeatureReadiness],
-) -> dict[str, list[tuple[Readiness, float | None]]]:
+) -> dict[str, list[Judged]]:
     """Judge each feature on these days (not kept): a day that sees the flights `now` sees,
     with a feature declared as it is now, takes its judgement at `now` from `today` when the
     caller has it; the other days are judged (`judge_days`)."""
     features = cycle.features
-    judged: dict[str, list[tuple[Readiness, float | None]]] = {f.slug: [] for f in features}
+    judged: dict[str, list[Judged]] = {f.slug: [] for f in features}
     known = {j.feature.slug: (j.readiness, j.pass_rate) for j in today}
 
     def as_now(day: date) -> bool:
         moment = min(end_of(day), now)
         return (cycle.span is None or cycle.span[1] <= moment) and all(
-            f.slug in known and f.declared_at(moment) is f.declared_at(now) for f in features
+            f.slug in known and f.declared_at(moment) == f.declared_at(now) for f in features
         )
 
     same = {day for day in days if known and as_now(day)}
@@ -350,7 +366,7 @@ def readiness_timeline(
     judged = _judged(session, policy, cycle, now, today)
     counts = []
     for n, day in enumerate(days):
-        tally = Counter(judged[f.slug][n][0] for f in features)
+        tally = Counter(found[0] for f in features if (found := judged[f.slug][n]) is not None)
         counts.append(DayCount(day, {state: tally[state] for state in Readiness.by_severity()}))
     return ReadinessTimeline(
         ReleaseDates.of(cycle.rel, now),
@@ -359,8 +375,9 @@ def readiness_timeline(
                 f.slug,
                 f.title,
                 tuple(
-                    DayReadiness(day, state, rate)
-                    for day, (state, rate) in zip(days, judged[f.slug], strict=True)
+                    DayReadiness(day, found[0], found[1])
+                    for day, found in zip(days, judged[f.slug], strict=True)
+                    if found is not None
                 ),
             )
             for f in features
@@ -387,16 +404,22 @@ def burn_down(
         else {}
     )
     # A day is read from the store when every feature of the roadmap is kept on it.
-    held_set = {d for d in held if sum(stored.get(d, {}).values()) == len(features)}
+    held_set = {
+        d
+        for d in held
+        if sum(stored.get(d, {}).values()) == sum(1 for f in features if declared_on(f, d))
+    }
     missing = [d for d in cycle.days if d not in held_set]
     fresh = _fresh(session, policy, cycle, missing, now, today)
     at = {day: n for n, day in enumerate(missing)}
     counts = []
     for day in cycle.days:
         if day in held_set:
-            tally = Counter({Readiness(state): n for state, n in stored[day].items()})
+            tally = Counter({Readiness(state): n for state, n in stored.get(day, {}).items()})
         else:
-            tally = Counter(fresh[f.slug][at[day]][0] for f in features)
+            tally = Counter(
+                found[0] for f in features if (found := fresh[f.slug][at[day]]) is not None
+            )
         counts.append(DayCount(day, {state: tally[state] for state in Readiness.by_severity()}))
     return BurnDown(ReleaseDates.of(cycle.rel, now), tuple(counts))
 

@@ -187,33 +187,51 @@ class ReleaseRecord(Base):
 
 
 class FeatureRecord(Base):
+    """A feature of one release: its key is the release and the slug. Its status and notes are
+    declared by the release's updates (`DeclarationRecord`); its other fields are the newest
+    update's."""
+
     __tablename__ = "feature"
+    __table_args__ = (UniqueConstraint("release_id", "slug"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    slug: Mapped[str] = mapped_column(String(200))
     release_id: Mapped[int] = mapped_column(ForeignKey("release.id"))
     title: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20))
     owners: Mapped[list[str]]
-    notes: Mapped[str] = mapped_column(Text)
     links: Mapped[list[str]]
     tests: Mapped[list[str]]
     position: Mapped[int] = mapped_column(Integer)
+    carried_from: Mapped[str | None] = mapped_column(String(100))
 
 
-class StatusChangeRecord(Base):
-    """One change of a feature's declared status: when, from, to, and why."""
+class UpdateRecord(Base):
+    """One dated update of a release's roadmap: when it was written, its prose, and when it was
+    imported."""
 
-    __tablename__ = "status_change"
+    __tablename__ = "roadmap_update"
+    __table_args__ = (UniqueConstraint("release_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    feature_id: Mapped[int] = mapped_column(
-        ForeignKey("feature.id", ondelete="CASCADE"), index=True
-    )
+    release_id: Mapped[int] = mapped_column(ForeignKey("release.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    before: Mapped[str | None] = mapped_column(String(20))
-    after: Mapped[str] = mapped_column(String(20))
-    note: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    imported: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DeclarationRecord(Base):
+    """A feature's status and notes as one update declared them."""
+
+    __tablename__ = "declaration"
+
+    update_id: Mapped[int] = mapped_column(
+        ForeignKey("roadmap_update.id", ondelete="CASCADE"), primary_key=True
+    )
+    feature_id: Mapped[int] = mapped_column(
+        ForeignKey("feature.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    status: Mapped[str] = mapped_column(String(20))
+    notes: Mapped[str] = mapped_column(Text)
 
 
 class PullSourceRecord(Base):
@@ -277,7 +295,9 @@ class TestFeatureRecord(Base):
     __tablename__ = "test_feature"
 
     test_id: Mapped[int] = mapped_column(ForeignKey("test.id"), primary_key=True)
-    slug: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+    feature_id: Mapped[int] = mapped_column(
+        ForeignKey("feature.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class FlightStatusRecord(Base):
@@ -300,7 +320,9 @@ class FeatureStatusRecord(Base):
     flight_id: Mapped[int] = mapped_column(
         ForeignKey("flight.id", ondelete="CASCADE"), primary_key=True
     )
-    slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+    feature_id: Mapped[int] = mapped_column(
+        ForeignKey("feature.id", ondelete="CASCADE"), primary_key=True
+    )
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
     steps: Mapped[int] = mapped_column(Integer)
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gate.roadmap import Declared, Feature, Release, StatusChange, TestPattern
+from gate.roadmap import Declaration, Declared, Feature, Release, TestPattern, Update
+from gate.roadmap_import import ImportPlan, RoadmapUpdate, plan_import
 from gate.store.records import (
+    DeclarationRecord,
     FeatureRecord,
     ReleaseRecord,
-    StatusChangeRecord,
+    UpdateRecord,
     as_utc,
 )
 from gate.store.summaries import relink
@@ -23,18 +25,6 @@ from gate.store.timeline import start_keeping
 
 class UnknownRelease(LookupError):
     """No release of that name, or no release at all."""
-
-
-@dataclass
-class ImportSummary:
-    """What importing a roadmap changed."""
-
-    release: str
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    status_changed: list[str] = field(default_factory=list)
-    dropped: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
 
 
 def release_of(record: ReleaseRecord) -> Release:
@@ -59,125 +49,231 @@ def release_record(session: Session, name: str | None) -> ReleaseRecord:
     return record
 
 
+def stored_roadmaps(session: Session) -> dict[str, tuple[Release, list[Feature]]]:
+    """Load every release with its features, by name: what an import is planned against."""
+    records = session.scalars(select(ReleaseRecord).order_by(ReleaseRecord.id)).all()
+    return {record.name: roadmap_of(session, record) for record in records}
+
+
+def plan_update(
+    session: Session,
+    update: RoadmapUpdate,
+    as_of: datetime,
+    *,
+    new_release: bool = False,
+    drop_missing: bool = False,
+) -> ImportPlan:
+    """Plan the import of one update of a release's roadmap against the store
+    (`gate.roadmap_import.plan_import`)."""
+    return plan_import(
+        update, as_of, stored_roadmaps(session), new_release=new_release, drop_missing=drop_missing
+    )
+
+
 def save_roadmap(
-    session: Session, release: Release, features: Sequence[Feature], now: datetime, note: str = ""
-) -> ImportSummary:
-    """Upsert a release and its features; a feature missing from them is marked dropped."""
-    record = session.scalars(
-        select(ReleaseRecord).where(ReleaseRecord.name == release.name)
-    ).first()
-    if record is None:
-        record = ReleaseRecord(name=release.name)
-        session.add(record)
-    record.branch = release.branch
-    record.feature_freeze = release.feature_freeze
-    record.code_freeze = release.code_freeze
-    record.release_date = release.release
+    session: Session, release: Release, features: Sequence[Feature], at: datetime, summary: str = ""
+) -> ImportPlan:
+    """Store a whole roadmap as its release's update of `at`: the features it does not name are
+    declared dropped."""
+    update = RoadmapUpdate("roadmap", release, tuple(features), at, summary)
+    plan = plan_update(session, update, at, new_release=True, drop_missing=True)
+    save_plan(session, plan, at)
+    return plan
+
+
+def save_plan(session: Session, plan: ImportPlan, now: datetime) -> None:
+    """Store what an import plan says: the release, its updates, its features and their
+    declarations; work out the roadmap's links again."""
+    rel = plan.release
+    record = session.scalars(select(ReleaseRecord).where(ReleaseRecord.name == rel.name)).first()
+    if record is None or plan.newest:
+        if record is None:
+            record = ReleaseRecord(name=rel.name)
+            session.add(record)
+        record.branch = rel.branch
+        record.feature_freeze = rel.feature_freeze
+        record.code_freeze = rel.code_freeze
+        record.release_date = rel.release
     session.flush()
     start_keeping(session, record.id)
-    summary = ImportSummary(release.name)
-    existing = {f.slug: f for f in session.scalars(select(FeatureRecord))}
-    for position, feature in enumerate(features):
-        found = existing.get(feature.slug)
-        values = {
-            "release_id": record.id,
-            "title": feature.title,
-            "owners": list(feature.owners),
-            "notes": feature.notes,
-            "links": list(feature.links),
-            "tests": [str(p) for p in feature.tests],
-            "position": position,
-        }
-        if found is None:
-            found = FeatureRecord(slug=feature.slug, status=feature.status.value, **values)
-            session.add(found)
-            session.flush()
-            _change(session, found, None, feature.status, now, note)
-            summary.created.append(feature.slug)
-            continue
-        before = Declared(found.status)
-        changed = any(getattr(found, k) != v for k, v in values.items())
-        for key, value in values.items():
-            setattr(found, key, value)
-        if before is not feature.status:
-            found.status = feature.status.value
-            _change(session, found, before, feature.status, now, note)
-            summary.status_changed.append(feature.slug)
-        elif changed:
-            summary.updated.append(feature.slug)
-        else:
-            summary.unchanged.append(feature.slug)
-    named = {f.slug for f in features}
-    for slug, found in existing.items():
-        if found.release_id == record.id and slug not in named and found.status != Declared.DROPPED:
-            _change(
-                session, found, Declared(found.status), Declared.DROPPED, now, "not in the roadmap"
+    updates = _save_updates(session, record.id, plan, now)
+    features = _save_features(session, record.id, plan)
+    declared = {
+        (d.update_id, d.feature_id): d
+        for d in session.scalars(
+            select(DeclarationRecord).where(
+                DeclarationRecord.feature_id.in_([f.id for f in features.values()])
             )
-            found.status = Declared.DROPPED.value
-            summary.dropped.append(slug)
+        )
+    }
+    for slug, declaration in plan.declarations:
+        key = (updates[declaration.at].id, features[slug].id)
+        row = declared.get(key)
+        if row is None:
+            row = DeclarationRecord(update_id=key[0], feature_id=key[1])
+            session.add(row)
+            declared[key] = row
+        row.status = declaration.status.value
+        row.notes = declaration.notes
     session.flush()
     relink(session)
-    return summary
 
 
-def _change(
-    session: Session,
-    feature: FeatureRecord,
-    before: Declared | None,
-    after: Declared,
-    now: datetime,
-    note: str,
-) -> None:
-    session.add(
-        StatusChangeRecord(
-            feature_id=feature.id,
-            at=now,
-            before=before.value if before else None,
-            after=after.value,
-            note=note,
+def _save_updates(
+    session: Session, release_id: int, plan: ImportPlan, now: datetime
+) -> dict[datetime, UpdateRecord]:
+    """Store the plan's updates; return every update of the release by its moment."""
+    updates = {
+        as_utc(u.at): u
+        for u in session.scalars(select(UpdateRecord).where(UpdateRecord.release_id == release_id))
+    }
+    for update in plan.updates:
+        row = updates.get(update.at)
+        if row is None:
+            row = UpdateRecord(release_id=release_id, at=update.at, summary="", imported=now)
+            session.add(row)
+            updates[update.at] = row
+        elif row.summary != update.summary:
+            row.imported = now
+        row.summary = update.summary
+    session.flush()
+    return updates
+
+
+def _save_features(session: Session, release_id: int, plan: ImportPlan) -> dict[str, FeatureRecord]:
+    """Store the plan's features; return every feature of the release by its slug."""
+    features = {
+        f.slug: f
+        for f in session.scalars(
+            select(FeatureRecord).where(FeatureRecord.release_id == release_id)
+        )
+    }
+    last = max((f.position for f in features.values()), default=-1)
+    for position, feature in enumerate(plan.features):
+        row = features.get(feature.slug)
+        if row is None:
+            row = FeatureRecord(slug=feature.slug, release_id=release_id)
+            session.add(row)
+            features[feature.slug] = row
+            if not plan.newest:  # an older update's feature goes after those there
+                last += 1
+                position = last
+        if plan.newest or row.id is None:
+            row.position = position
+        row.title = feature.title
+        row.owners = list(feature.owners)
+        row.links = list(feature.links)
+        row.tests = [str(p) for p in feature.tests]
+        row.carried_from = feature.carried_from
+    session.flush()
+    return features
+
+
+def load_roadmap(session: Session, name: str | None = None) -> tuple[Release, list[Feature]]:
+    """Load a release with its features in roadmap order, each with its declarations."""
+    return roadmap_of(session, release_record(session, name))
+
+
+def release_updates(session: Session, release_id: int) -> tuple[Update, ...]:
+    """Return a release's updates, oldest first."""
+    return tuple(
+        Update(as_utc(u.at), u.summary)
+        for u in session.scalars(
+            select(UpdateRecord)
+            .where(UpdateRecord.release_id == release_id)
+            .order_by(UpdateRecord.at)
         )
     )
 
 
-def load_roadmap(session: Session, name: str | None = None) -> tuple[Release, list[Feature]]:
-    """Load a release with its features in roadmap order, each with its status history."""
-    return roadmap_of(session, release_record(session, name))
-
-
 def roadmap_of(session: Session, record: ReleaseRecord) -> tuple[Release, list[Feature]]:
-    """Load the features of a release already read (`release_record`), as `load_roadmap`."""
+    """Load the features of a release already read (`release_record`), as `load_roadmap`;
+    a feature's status and notes are those of its newest declaration."""
     rows = session.scalars(
         select(FeatureRecord)
         .where(FeatureRecord.release_id == record.id)
         .order_by(FeatureRecord.position, FeatureRecord.id)
     ).all()
-    history: dict[int, list[StatusChange]] = defaultdict(list)
-    changes = session.scalars(
-        select(StatusChangeRecord)
-        .where(StatusChangeRecord.feature_id.in_([r.id for r in rows]))
-        .order_by(StatusChangeRecord.at, StatusChangeRecord.id)
+    history: dict[int, list[Declaration]] = defaultdict(list)
+    declarations = session.execute(
+        select(
+            DeclarationRecord.feature_id,
+            UpdateRecord.at,
+            DeclarationRecord.status,
+            DeclarationRecord.notes,
+        )
+        .join(UpdateRecord, UpdateRecord.id == DeclarationRecord.update_id)
+        .where(UpdateRecord.release_id == record.id)
+        .order_by(UpdateRecord.at)
     )
-    for change in changes:
-        history[change.feature_id].append(
-            StatusChange(
-                at=as_utc(change.at),
-                before=Declared(change.before) if change.before else None,
-                after=Declared(change.after),
-                note=change.note,
+    for feature_id, at, status, notes in declarations:
+        history[feature_id].append(Declaration(as_utc(at), Declared(status), notes))
+    features = []
+    for r in rows:
+        declared = history[r.id]
+        newest = declared[-1] if declared else Declaration(datetime.min, Declared.OK, "")
+        features.append(
+            Feature(
+                slug=r.slug,
+                title=r.title,
+                status=newest.status,
+                release=record.name,
+                owners=tuple(r.owners),
+                notes=newest.notes,
+                links=tuple(r.links),
+                tests=tuple(TestPattern.parse(t) for t in r.tests),
+                history=tuple(declared),
+                carried_from=r.carried_from,
             )
         )
-    features = [
-        Feature(
-            slug=r.slug,
-            title=r.title,
-            status=Declared(r.status),
-            release=record.name,
-            owners=tuple(r.owners),
-            notes=r.notes,
-            links=tuple(r.links),
-            tests=tuple(TestPattern.parse(t) for t in r.tests),
-            history=tuple(history[r.id]),
+    updates = release_updates(session, record.id)
+    return replace(release_of(record), updates=updates), features
+
+
+def carried_to(session: Session, release: str, slug: str) -> list[str]:
+    """Return the releases that carried this feature on, oldest first."""
+    return list(
+        session.scalars(
+            select(ReleaseRecord.name)
+            .join(FeatureRecord, FeatureRecord.release_id == ReleaseRecord.id)
+            .where(FeatureRecord.carried_from == release, FeatureRecord.slug == slug)
+            .order_by(ReleaseRecord.release_date, ReleaseRecord.id)
         )
-        for r in rows
-    ]
-    return release_of(record), features
+    )
+
+
+def release_with(session: Session, slug: str) -> str | None:
+    """Return the latest release that has a feature of this slug (None when none has)."""
+    return session.scalars(
+        select(ReleaseRecord.name)
+        .join(FeatureRecord, FeatureRecord.release_id == ReleaseRecord.id)
+        .where(FeatureRecord.slug == slug)
+        .order_by(ReleaseRecord.release_date.desc(), ReleaseRecord.id.desc())
+    ).first()
+
+
+def releases(session: Session) -> list[ReleaseRecord]:
+    """Return every release, the latest release date first."""
+    return list(
+        session.scalars(
+            select(ReleaseRecord).order_by(
+                ReleaseRecord.release_date.desc(), ReleaseRecord.id.desc()
+            )
+        )
+    )
+
+
+def release_names(session: Session, now: datetime) -> list[str]:
+    """Return the releases whose roadmap had an update by `now`, the latest release first."""
+    written = (
+        select(UpdateRecord.id)
+        .where(UpdateRecord.release_id == ReleaseRecord.id, UpdateRecord.at <= now)
+        .exists()
+    )
+    return list(
+        session.scalars(
+            select(ReleaseRecord.name)
+            .where(written)
+            .order_by(ReleaseRecord.release_date.desc(), ReleaseRecord.id.desc())
+        )
+    )

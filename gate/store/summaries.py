@@ -41,16 +41,20 @@ FEATURE_STATUS = cast(Table, FeatureStatusRecord.__table__)
 SUMMARIES = (LINK, FLIGHT_STATUS, FEATURE_STATUS)
 
 
-def _patterns(session: Session) -> dict[str, tuple[TestPattern, ...]]:
-    """Every feature of every release with its test patterns."""
+def _patterns(session: Session) -> dict[int, tuple[str, tuple[TestPattern, ...]]]:
+    """Every feature of every release, by id, with its slug and test patterns."""
     return {
-        slug: tuple(TestPattern.parse(text) for text in tests)
-        for slug, tests in session.execute(select(FeatureRecord.slug, FeatureRecord.tests))
+        feature_id: (slug, tuple(TestPattern.parse(text) for text in tests))
+        for feature_id, slug, tests in session.execute(
+            select(FeatureRecord.id, FeatureRecord.slug, FeatureRecord.tests)
+        )
     }
 
 
 def _links(
-    session: Session, test_ids: Collection[int], patterns: Mapping[str, tuple[TestPattern, ...]]
+    session: Session,
+    test_ids: Collection[int],
+    patterns: Mapping[int, tuple[str, tuple[TestPattern, ...]]],
 ) -> Iterator[dict[str, Any]]:
     """The (test, feature) links of these tests, from the patterns and the tests' tags."""
     for chunk in in_chunks(sorted(test_ids)):
@@ -65,35 +69,35 @@ def _links(
             select(TestRecord.id, TestRecord.job, TestRecord.testid).where(TestRecord.id.in_(chunk))
         ):
             key, tagged = TestKey(job, testid), frozenset(tags[test_id])
-            for slug, found in patterns.items():
+            for feature_id, (slug, found) in patterns.items():
                 if serves(slug, found, key, tagged):
-                    yield {"test_id": test_id, "slug": slug}
+                    yield {"test_id": test_id, "feature_id": feature_id}
 
 
-def link(session: Session, test_ids: Collection[int]) -> set[tuple[int, str]]:
+def link(session: Session, test_ids: Collection[int]) -> set[tuple[int, int]]:
     """Work out again the features these tests serve; return the links made or undone."""
     if not test_ids:
         return set()
-    before: set[tuple[int, str]] = set()
+    before: set[tuple[int, int]] = set()
     for chunk in in_chunks(sorted(test_ids)):
         known = session.execute(
-            select(LINK.c.test_id, LINK.c.slug).where(LINK.c.test_id.in_(chunk))
+            select(LINK.c.test_id, LINK.c.feature_id).where(LINK.c.test_id.in_(chunk))
         )
-        before |= {(test_id, slug) for test_id, slug in known}
+        before |= {(test_id, feature_id) for test_id, feature_id in known}
         session.execute(delete(LINK).where(LINK.c.test_id.in_(chunk)))
     rows = list(_links(session, test_ids, _patterns(session)))
     if rows:
         session.execute(insert(LINK), rows)
-    return before ^ {(row["test_id"], row["slug"]) for row in rows}
+    return before ^ {(row["test_id"], row["feature_id"]) for row in rows}
 
 
-def _recount(session: Session, changed: Collection[tuple[int, str]], but: int | None) -> None:
+def _recount(session: Session, changed: Collection[tuple[int, int]], but: int | None) -> None:
     """Count again the features of changed links in every flight their tests ran in (but one)."""
     if not changed:
         return
-    slugs = sorted({slug for _test, slug in changed})
+    features = sorted({feature_id for _test, feature_id in changed})
     flights: set[int] = set()
-    for chunk in in_chunks(sorted({test_id for test_id, _slug in changed})):
+    for chunk in in_chunks(sorted({test_id for test_id, _feature in changed})):
         flights |= set(
             session.scalars(
                 select(StepRecord.flight_id).where(StepRecord.test_id.in_(chunk)).distinct()
@@ -104,13 +108,13 @@ def _recount(session: Session, changed: Collection[tuple[int, str]], but: int | 
     for chunk in in_chunks(sorted(flights)):
         session.execute(
             delete(FEATURE_STATUS).where(
-                FEATURE_STATUS.c.slug.in_(slugs), FEATURE_STATUS.c.flight_id.in_(chunk)
+                FEATURE_STATUS.c.feature_id.in_(features), FEATURE_STATUS.c.flight_id.in_(chunk)
             )
         )
         session.execute(
             insert(FEATURE_STATUS).from_select(
-                ["flight_id", "slug", "status", "steps"],
-                _feature_counts(StepRecord.flight_id.in_(chunk), slugs),
+                ["flight_id", "feature_id", "status", "steps"],
+                _feature_counts(StepRecord.flight_id.in_(chunk), features),
             )
         )
 
@@ -123,14 +127,14 @@ def _flight_counts(flights: Any) -> Any:
     )
 
 
-def _feature_counts(flights: Any, slugs: Collection[str] | None = None) -> Any:
+def _feature_counts(flights: Any, features: Collection[int] | None = None) -> Any:
     query = (
-        select(StepRecord.flight_id, LINK.c.slug, StepRecord.status, func.count())
+        select(StepRecord.flight_id, LINK.c.feature_id, StepRecord.status, func.count())
         .join(LINK, LINK.c.test_id == StepRecord.test_id)
         .where(flights)
-        .group_by(StepRecord.flight_id, LINK.c.slug, StepRecord.status)
+        .group_by(StepRecord.flight_id, LINK.c.feature_id, StepRecord.status)
     )
-    return query if slugs is None else query.where(LINK.c.slug.in_(sorted(slugs)))
+    return query if features is None else query.where(LINK.c.feature_id.in_(sorted(features)))
 
 
 def record_flight(session: Session, number: int, new_tests: Collection[int]) -> None:
@@ -143,7 +147,7 @@ def record_flight(session: Session, number: int, new_tests: Collection[int]) -> 
     session.execute(insert(FLIGHT_STATUS).from_select(columns, _flight_counts(mine)))
     session.execute(
         insert(FEATURE_STATUS).from_select(
-            ["flight_id", "slug", *columns[1:]], _feature_counts(mine)
+            ["flight_id", "feature_id", *columns[1:]], _feature_counts(mine)
         )
     )
 
@@ -161,7 +165,7 @@ def relink(session: Session) -> None:
     _recount(session, link(session, session.scalars(select(TestRecord.id)).all()), but=None)
     forget_days(session)
     known = sorted(_patterns(session))
-    session.execute(delete(FEATURE_STATUS).where(FEATURE_STATUS.c.slug.notin_(known)))
+    session.execute(delete(FEATURE_STATUS).where(FEATURE_STATUS.c.feature_id.notin_(known)))
 
 
 def rebuild(session: Session) -> None:
@@ -179,7 +183,7 @@ def rebuild(session: Session) -> None:
     )
     session.execute(
         insert(FEATURE_STATUS).from_select(
-            ["flight_id", "slug", "status", "steps"], _feature_counts(every)
+            ["flight_id", "feature_id", "status", "steps"], _feature_counts(every)
         )
     )
     rebuild_passes(session)

@@ -49,15 +49,40 @@ def test_tags_are_comma_separated_slugs():
 def test_a_feature_is_what_it_was_declared_as_of_a_moment():
     from datetime import UTC, datetime
 
-    from gate.roadmap import StatusChange
+    from gate.roadmap import Declaration, declared_by
 
     day = lambda n: datetime(2013, 3, n, tzinfo=UTC)  # noqa: E731
     history = (
-        StatusChange(day(1), None, Declared.GOOD),
-        StatusChange(day(10), Declared.GOOD, Declared.POOR),
+        Declaration(day(1), Declared.GOOD, "patches posted"),
+        Declaration(day(10), Declared.POOR, "the owner moved on"),
+        Declaration(day(20), Declared.POOR, "nobody took it up"),
     )
-    feature = Feature("a", "A", Declared.POOR, "4.3", history=history)
-    assert feature.declared_at(day(5)) is Declared.GOOD
-    assert feature.declared_at(day(10)) is Declared.POOR
-    assert feature.declared_at(datetime(2012, 1, 1, tzinfo=UTC)) is Declared.GOOD  # planned
-    assert Feature("b", "B", Declared.OK, "4.3").declared_at(day(5)) is Declared.OK
+    feature = Feature("a", "A", Declared.POOR, "4.3", notes="nobody took it up", history=history)
+    assert feature.declared_at(day(5)) == history[0]
+    assert feature.as_of(day(5)) == Feature("a", "A", Declared.GOOD, "4.3", notes="patches posted")
+    assert feature.as_of(day(10)).status is Declared.POOR
+    assert feature.as_of(day(25)) is feature
+    # Before its first declaration the feature was not on the roadmap: nothing said it yet.
+    assert feature.declared_at(datetime(2012, 1, 1, tzinfo=UTC)) is None
+    assert declared_by([feature], datetime(2012, 1, 1, tzinfo=UTC)) == []
+    # A feature known only as it is (no history) is always as it is.
+    assert Feature("b", "B", Declared.OK, "4.3").declared_at(day(5)).status is Declared.OK
+
+
+def test_a_features_changes_are_the_declarations_that_changed_its_status():
+    from datetime import UTC, datetime
+
+    from gate.roadmap import Declaration, StatusChange
+
+    day = lambda n: datetime(2013, 3, n, tzinfo=UTC)  # noqa: E731
+    history = (
+        Declaration(day(1), Declared.GOOD, "planned"),
+        Declaration(day(5), Declared.GOOD, "patches posted"),
+        Declaration(day(10), Declared.DONE, "merged"),
+    )
+    feature = Feature("a", "A", Declared.DONE, "4.3", history=history)
+    assert feature.changes == (
+        StatusChange(day(1), None, Declared.GOOD, "planned"),
+        StatusChange(day(10), Declared.GOOD, Declared.DONE, "merged"),
+    )
+    assert feature.first_declared == day(1)

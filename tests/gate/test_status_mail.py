@@ -11,7 +11,7 @@ import pytest
 from gate.model import Status
 from gate.policy import Policy
 from gate.readiness import Evidence, FeatureReadiness, Readiness, freeze_view, sentences
-from gate.roadmap import Declared, Feature, Release, StatusChange
+from gate.roadmap import Declaration, Declared, Feature, Release
 from gate.status_mail import (
     WIDTH,
     Outlook,
@@ -115,7 +115,7 @@ def test_an_untested_feature_says_no_test_checks_it():
 
 
 def test_a_dropped_feature_says_when_it_was_dropped_and_why():
-    change = StatusChange(NOW, Declared.GOOD, Declared.DROPPED, "not in the roadmap")
+    change = Declaration(NOW, Declared.DROPPED, "not in the roadmap")
     dropped = dataclasses.replace(feature(Declared.DROPPED), history=(change,))
     assert _evidence(judge(dropped, history({PAIR: [P] * 10}))) == (
         "dropped on 2013-03-11: not in the roadmap"
@@ -139,8 +139,8 @@ UNTESTED = Evidence((), window(), (), None)
 
 def _week():
     """Four features, a week apart: one regresses, one is declared done, one has no owner."""
-    moved = StatusChange(NOW - timedelta(days=2), Declared.GOOD, Declared.DONE, "merged")
-    older = StatusChange(SINCE, None, Declared.GOOD, "at the last update, not after it")
+    moved = Declaration(NOW - timedelta(days=2), Declared.DONE, "merged")
+    older = Declaration(SINCE, Declared.GOOD, "at the last update, not after it")
     features = {
         "migration": _named("migration", owners=("Andrew Cooper",)),
         "xl": _named("xl", Declared.DONE, owners=("Ian Jackson",), history=(older, moved)),

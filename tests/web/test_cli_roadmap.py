@@ -21,6 +21,7 @@ branch = "xen-unstable"
 feature_freeze = 2013-03-25
 code_freeze = 2013-04-15
 release = 2013-06-15
+as_of = 2013-03-01
 
 [[feature]]
 slug = "xl"
@@ -108,7 +109,17 @@ def gate(pushgate, tmp_path: Path) -> Path:
 def test_import_then_features_gives_every_readiness(pushgate, gate):
     imported = pushgate("roadmap", "import", str(gate))
     assert imported.exit_code == 0, imported.stderr
-    assert imported.stdout == "release 4.3: 7 new\n"
+    assert imported.stdout.splitlines() == [
+        "release 4.3 (new): a new update of 2013-03-01",
+        "  new       xl: done",
+        "  new       migration: good",
+        "  new       sedf: good",
+        "  new       arm: good",
+        "  new       oldkern: ok",
+        "  new       vtpm: good",
+        "  new       blktap3: dropped",
+        "  in all: 7 new",
+    ]
     result = pushgate("features", "--format", "json", "--now", "2013-03-11")
     assert result.exit_code == 0, result.stderr
     rows = json.loads(result.stdout)
@@ -158,49 +169,73 @@ def test_the_text_views_read_like_a_release_status(pushgate, gate):
     assert unknown.stderr == "Error: no feature 'nothing'\n"
 
 
-def test_reimport_changes_statuses_drops_the_missing_and_keeps_history(pushgate, gate, tmp_path):
+NO_CHANGE = "release 4.3: the update of 2013-03-01\n  in all: 7 unchanged\n  no change\n"
+
+
+def test_reimport_changes_statuses_keeps_the_missing_and_keeps_history(pushgate, gate, tmp_path):
     pushgate("roadmap", "import", str(gate))
-    assert pushgate("roadmap", "import", str(gate)).stdout == "release 4.3: 7 unchanged\n"
+    assert pushgate("roadmap", "import", str(gate)).stdout == NO_CHANGE
     changed = tmp_path / "changed.toml"
-    text = ROADMAP.replace(
-        'status = "good"\ntests = ["test-*-sedf"]', 'status = "poor"\ntests = ["test-*-sedf"]'
+    text = ROADMAP.replace("as_of = 2013-03-01", "as_of = 2013-03-08").replace(
+        'status = "good"\ntests = ["test-*-sedf"]',
+        'status = "poor"\nnotes = "taking stock"\ntests = ["test-*-sedf"]',
     )
     changed.write_text(text.split('[[feature]]\nslug = "vtpm"')[0])
-    result = pushgate("roadmap", "import", "--note", "taking stock", str(changed))
-    assert result.stdout.splitlines()[0] == (
-        "release 4.3: 1 changed status, 1 dropped, 4 unchanged"
-    )
-    sedf = json.loads(pushgate("feature", "sedf", "--format", "json").stdout)
-    assert [(h["from"], h["to"], h["note"]) for h in sedf["history"]] == [
-        (None, "good", ""),
-        ("good", "poor", "taking stock"),
+    result = pushgate("roadmap", "import", str(changed))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "release 4.3: a new update of 2013-03-08",
+        "  status    sedf: good -> poor (and notes)",
+        "  missing   vtpm: not in the file, kept (good)",
+        "  missing   blktap3: not in the file, kept (dropped)",
+        "  in all: 1 status, 4 unchanged, 2 missing",
     ]
+    sedf = json.loads(pushgate("feature", "sedf", "--format", "json").stdout)
+    assert [(h["from"], h["to"], h["note"], h["at"][:10]) for h in sedf["history"]] == [
+        (None, "good", "", "2013-03-01"),
+        ("good", "poor", "taking stock", "2013-03-08"),
+    ]
+    assert sedf["notes"] == "taking stock"
+    before = json.loads(
+        pushgate("feature", "sedf", "--format", "json", "--now", "2013-03-05").stdout
+    )
+    assert (before["declared_status"], before["notes"]) == ("good", "")
+    vtpm = json.loads(pushgate("feature", "vtpm", "--format", "json").stdout)
+    assert vtpm["declared_status"] == "good"  # missing from the update: kept
+    dropped = pushgate("roadmap", "import", "--drop-missing", str(changed))
+    assert "  dropped   vtpm: good -> dropped" in dropped.stdout.splitlines()
     vtpm = json.loads(pushgate("feature", "vtpm", "--format", "json").stdout)
     assert vtpm["declared_status"] == "dropped"
-    assert vtpm["history"][-1]["note"] == "not in the roadmap"
+    assert vtpm["history"][-1]["note"] == "not in the update of 2013-03-08"
 
 
 def test_export_imports_back_to_the_same_state(pushgate, gate, tmp_path):
     pushgate("roadmap", "import", str(gate))
     exported = tmp_path / "exported.toml"
     assert pushgate("roadmap", "export", "-o", str(exported)).exit_code == 0
-    assert pushgate("roadmap", "import", str(exported)).stdout == "release 4.3: 7 unchanged\n"
+    assert pushgate("roadmap", "import", str(exported)).stdout == NO_CHANGE
     assert pushgate("roadmap", "export").stdout == exported.read_text()
 
 
 def test_a_bad_roadmap_changes_nothing(pushgate, gate, tmp_path, sqlite_url):
     pushgate("roadmap", "import", str(gate))
-    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as db:
-        before = db.execute("SELECT slug, status FROM feature ORDER BY slug").fetchall()
+
+    def stored() -> list[tuple[str, str]]:
+        with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as db:
+            return db.execute(
+                "SELECT f.slug, d.status FROM feature f JOIN declaration d ON d.feature_id = f.id "
+                "ORDER BY f.slug"
+            ).fetchall()
+
+    before = stored()
     bad = tmp_path / "bad.toml"
     bad.write_text(
         ROADMAP.replace('status = "ok"', 'status = "unlikely"').replace('"done"', '"good"')
     )
     result = pushgate("roadmap", "import", str(bad))
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: {bad}, line 39: feature 'oldkern': unknown status")
-    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as db:
-        assert db.execute("SELECT slug, status FROM feature ORDER BY slug").fetchall() == before
+    assert result.stderr.startswith(f"Error: {bad}, line 40: feature 'oldkern': unknown status")
+    assert stored() == before
 
 
 def test_links_lists_unserved_tests_and_untested_features(pushgate, gate):

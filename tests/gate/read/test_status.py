@@ -25,7 +25,7 @@ NOW = datetime(2013, 3, 15, tzinfo=UTC)
 RELEASE = Release("4.3", "xen-unstable", date(2013, 3, 25), date(2013, 4, 15), date(2013, 6, 15))
 
 
-def _features(sedf: Declared) -> list[Feature]:
+def _features(sedf: Declared, note: str = "") -> list[Feature]:
     return [
         Feature(
             "migration",
@@ -43,7 +43,7 @@ def _features(sedf: Declared) -> list[Feature]:
             owners=("Ian Jackson",),
             tests=(TestPattern.parse("test-amd64-amd64-xl"),),
         ),
-        Feature("sedf", "SEDF scheduler", sedf, "4.3", owners=("George Dunlap",)),
+        Feature("sedf", "SEDF scheduler", sedf, "4.3", owners=("George Dunlap",), notes=note),
         Feature("arm", "ARM v7 server port", Declared.GOOD, "4.3"),
     ]
 
@@ -68,7 +68,11 @@ def fortnight(engine: Engine) -> Engine:
             )
             save_flight(session, made, digest=f"d{day}", source="test", now=NOW)
         save_roadmap(
-            session, RELEASE, _features(Declared.FAIR), START + timedelta(days=10), "slipping"
+            session,
+            RELEASE,
+            _features(Declared.FAIR, "slipping"),
+            START + timedelta(days=10),
+            "an update that says sedf slips",
         )
         session.commit()
     return engine

@@ -13,14 +13,14 @@ from sqlalchemy.orm import Session
 from gate.model import Status
 from gate.policy import Policy
 from gate.read.readiness import readiness
-from gate.read.timeline import burn_down, end_of, keep_days, readiness_timeline
+from gate.read.timeline import burn_down, declared_on, end_of, keep_days, readiness_timeline
 from gate.readiness import Readiness
 from gate.retention import Retention
 from gate.roadmap import Declared, Feature, Release, TestPattern
 from gate.store.flights import save_flight
 from gate.store.prune import prune
 from gate.store.records import FlightRecord, ReadinessDayRecord, ReleaseRecord
-from gate.store.roadmap import save_roadmap
+from gate.store.roadmap import load_roadmap, save_roadmap
 from gate.store.timeline import kept
 from tests.builders import flight
 
@@ -34,13 +34,18 @@ TESTIDS = ["xen-build", "guest-start", "guest-localmigrate"]
 
 
 def assert_days_as_judged_then(session: Session, now: datetime, policy: Policy = POLICY) -> int:
-    """Check every day of the timeline (and the burn-down) against `readiness` as of its end;
-    return how many days there were."""
+    """Check every day of the timeline (and the burn-down) against `readiness` as of its end
+    (a feature not declared by then has no day); return how many days there were."""
     timeline = readiness_timeline(session, policy, now, RELEASE.name)
-    for n, day in enumerate(d.day for d in timeline.days):
+    for day in (d.day for d in timeline.days):
         _rel, judged = readiness(session, policy, min(end_of(day), now), RELEASE.name)
         expected = {j.feature.slug: (j.readiness, j.pass_rate) for j in judged}
-        shown = {f.slug: (f.days[n].readiness, f.days[n].pass_rate) for f in timeline.features}
+        shown = {
+            f.slug: (d.readiness, d.pass_rate)
+            for f in timeline.features
+            for d in f.days
+            if d.day == day
+        }
         assert shown == expected, day
     counts = burn_down(session, policy, now, RELEASE.name).days
     assert counts == timeline.days
@@ -132,10 +137,11 @@ def test_the_kept_days_are_each_days_judgement_after_a_random_history(engine: En
         assert found is not None and found.through is not None
         days = assert_days_as_judged_then(session, NOW + 40 * DAY)
         # ...read from the kept days, not judged again: every feature on every day to the newest
-        # flight's is kept.
-        features = len(readiness(session, POLICY, NOW, RELEASE.name)[1])
+        # flight's is kept, for each feature from the day it was first declared.
+        _rel, features = load_roadmap(session, RELEASE.name)
         assert found.first is not None
-        assert _kept_rows(session) == features * ((found.through - found.first).days + 1)
+        span = [found.first + n * DAY for n in range((found.through - found.first).days + 1)]
+        assert _kept_rows(session) == sum(declared_on(f, d) for d in span for f in features)
         assert days > (found.through - found.first).days
         # As of a day in the middle, too.
         assert_days_as_judged_then(session, NOW + 7 * DAY + timedelta(hours=5))

@@ -16,7 +16,12 @@ from gate.roadmap import Declared, Feature, Release, TestPattern
 from gate.store.db import HEAD, alembic_config, upgrade
 from gate.store.flights import save_flight
 from gate.store.prune import prune
-from gate.store.records import FeatureStatusRecord, FlightRecord, FlightStatusRecord
+from gate.store.records import (
+    FeatureRecord,
+    FeatureStatusRecord,
+    FlightRecord,
+    FlightStatusRecord,
+)
 from gate.store.roadmap import save_roadmap
 from gate.store.summaries import rebuild, snapshot
 from tests.builders import flight
@@ -112,9 +117,9 @@ def test_a_flight_is_counted_by_status_and_by_feature_when_it_is_stored(engine: 
             select(FlightStatusRecord.status, FlightStatusRecord.steps).order_by("status")
         ).all()
         by_feature = session.execute(
-            select(
-                FeatureStatusRecord.slug, FeatureStatusRecord.status, FeatureStatusRecord.steps
-            ).order_by("status")
+            select(FeatureRecord.slug, FeatureStatusRecord.status, FeatureStatusRecord.steps)
+            .join(FeatureRecord, FeatureRecord.id == FeatureStatusRecord.feature_id)
+            .order_by("status")
         ).all()
     assert [tuple(r) for r in by_status] == [("blocked", 1), ("fail", 1), ("pass", 2)]
     assert [tuple(r) for r in by_feature] == [("xl", "fail", 1), ("xl", "pass", 1)]
