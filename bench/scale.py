@@ -174,8 +174,9 @@ class Run:
         return statistics.median(self.floor)
 
 
-def write_roadmap(path: Path, now: datetime) -> None:
-    """Write the roadmap file: a release on the story's branch whose freezes are ahead of `now`."""
+def write_roadmap(path: Path, now: datetime, *, dated: bool = True) -> None:
+    """Write the roadmap file: a release on the story's branch whose freezes are ahead of `now`,
+    declared (when `dated`) as of the first day of its cycle, the year before its release."""
     day = now.date()
     lines = [
         "[release]",
@@ -185,6 +186,8 @@ def write_roadmap(path: Path, now: datetime) -> None:
         f"code_freeze = {day + timedelta(days=35)}",
         f"release = {day + timedelta(days=70)}",
     ]
+    if dated:
+        lines.append(f"as_of = {day + timedelta(days=70 - 365)}")
     for slug, title, status, tests in FEATURES:
         lines += ["", "[[feature]]", f'slug = "{slug}"', f'title = "{title}"']
         lines += [f'owners = ["{slug} maintainers"]', f'status = "{status}"']
@@ -350,7 +353,11 @@ def measure_stage(
     now = datetime.fromisoformat(str(newest["started"])) + timedelta(hours=12)
     roadmap = scratch / f"roadmap-{len(specs)}.toml"
     write_roadmap(roadmap, now)
-    commands.run(pushgate.command(url, "roadmap", "import", str(roadmap)), pushgate.cwd)
+    try:
+        commands.run(pushgate.command(url, "roadmap", "import", str(roadmap)), pushgate.cwd)
+    except commands.CommandFailed:  # a pushgate from before dated updates (migration 0010)
+        write_roadmap(roadmap, now, dated=False)
+        commands.run(pushgate.command(url, "roadmap", "import", str(roadmap)), pushgate.cwd)
     progress(f"serving {url} with gunicorn ({args.workers} workers), now {now:%Y-%m-%d %H:%M}")
     log = args.cache / built.key / "gunicorn.log"  # kept beside the history, for its errors
     with serving(pushgate, url, now, args.workers, log) as (base, master), requests.Session() as c:

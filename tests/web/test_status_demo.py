@@ -4,7 +4,7 @@ examples/ to read beside the seed's roadmap mail; a test keeps it byte for byte.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -93,7 +93,9 @@ def test_the_overview_and_a_feature_page_chart_the_days_the_timeline_shows(demo)
     from sqlalchemy import create_engine, func, select
     from sqlalchemy.orm import Session
 
+    from gate.read.timeline import declared_on
     from gate.store.records import ReadinessDayRecord, ReadinessKeptRecord
+    from gate.store.roadmap import load_roadmap
     from web.app import create_app
 
     client = create_app({"DATABASE_URL": demo, "NOW": "2013-03-18"}).test_client()
@@ -126,9 +128,17 @@ def test_the_overview_and_a_feature_page_chart_the_days_the_timeline_shows(demo)
     with Session(create_engine(demo)) as session:
         kept = session.scalars(select(ReadinessKeptRecord)).one()
         rows = session.scalar(select(func.count()).select_from(ReadinessDayRecord))
+        _rel, features = load_roadmap(session, "4.3")
     assert (kept.first.isoformat(), kept.through.isoformat()) == ("2012-10-01", "2013-06-15")
-    features = len(overview["features"])
-    assert rows == features * ((kept.through - kept.first).days + 1)
+    span = [kept.first + timedelta(days=n) for n in range((kept.through - kept.first).days + 1)]
+    # Each feature from the day its first update declared it: 17 from the plan of 2012-10-01,
+    # 2 more from 2012-12-10, the last 3 from 2013-02-06.
+    assert sorted({f.first_declared.date().isoformat() for f in features}) == [
+        "2012-10-01",
+        "2012-12-10",
+        "2013-02-06",
+    ]
+    assert rows == sum(declared_on(f, day) for day in span for f in features)
 
 
 @pytest.mark.slow  # the demo, as above

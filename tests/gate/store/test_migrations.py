@@ -6,6 +6,7 @@ The revisions are read from Alembic's script directory, so a new migration is co
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -219,3 +220,152 @@ def _different_default(
 
 def test_the_records_declare_the_server_defaults_of_the_migrations(engine: Engine):
     assert differences(engine, compare_type=True, compare_server_default=_different_default) == []
+
+
+# The demo as pushgate 7cfa704 built it (`pushgate demo --no-serve`, schema 0009): 200 flights and
+# the 22 features of 4.3, each with the status recorded when it was imported.
+DEMO_7CFA704 = Path(__file__).with_name("data") / "demo-7cfa704.sqlite.xz"
+# What 7cfa704's `pushgate features --now 2013-03-18` said of it: readiness and declared status.
+READINESS_7CFA704 = {
+    "pvh": ("untested", "good"),
+    "event-channel-scalability": ("blocked", "ok"),
+    "numa-affinity": ("untested", "good"),
+    "blk-persistent-grants": ("on_track", "good"),
+    "qemu-upstream-default": ("blocked", "good"),
+    "arm-v7": ("on_track", "good"),
+    "arm-v8": ("untested", "ok"),
+    "usb-hvm": ("untested", "good"),
+    "16tib-limit": ("untested", "done"),
+    "backend-scripts": ("ready", "done"),
+    "libvirt-libxl": ("untested", "good"),
+    "xsm-is-priv": ("untested", "done"),
+    "vtpm": ("untested", "good"),
+    "osstest-opened": ("untested", "done"),
+    "qxl-spice": ("untested", "good"),
+    "blktap3": ("untested", "poor"),
+    "vm-snapshot-clone": ("untested", "blocked"),
+    "storage-migration": ("untested", "poor"),
+    "pvaudio": ("untested", "poor"),
+    "openvswitch": ("untested", "poor"),
+    "vm-import-export": ("untested", "poor"),
+    "pvusb-xl": ("untested", "poor"),
+}
+
+
+def _copy_rows(source: Engine, target: Engine) -> None:
+    """Copy every row of one database into another of the same schema, parents first."""
+    from sqlalchemy import MetaData, insert, select
+
+    metadata = MetaData()
+    metadata.reflect(source)
+    with source.connect() as reading, target.begin() as writing:
+        for table in metadata.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            rows = [dict(row._mapping) for row in reading.execute(select(table))]
+            if rows:
+                writing.execute(insert(table), rows)
+
+
+@pytest.fixture
+def demo_0009(empty_url: str, tmp_path: Path) -> Iterator[Engine]:
+    """The demo of 7cfa704 at schema 0009: its SQLite file, or its rows copied into PostgreSQL."""
+    import lzma
+
+    path = tmp_path / "demo-7cfa704.sqlite"
+    path.write_bytes(lzma.decompress(DEMO_7CFA704.read_bytes()))
+    old = make_engine(f"sqlite:///{path}")
+    if empty_url.startswith("sqlite"):
+        yield old
+        old.dispose()
+        return
+    engine = make_engine(empty_url)
+    move(engine, "0009")
+    _copy_rows(old, engine)
+    old.dispose()
+    yield engine
+    engine.dispose()
+
+
+def _old_roadmap(engine: Engine) -> dict[str, Any]:
+    """Read the roadmap as schema 0009 holds it: features, status history, links and counts."""
+    with engine.connect() as connection:
+        features = {
+            slug: (
+                release,
+                title,
+                status,
+                notes,
+                json.loads(tests) if isinstance(tests, str) else tests,
+            )
+            for slug, release, title, status, notes, tests in connection.execute(
+                text(
+                    "SELECT f.slug, r.name, f.title, f.status, f.notes, f.tests FROM feature f "
+                    "JOIN release r ON r.id = f.release_id"
+                )
+            )
+        }
+        history = sorted(
+            tuple(row)
+            for row in connection.execute(
+                text(
+                    "SELECT f.slug, c.after FROM status_change c JOIN feature f "
+                    "ON f.id = c.feature_id ORDER BY c.at, c.id"
+                )
+            )
+        )
+        links = {
+            tuple(r) for r in connection.execute(text("SELECT test_id, slug FROM test_feature"))
+        }
+        counts = {
+            tuple(r)
+            for r in connection.execute(
+                text("SELECT flight_id, slug, status, steps FROM feature_status")
+            )
+        }
+    return {"features": features, "history": history, "links": links, "counts": counts}
+
+
+@pytest.mark.slow  # the demo's 96,000 steps, copied into PostgreSQL on that engine
+def test_the_demo_of_7cfa704_upgrades_keeping_every_feature_its_release_history_and_links(
+    demo_0009: Engine,
+):
+    from datetime import UTC, datetime
+
+    from gate.policy import Policy
+    from gate.read.readiness import readiness
+    from gate.store.roadmap import load_roadmap
+    from sqlalchemy.orm import Session
+
+    assert schema_revision(demo_0009) == "0009"
+    before = _old_roadmap(demo_0009)
+    assert len(before["features"]) == 22 and before["links"] and before["counts"]
+    assert upgrade(demo_0009) == ("0009", revisions(demo_0009)[-1])
+    with Session(demo_0009) as session:
+        release, features = load_roadmap(session, "4.3")
+        assert {f.slug: (f.release, f.title, f.status.value, f.notes, [str(p) for p in f.tests])
+                for f in features} == before["features"]  # fmt: skip
+        assert (
+            sorted((f.slug, d.status.value) for f in features for d in f.history)
+            == (before["history"])
+        )
+        assert all(len(f.history) == 1 for f in features)
+        assert len(release.updates) == 1  # the moment the roadmap was imported: its update
+        links = session.execute(
+            text(
+                "SELECT l.test_id, f.slug FROM test_feature l JOIN feature f ON f.id = l.feature_id"
+            )
+        )
+        assert {tuple(r) for r in links} == before["links"]
+        counts = session.execute(
+            text(
+                "SELECT s.flight_id, f.slug, s.status, s.steps FROM feature_status s "
+                "JOIN feature f ON f.id = s.feature_id"
+            )
+        )
+        assert {tuple(r) for r in counts} == before["counts"]
+        moment = datetime(2013, 3, 18, tzinfo=UTC)
+        _rel, judged = readiness(session, Policy(), moment, "4.3")
+        assert {j.feature.slug: (j.readiness.value, j.feature.status.value) for j in judged} == (
+            READINESS_7CFA704
+        )

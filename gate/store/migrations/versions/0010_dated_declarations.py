@@ -211,22 +211,39 @@ def downgrade() -> None:
     op.drop_table("declaration")
     op.drop_table("roadmap_update")
 
-    with op.batch_alter_table("feature") as batch:
-        batch.drop_constraint("uq_feature_release_id_slug", type_="unique")
-        batch.drop_column("carried_from")
-        batch.add_column(
-            sa.Column("status", sa.String(length=20), nullable=False, server_default="ok")
-        )
-        batch.add_column(sa.Column("notes", sa.Text(), nullable=False, server_default=""))
-        batch.create_unique_constraint("uq_feature_slug", ["slug"])
-    op.execute(
-        "UPDATE feature SET status = COALESCE((SELECT l.status FROM carry_latest l "
-        "WHERE l.feature_id = feature.id), status), notes = COALESCE((SELECT l.notes FROM "
-        "carry_latest l WHERE l.feature_id = feature.id), notes)"
+    # The feature table as it was, its columns in their old order, status and notes back.
+    _carry(
+        "carry_feature",
+        "SELECT f.id AS id, f.slug AS slug, f.release_id AS release_id, f.title AS title, "
+        "COALESCE(l.status, 'ok') AS status, f.owners AS owners, COALESCE(l.notes, '') AS notes, "
+        "f.links AS links, f.tests AS tests, f.position AS position FROM feature f "
+        "LEFT JOIN carry_latest l ON l.feature_id = f.id",
     )
-    with op.batch_alter_table("feature") as batch:
-        batch.alter_column("status", server_default=None)
-        batch.alter_column("notes", server_default=None)
+    op.drop_table("feature")
+    op.create_table(
+        "feature",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=200), nullable=False),
+        sa.Column("release_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("owners", sa.JSON(), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("links", sa.JSON(), nullable=False),
+        sa.Column("tests", sa.JSON(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["release_id"], ["release.id"], name=op.f("fk_feature_release_id_release")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_feature")),
+        sa.UniqueConstraint("slug", name=op.f("uq_feature_slug")),
+    )
+    op.execute("INSERT INTO feature SELECT * FROM carry_feature")
+    if bind.dialect.name == "postgresql":  # the new table's id sequence goes on from its rows
+        op.execute(
+            "SELECT setval(pg_get_serial_sequence('feature', 'id'), "
+            "COALESCE((SELECT max(id) FROM feature), 0) + 1, false)"
+        )
 
     op.create_table(
         "status_change",
@@ -280,5 +297,5 @@ def downgrade() -> None:
     op.execute(
         "INSERT INTO feature_status (flight_id, slug, status, steps) SELECT * FROM carry_count"
     )
-    for name in ("carry_change", "carry_latest", "carry_link", "carry_count"):
+    for name in ("carry_change", "carry_latest", "carry_link", "carry_count", "carry_feature"):
         op.execute(f"DROP TABLE {name}")
