@@ -57,6 +57,9 @@ class RoadmapUpdate:
     as_of: datetime | None = None
     summary: str = ""
     lines: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (slug, key) -> line
+    # Features whose status and notes in the file were declared by an earlier update, and when
+    # (a feature's own `as_of`: `export` writes one for a feature its newest update left out).
+    declared_at: Mapping[str, datetime] = field(default_factory=dict)
 
     def where(self, slug: str, key: str) -> str:
         line = self.lines.get((slug, key))
@@ -124,7 +127,7 @@ class ImportPlan:
                     f"  missing   {c.slug}: not in the file, kept ({c.before or 'undeclared'})"
                 )
         if self.history_changed:
-            said.append(f"  history   {self.history_changed} earlier declarations added or changed")
+            said.append(f"  history   {self.history_changed} earlier declarations or updates added or changed")
         counts = [f"{len(self.of(kind))} {kind.value}" for kind in Change if self.of(kind)]
         said.append(f"  in all: {', '.join(counts) or 'no features'}")
         if not self.changed:
@@ -157,16 +160,16 @@ def plan_import(
     history_changed = 0
     for feature in update.features:
         found = by_slug.get(feature.slug)
-        mine = Declaration(as_of, feature.status, feature.notes)
+        mine = Declaration(update.declared_at.get(feature.slug, as_of), feature.status, feature.notes)
         for earlier in feature.history:
             declarations.append((feature.slug, earlier))
             if found is None or earlier not in found.history:
                 history_changed += 1
         declarations.append((feature.slug, mine))
         changes.append(_change_of(feature, found, mine, newest))
-    named = {f.slug for f in update.features}
+    listed = {f.slug for f in update.features}
     for found in old_features:
-        if found.slug in named:
+        if found.slug in listed:
             continue
         then = found.declared_at(as_of)
         before = then.status if then is not None else None
@@ -176,8 +179,17 @@ def plan_import(
             changes.append(FeatureChange(found.slug, Change.DROPPED, before, Declared.DROPPED))
         else:
             changes.append(FeatureChange(found.slug, Change.MISSING, before, before))
-    updates = (*update.release.updates, Update(as_of, update.summary))
     stored_updates = {u.at: u for u in old_release.updates} if old_release else {}
+    # An update that only a feature's own date names, and the store does not have, has no prose.
+    named = {u.at for u in update.release.updates} | {as_of}
+    unnamed = sorted(
+        {at for at in update.declared_at.values() if at not in named and at not in stored_updates}
+    )
+    updates = (
+        *(Update(at) for at in unnamed),
+        *update.release.updates,
+        Update(as_of, update.summary),
+    )
     history_changed += sum(1 for u in update.release.updates if stored_updates.get(u.at) != u)
     summary_changed = as_of in stored_updates and stored_updates[as_of] != updates[-1]
     dates = _dates_changed(old_release, update.release) if newest else ()

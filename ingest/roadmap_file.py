@@ -24,6 +24,7 @@ FEATURE_KEYS = (
     "links",
     "tests",
     "carried_from",
+    "as_of",
     "history",
 )
 UPDATE_KEYS = ("as_of", "summary")
@@ -285,6 +286,7 @@ def read_update(text: str, source: str) -> RoadmapUpdate:
     features: list[Feature] = []
     where: dict[tuple[str, str], int] = {("", "name"): lines.of("[release]", 0, "name")}
     seen: dict[str, int] = {}
+    declared_at: dict[str, datetime] = {}
     for index, table in enumerate(tables):
         try:
             feature = _feature(table, release.name)
@@ -299,6 +301,20 @@ def read_update(text: str, source: str) -> RoadmapUpdate:
             )
         seen[feature.slug] = line
         where[(feature.slug, "carried_from")] = lines.of("[[feature]]", index, "carried_from")
+        try:
+            own = _moment(table, "as_of", f"feature {feature.slug!r}")
+        except _Bad as exc:
+            line = lines.of("[[feature]]", index, exc.key)
+            raise RoadmapError(f"{source}, line {line}: {exc}") from None
+        if own is not None:
+            if as_of is not None and own > as_of:
+                line = lines.of("[[feature]]", index, "as_of")
+                raise RoadmapError(
+                    f"{source}, line {line}: feature {feature.slug!r}: its `as_of` "
+                    f"({own:%Y-%m-%d}) is after the update's ({as_of:%Y-%m-%d}): a feature's own "
+                    "date names an earlier update that declared it"
+                )
+            declared_at[feature.slug] = own
         features.append(feature)
     release = Release(
         release.name,
@@ -308,7 +324,7 @@ def read_update(text: str, source: str) -> RoadmapUpdate:
         release.release,
         updates=updates,
     )
-    return RoadmapUpdate(source, release, tuple(features), as_of, summary, where)
+    return RoadmapUpdate(source, release, tuple(features), as_of, summary, where, declared_at)
 
 
 def parse_roadmap(text: str, source: str) -> tuple[Release, list[Feature]]:
@@ -375,8 +391,11 @@ def render_roadmap(
         ]
         if feature.carried_from:
             lines.append(f"carried_from = {_toml(feature.carried_from)}")
+        newest = feature.history[-1].at if feature.history else None
+        if as_of is not None and newest is not None and newest < as_of:
+            lines.append(f"as_of = {_at(newest)}  # its newest declaration: an earlier update's")
         if history:
-            for declaration in feature.history:
+            for declaration in feature.history[:-1]:  # the newest is the feature's own
                 if as_of is None or declaration.at < as_of:
                     lines += [
                         "",
