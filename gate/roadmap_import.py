@@ -127,7 +127,9 @@ class ImportPlan:
                     f"  missing   {c.slug}: not in the file, kept ({c.before or 'undeclared'})"
                 )
         if self.history_changed:
-            said.append(f"  history   {self.history_changed} earlier declarations or updates added or changed")
+            said.append(
+                f"  history   {self.history_changed} earlier declarations or updates added or changed"
+            )
         counts = [f"{len(self.of(kind))} {kind.value}" for kind in Change if self.of(kind)]
         said.append(f"  in all: {', '.join(counts) or 'no features'}")
         if not self.changed:
@@ -160,7 +162,9 @@ def plan_import(
     history_changed = 0
     for feature in update.features:
         found = by_slug.get(feature.slug)
-        mine = Declaration(update.declared_at.get(feature.slug, as_of), feature.status, feature.notes)
+        mine = Declaration(
+            update.declared_at.get(feature.slug, as_of), feature.status, feature.notes
+        )
         for earlier in feature.history:
             declarations.append((feature.slug, earlier))
             if found is None or earlier not in found.history:

@@ -19,7 +19,7 @@ from enum import StrEnum
 from gate.model import TestKey
 from gate.policy import Policy
 from gate.readiness import FeatureReadiness, FreezeView, Observation, Readiness, sentences
-from gate.roadmap import Declared
+from gate.roadmap import Declared, Update
 
 LAST_UPDATE = timedelta(days=7)  # how far back "what changed" looks, unless told otherwise
 WIDTH = 76  # a mail's lines: a reply's quoting still fits in 79 columns
@@ -94,6 +94,7 @@ class FeatureLine:
     outlook: Outlook
     pass_rate: float | None
     evidence: str
+    notes: str = ""  # what its owner said in the update in force
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ class StatusMail:
     """The status update of a release as of one moment, and what changed since an earlier one."""
 
     freeze: FreezeView
+    update: Update | None  # the roadmap's update in force: its date and prose
     as_of: datetime
     since: datetime
     window_flights: int  # the newest flights of the release branch that readiness looks at
@@ -218,6 +220,7 @@ def compose(
             outlook=Outlook.of(j.feature.status, j.readiness),
             pass_rate=j.pass_rate,
             evidence=evidence(j, policy, branch),
+            notes=j.feature.notes,
         )
         for j in judged
     ]
@@ -236,6 +239,7 @@ def compose(
     )
     return StatusMail(
         freeze=freeze,
+        update=freeze.release.update_at(as_of),
         as_of=as_of,
         since=since,
         window_flights=max((len(j.series) for j in judged), default=0),
@@ -306,6 +310,8 @@ def render_text(mail: StatusMail) -> str:
     release = mail.freeze.release
     title = f"Release {release.name} status update, {_moment(mail.as_of)}"
     out = [title, "=" * len(title), ""]
+    for paragraph in _prose(mail):
+        out += [*_wrap(paragraph), ""]
     for paragraph in _introduction(mail):
         out += [*_wrap(paragraph), ""]
     for group in mail.groups:
@@ -315,6 +321,8 @@ def render_text(mail: StatusMail) -> str:
         out += [f"{group.heading} ({len(group.features)}):", ""]
         for line in group.features:
             out += _wrap(_feature(line), bullet="  * ")
+            if line.notes:
+                out += _wrap(f"Notes: {line.notes}", bullet="    ")
         out.append("")
     out += [f"Changes since {_moment(mail.since)}:", ""]
     for heading, items in _changes(mail.changes):
@@ -338,12 +346,16 @@ def render_markdown(mail: StatusMail) -> str:
     """Write the update as markdown: the same sentences as the mail, with headings and lists."""
     release = mail.freeze.release
     out = [f"# Release {release.name} status update, {_moment(mail.as_of)}", ""]
+    for paragraph in _prose(mail):
+        out += [*_wrap(_md(paragraph), width=79), ""]
     for paragraph in _introduction(mail):
         out += [*_wrap(_md(paragraph), width=79), ""]
     for group in mail.groups:
         out += [f"## {group.heading} ({len(group.features)})", ""]
         for line in group.features:
             out += _wrap(_feature(line, markdown=True), bullet="- ", width=79)
+            if line.notes:
+                out += _wrap(f"Notes: {_md(line.notes)}", bullet="  ", width=79)
         if not group.features:
             out.append("None.")
         out.append("")
@@ -361,6 +373,14 @@ def render_markdown(mail: StatusMail) -> str:
     if not mail.unowned:
         out.append("None.")
     return "\n".join(out) + "\n"
+
+
+def _prose(mail: StatusMail) -> list[str]:
+    """The prose of the roadmap's update in force, introduced by its date."""
+    if mail.update is None or not mail.update.paragraphs:
+        return []
+    first, *rest = mail.update.paragraphs
+    return [f"From the roadmap update of {_moment(mail.update.at)}: {first}", *rest]
 
 
 def _introduction(mail: StatusMail) -> list[str]:

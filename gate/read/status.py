@@ -17,6 +17,7 @@ from gate.policy import Policy
 from gate.read.features import ReleaseDates
 from gate.read.readiness import readiness
 from gate.readiness import freeze_view
+from gate.roadmap import Update
 from gate.status_mail import (
     LAST_UPDATE,
     Changes,
@@ -39,6 +40,7 @@ class StatusReport:
     the whole as the mail's text."""
 
     release: ReleaseDates
+    update: Update | None  # the roadmap's update in force: its date and prose
     as_of: datetime
     since: datetime
     window_flights: int
@@ -51,6 +53,7 @@ class StatusReport:
     def of(cls, mail: StatusMail) -> StatusReport:
         return cls(
             release=ReleaseDates.of(mail.freeze.release, mail.as_of),
+            update=mail.update,
             as_of=mail.as_of,
             since=mail.since,
             window_flights=mail.window_flights,

@@ -46,6 +46,7 @@ def test_the_twin_is_the_commands_json(client, example_db):
     assert twin.get_json() == json.loads(found)
     assert set(twin.get_json()) == {
         "release",
+        "update",
         "as_of",
         "since",
         "window_flights",

@@ -218,3 +218,41 @@ def test_a_demo_regressions_flight_page_names_the_commits_and_authors_of_its_ran
     report = client.get(f"/flights/{number}/report.txt").get_data(as_text=True)
     assert "People who touched revisions under test:\n" in report
     assert all(f"  {person}\n" in report for person in data["people"])
+
+
+@pytest.mark.slow  # the demo, as above
+def test_as_of_2013_02_01_every_surface_shows_the_statuses_declared_by_then(demo):
+    """The demo's updates are those of 2012-10-01, 2012-12-10 and 2013-02-06 (the seed's): on
+    2013-02-01 the overview, the features table, the status mail and the release page show each
+    feature as the update of 2012-12-10 declared it, and none of the three the seed added."""
+    import tomllib
+
+    from ingest.demo import ROADMAP_UPDATES
+    from web.app import create_app
+
+    def declared(path: Path) -> dict[str, str]:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return {f["slug"]: f["status"] for f in data["feature"]}
+
+    december, february = declared(ROADMAP_UPDATES[1]), declared(ROADMAP_UPDATES[2])
+    assert set(february) - set(december) == {"vtpm", "osstest-opened", "qxl-spice"}
+    assert any(february[slug] != status for slug, status in december.items())
+    client = create_app({"DATABASE_URL": demo, "NOW": "2013-03-18"}).test_client()
+    at = "?as_of=2013-02-01"
+    overview = client.get(f"/api/v1/overview{at}").get_json()
+    assert {f["slug"]: f["declared_status"] for f in overview["features"]} == december
+    status = client.get(f"/api/v1/releases/4.3/status{at}").get_json()
+    assert status["update"]["at"].startswith("2012-12-10")
+    lines = {f["slug"]: f["declared_status"] for g in status["groups"] for f in g["features"]}
+    assert lines == december
+    page = client.get(f"/api/v1/releases/4.3{at}").get_json()
+    assert {f["slug"]: f["declared_status"] for f in page["features"]} == december
+    assert (page["update"]["at"][:10], page["later_updates"]) == ("2012-12-10", 1)
+    text = client.get(f"/releases/4.3/status.txt{at}").get_data(as_text=True)
+    assert "From the roadmap update of 2012-12-10:" in text
+    for slug in ("vtpm", "osstest-opened", "qxl-spice"):
+        assert f"[{slug}]" not in text
+        assert client.get(f"/features/{slug}{at}").status_code == 404
+    # A week before the freeze the seed's update is in force.
+    later = client.get("/api/v1/overview").get_json()
+    assert {f["slug"]: f["declared_status"] for f in later["features"]} == february
