@@ -7,15 +7,19 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gate.read.freeze import milestone_moment
 from gate.read.release import ReleaseDates
 from gate.readiness import Readiness
 from gate.roadmap import Declared, Update, declared_by
-from gate.store.records import SnapshotRecord
-from gate.store.roadmap import carried_to, release_record, releases, roadmap_of
+from gate.store.roadmap import (
+    carried_to,
+    release_record,
+    releases,
+    roadmap_of,
+    snapshot_states,
+)
 
 
 @dataclass(frozen=True)
@@ -79,15 +83,9 @@ def release_list(session: Session, now: datetime) -> ReleaseList:
             continue  # its roadmap was written after `now`
         counts = None
         if milestone_moment(rel, "feature_freeze") <= now:
-            kept = session.execute(
-                select(SnapshotRecord.readiness, SnapshotRecord.at).where(
-                    SnapshotRecord.release_id == record.id,
-                    SnapshotRecord.milestone == "feature_freeze",
-                    SnapshotRecord.taken <= now,
-                )
-            ).all()
+            kept = snapshot_states(session, record.id, "feature_freeze", now)
             if kept:
-                tally = Counter(Readiness(state) for state, _at in kept)
+                tally = Counter(Readiness(state) for state in kept)
                 counts = {state: tally[state] for state in Readiness.by_severity()}
         lines.append(
             ReleaseLine(

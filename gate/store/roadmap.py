@@ -16,6 +16,7 @@ from gate.store.records import (
     DeclarationRecord,
     FeatureRecord,
     ReleaseRecord,
+    SnapshotRecord,
     UpdateRecord,
     as_utc,
 )
@@ -275,5 +276,19 @@ def release_names(session: Session, now: datetime) -> list[str]:
             select(ReleaseRecord.name)
             .where(written)
             .order_by(ReleaseRecord.release_date.desc(), ReleaseRecord.id.desc())
+        )
+    )
+
+
+def snapshot_states(session: Session, release_id: int, milestone: str, now: datetime) -> list[str]:
+    """Return the readiness of each feature kept at a milestone of a release that had passed by
+    `now` (none when it had not, or nothing was kept)."""
+    return list(
+        session.scalars(
+            select(SnapshotRecord.readiness).where(
+                SnapshotRecord.release_id == release_id,
+                SnapshotRecord.milestone == milestone,
+                SnapshotRecord.at <= now,
+            )
         )
     )

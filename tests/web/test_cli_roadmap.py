@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from gate.model import Status
 from tests.builders import flight, write
+from web.cli import main
 
 P, F = Status.PASS, Status.FAIL
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "xen-4.3" / "roadmap.toml"
@@ -323,3 +325,131 @@ def test_readiness_day_by_day_counts_the_features_as_the_days_ended(pushgate, ga
         "2013-03-01  on track   100%",
     ]
     assert one.stdout.splitlines()[-1] == "2013-03-11  blocked    90%"  # 9 passes of 10
+
+
+NEXT = """\
+[release]
+name = "4.4"
+branch = "xen-unstable"
+feature_freeze = 2013-10-18
+code_freeze = 2013-11-08
+release = 2014-01-15
+as_of = 2013-03-10
+summary = "The plan for 4.4."
+
+[[feature]]
+slug = "sedf"
+title = "SEDF, carried"
+status = "fair"
+tests = ["test-*-sedf"]
+carried_from = "4.3"
+
+[[feature]]
+slug = "xl"
+title = "xl, next"
+status = "good"
+tests = ["test-amd64-amd64-xl"]
+"""
+
+
+def _counts(sqlite_url: str) -> tuple[int, ...]:
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as db:
+        return tuple(
+            db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("release", "feature", "roadmap_update", "declaration", "test_feature")
+        )
+
+
+def test_a_dry_run_says_what_an_import_would_do_and_stores_nothing(pushgate, gate, sqlite_url):
+    before = _counts(sqlite_url)
+    dry = pushgate("roadmap", "import", "--dry-run", str(gate))
+    assert dry.exit_code == 0, dry.stderr
+    assert dry.stdout.splitlines()[0] == "release 4.3 (new): a new update of 2013-03-01"
+    assert dry.stdout.splitlines()[-1] == "dry run: nothing was stored"
+    assert _counts(sqlite_url) == before
+    done = pushgate("roadmap", "import", str(gate))
+    assert done.stdout.splitlines() == dry.stdout.splitlines()[:-1]
+    assert _counts(sqlite_url) != before
+
+
+def test_a_second_release_sharing_slugs_leaves_the_first_as_it_was(pushgate, gate, tmp_path):
+    pushgate("roadmap", "import", str(gate))
+    first = pushgate("features", "--release", "4.3", "--format", "json", "--now", "2013-03-11")
+    nxt = tmp_path / "next.toml"
+    nxt.write_text(NEXT)
+    result = pushgate("roadmap", "import", str(nxt))
+    assert result.exit_code == 0, result.stderr
+    assert "  new       sedf: fair (carried from 4.3)" in result.stdout.splitlines()
+    again = pushgate("features", "--release", "4.3", "--format", "json", "--now", "2013-03-11")
+    assert again.stdout == first.stdout  # 4.3 keeps its 7 features, statuses and links
+    latest = json.loads(pushgate("features", "--format", "json", "--now", "2013-03-11").stdout)
+    assert [(r["slug"], r["title"], r["carried_from"]) for r in latest] == [
+        ("sedf", "SEDF, carried", "4.3"),
+        ("xl", "xl, next", None),
+    ]
+    one = json.loads(pushgate("feature", "sedf", "--release", "4.3", "--format", "json").stdout)
+    assert (one["title"], one["carried_to"]) == ("SEDF scheduler", ["4.4"])
+
+
+def test_a_mistyped_release_name_is_refused_and_stores_nothing(pushgate, gate, sqlite_url):
+    pushgate("roadmap", "import", str(gate))
+    before = _counts(sqlite_url)
+    typo = gate.with_name("typo.toml")
+    typo.write_text(ROADMAP.replace('name = "4.3"', 'name = "4.3.0"'))
+    refused = pushgate("roadmap", "import", str(typo))
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"Error: {typo}, line 2: release '4.3.0' is new, but 7 of its 7 features are features "
+        "of release '4.3': is the name mistyped? (--new-release imports it as a new release, "
+        "and carried_from = '4.3' marks a feature carried from 4.3)\n"
+    )
+    assert _counts(sqlite_url) == before
+    meant = pushgate("roadmap", "import", "--new-release", str(typo))
+    assert meant.exit_code == 0, meant.stderr
+    assert meant.stdout.startswith("release 4.3.0 (new)")
+
+
+def test_as_of_dates_the_update_and_a_carried_from_that_is_not_stored_is_refused(
+    pushgate, gate, tmp_path
+):
+    dated = pushgate("roadmap", "import", "--as-of", "2013-02-20", str(gate))
+    assert dated.stdout.splitlines()[0] == "release 4.3 (new): a new update of 2013-02-20"
+    bad_date = pushgate("roadmap", "import", "--as-of", "20 Feb", str(gate))
+    assert bad_date.exit_code == 2 and "'--as-of'" in bad_date.stderr
+    orphan = tmp_path / "orphan.toml"
+    orphan.write_text(NEXT.replace('carried_from = "4.3"', 'carried_from = "4.2"'))
+    refused = pushgate("roadmap", "import", str(orphan))
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"Error: {orphan}, line 15: feature 'sedf': carried_from = '4.2', but there is no "
+        "release '4.2' (the releases: 4.3)\n"
+    )
+
+
+def test_the_template_imports_and_an_export_with_history_carries_every_update(
+    pushgate, gate, tmp_path
+):
+    template = pushgate("roadmap", "template")
+    assert template.exit_code == 0
+    skeleton = tmp_path / "template.toml"
+    skeleton.write_text(template.stdout)
+    assert pushgate("roadmap", "import", "--dry-run", str(skeleton)).exit_code == 0
+    pushgate("roadmap", "import", str(gate))
+    later = tmp_path / "later.toml"
+    later.write_text(
+        ROADMAP.replace("as_of = 2013-03-01", 'as_of = 2013-03-08\nsummary = "a week on"')
+        .replace('status = "done"', 'status = "good"', 1)
+        .split('[[feature]]\nslug = "blktap3"')[0]
+    )
+    pushgate("roadmap", "import", str(later))
+    exported = pushgate("roadmap", "export", "--history")
+    assert "[[update]]\nas_of = 2013-03-01" in exported.stdout
+    assert "as_of = 2013-03-01  # its newest declaration" in exported.stdout  # blktap3's
+    path = tmp_path / "history.toml"
+    path.write_text(exported.stdout)
+    assert pushgate("roadmap", "import", str(path)).stdout.splitlines()[-1] == "  no change"
+    other = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    moved = CliRunner().invoke(main, ["--database", other, "roadmap", "import", str(path)])
+    assert moved.exit_code == 0, moved.output
+    again = CliRunner().invoke(main, ["--database", other, "roadmap", "export", "--history"])
+    assert again.stdout == exported.stdout
