@@ -172,12 +172,14 @@ class GateStatus:
 
     branch: str
     newest: Mark | None
-    basis: Mark | None
-    days_since_push: float | None
+    basis: Mark | None  # the last test of the basis (osstest's words): it need not be pushed
+    days_since_push: float | None  # from the start of `last_push`
     failing_since: Mark | None
     attempts: int
     same_since: Mark | None
     same_attempts: int
+    last_push: Mark | None = None  # the newest pushed flight by the moment shown
+    flights_since_push: int = 0  # flights of the branch after it, by then
 
 
 def gate_status(session: Session, branch: str, policy: Policy, now: datetime) -> GateStatus:
@@ -195,17 +197,21 @@ def gate_status(session: Session, branch: str, policy: Policy, now: datetime) ->
         return mark_of(read[found.number]) if found else None
 
     basis = age.basis if age else None
+    pushed = _last_push(session, branch, now, policy.push_blessing)
+    pushed_at = as_utc(pushed.started or pushed.ingested) if pushed else None
     return GateStatus(
         branch=branch,
         newest=mark_of(newest),
         basis=mark(basis),
-        days_since_push=round((now - basis.started).total_seconds() / 86400, 1)
-        if basis and basis.started
-        else None,
+        days_since_push=round((now - pushed_at).total_seconds() / 86400, 1) if pushed_at else None,
         failing_since=mark(age.failing_since) if age else None,
         attempts=age.failing_attempts or 0 if age else 0,
         same_since=mark(age.same_since) if age else None,
         same_attempts=age.same_attempts if age else 0,
+        last_push=Mark(pushed.id, pushed_at, Verdict(pushed.verdict), True)
+        if pushed and pushed_at
+        else None,
+        flights_since_push=sum(1 for m in read.values() if pushed and m.number > pushed.id),
     )
 
 

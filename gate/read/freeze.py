@@ -122,6 +122,7 @@ class FrozenView:
     taken: datetime | None
     features: tuple[SideBySide, ...]
     changed: int
+    ahead: bool = False  # the day is after the moment shown: nothing is known of it yet
 
 
 def frozen_view(
@@ -133,6 +134,14 @@ def frozen_view(
     release = release_of(record)
     milestone = next((m for m in MILESTONES if getattr(release, m) == day), None)
     at = datetime.combine(day, time(), tzinfo=UTC)
+    if at > now:  # a moment after the one shown: it has not happened yet
+        _rel, current = readiness(session, policy, now, name)
+        ahead = tuple(
+            SideBySide(j.feature.slug, j.feature.title, None, Seen.of(j)) for j in current
+        )
+        return FrozenView(
+            ReleaseDates.of(release, now), day, at, milestone, False, None, ahead, 0, ahead=True
+        )
     rows = (
         session.scalars(
             select(SnapshotRecord).where(

@@ -259,8 +259,8 @@ def test_the_search_box_finds_from_any_page(page, origin):
     page.keyboard.type("qemu-upstream")
     page.keyboard.press("Enter")
     page.wait_for_url(origin + "/search?q=qemu-upstream")
-    page.click("ul.hits a[href='/features/qemu-upstream-default']")
-    page.wait_for_url(origin + "/features/qemu-upstream-default")
+    page.click("ul.hits a[href='/features/qemu-upstream-default?release=4.3']")
+    page.wait_for_url(origin + "/features/qemu-upstream-default?release=4.3")
 
 
 # The demo, as of a week before the feature freeze: what a user of `pushgate demo` sees.

@@ -65,7 +65,7 @@ def test_the_page_shows_every_section_every_feature_and_the_mail(client):
     for group in twin["groups"]:
         assert f">{group['heading']} ({len(group['features'])})</h2>" in body
         for feature in group["features"]:
-            assert f'href="/features/{feature["slug"]}"' in body
+            assert f'href="/features/{feature["slug"]}?release=4.3"' in body
             assert str(escape(feature["evidence"])) in body
     assert f'<pre class="report">{escape(twin["text"])}</pre>' in body
     assert 'href="/releases/4.3/status.txt"' in body

@@ -256,3 +256,71 @@ def test_as_of_2013_02_01_every_surface_shows_the_statuses_declared_by_then(demo
     # A week before the freeze the seed's update is in force.
     later = client.get("/api/v1/overview").get_json()
     assert {f["slug"]: f["declared_status"] for f in later["features"]} == february
+
+
+@pytest.mark.slow  # the demo, and a crawl of a few hundred of its pages at three moments
+@pytest.mark.parametrize("moment", ["2013-02-01", "2013-03-08T12:00", "2013-03-18"])
+def test_every_link_under_an_as_of_answers_and_cites_no_later_flight(demo, moment):
+    """From `/` as of a moment, breadth first: each link of a page (the first 500 pages) answers
+    200, and names no flight that started after the moment."""
+    import re
+    from collections import deque
+    from urllib.parse import parse_qs, urlsplit
+
+    from sqlalchemy import create_engine, text
+
+    from gate.settings import parse_moment
+    from web.app import create_app
+
+    with create_engine(demo).connect() as connection:
+        started = {
+            n: datetime.fromisoformat(str(at)).replace(tzinfo=UTC)
+            for n, at in connection.execute(text("SELECT id, started FROM flight"))
+        }
+    at = parse_moment(moment)
+    later = {n for n, when in started.items() if when > at}
+    assert later  # the demo goes on after each of these moments
+    client = create_app({"DATABASE_URL": demo, "NOW": "2013-07-31"}).test_client()
+    href = re.compile(r'href="(/[^"]*)"')
+    seen, queue, crawled = set(), deque([f"/?as_of={moment}"]), 0
+    while queue and crawled < 500:
+        url = queue.popleft()
+        response = client.get(url.replace("&amp;", "&"))
+        crawled += 1
+        assert response.status_code == 200, url
+        if response.mimetype != "text/html":
+            continue
+        page = response.get_data(as_text=True)
+        for link in href.findall(page):
+            path = urlsplit(link.replace("&amp;", "&"))
+            if path.path.startswith(("/static/", "/vendor/")):
+                continue
+            assert parse_qs(path.query).get("as_of") == [moment], f"{url} -> {link}"
+            cited = re.match(r"/(?:flights|compare)/(\d+)(?:/(\d+))?", path.path)
+            if cited:
+                numbers = {int(n) for n in cited.groups() if n}
+                assert not numbers & later, f"{url} links {link}, after {moment}"
+            if link not in seen:
+                seen.add(link)
+                queue.append(link)
+    assert crawled >= 100
+
+
+@pytest.mark.slow  # the demo, as above
+def test_the_last_push_named_under_an_as_of_is_a_pushed_flight_by_then(demo):
+    from web.app import create_app
+
+    client = create_app({"DATABASE_URL": demo, "NOW": "2013-07-31"}).test_client()
+    for moment in ("2013-02-01", "2013-03-08T12:00", "2013-03-18"):
+        gate = client.get(f"/api/v1/overview?as_of={moment}").get_json()["gate"]
+        pushed = client.get(f"/api/v1/flights/{gate['last_push']['flight']}?as_of={moment}")
+        assert pushed.status_code == 200, moment
+        assert pushed.get_json()["pushed"] is True, moment
+        assert gate["last_push"]["started"] <= moment.replace("T12:00", "T12:00:00") + "~"
+    gate = client.get("/api/v1/overview?as_of=2013-03-18").get_json()["gate"]
+    assert (gate["last_push"]["flight"], gate["days_since_push"]) == (16566, 8.9)
+    frozen = client.get("/api/v1/releases/4.3/at/2013-03-25?as_of=2013-03-18").get_json()
+    assert (frozen["ahead"], frozen["kept"]) == (True, False)
+    assert all(f["then"] is None for f in frozen["features"])
+    page = client.get("/releases/4.3/at/2013-03-25?as_of=2013-03-18").get_data(as_text=True)
+    assert "nothing is known of it yet" in page

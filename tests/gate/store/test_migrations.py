@@ -332,10 +332,11 @@ def test_the_demo_of_7cfa704_upgrades_keeping_every_feature_its_release_history_
 ):
     from datetime import UTC, datetime
 
+    from sqlalchemy.orm import Session
+
     from gate.policy import Policy
     from gate.read.readiness import readiness
     from gate.store.roadmap import load_roadmap
-    from sqlalchemy.orm import Session
 
     assert schema_revision(demo_0009) == "0009"
     before = _old_roadmap(demo_0009)
