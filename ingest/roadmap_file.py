@@ -30,6 +30,7 @@ FEATURE_KEYS = (
 UPDATE_KEYS = ("as_of", "summary")
 HISTORY_KEYS = ("as_of", "status", "notes")
 TABLES = ("release", "feature", "update")
+HEADERS = {"release": "[release]", "feature": "[[feature]]", "update": "[[update]]"}
 DATE_KEYS = ("feature_freeze", "code_freeze", "release", "as_of")
 SLUG = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 DATE_FORMAT = "a date written YYYY-MM-DD without quotes, e.g. 2013-03-25"
@@ -44,23 +45,47 @@ class _Lines:
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
-        self.heads = [i for i, line in enumerate(self.lines) if line.strip().startswith("[")]
+        self.heads: dict[int, str] = {}  # line index -> header, spaces and comment left out
+        for i, line in enumerate(self.lines):
+            head = re.match(r"\s*(\[\[?[^\[\]]*\]\]?)\s*(#.*)?\Z", line)
+            if head:
+                self.heads[i] = re.sub(r"\s+", "", head[1])
 
-    def _starts(self, header: str) -> list[int]:
-        return [i for i in self.heads if self.lines[i].strip() == header]
+    def _starts(self, header: str, after: int = -1, before: int | None = None) -> list[int]:
+        before = len(self.lines) if before is None else before
+        return [i for i, h in self.heads.items() if h == header and after < i < before]
 
-    def of(self, header: str, index: int, key: str) -> int:
-        """Return the line (from 1) of `key` in the index-th table headed `header`."""
+    def _key(self, begin: int, key: str) -> int:
+        """Return the line (from 1) of `key` in the table whose header is on `begin`, else the
+        header's."""
+        end = next((i for i in self.heads if i > begin), len(self.lines))
+        pattern = re.compile(rf"\s*{re.escape(key)}\s*=")
+        return next((i for i in range(begin, end) if pattern.match(self.lines[i])), begin) + 1
+
+    def of(self, header: str, index: int, key: str, entry: int | None = None) -> int:
+        """Return the line (from 1) of `key` in the index-th table headed `header` (in its
+        entry-th [[feature.history]] when `entry` is given)."""
         starts = self._starts(header)
         if index >= len(starts):
-            return 0
+            return self.top(header.strip("[]"))
         begin = starts[index]
-        end = next((i for i in self.heads if i > begin), len(self.lines))
-        if header == "[[feature]]":  # its history tables belong to it
-            end = next((i for i in self._starts("[[feature]]") if i > begin), len(self.lines))
-        pattern = re.compile(rf"\s*{re.escape(key)}\s*=")
-        found = next((i for i in range(begin, end) if pattern.match(self.lines[i])), begin)
-        return found + 1
+        if entry is not None:
+            end = next((i for i in starts if i > begin), len(self.lines))
+            entries = self._starts("[[feature.history]]", begin, end)
+            if entry < len(entries):
+                return self._key(entries[entry], key)
+            key = "history"
+        return self._key(begin, key)
+
+    def top(self, name: str) -> int:
+        """Return the line (from 1) where a top-level table or key is first given, else 1."""
+        first = min(self.heads, default=len(self.lines))
+        table = re.compile(rf"\[\[?{re.escape(name)}[\].]")
+        key = re.compile(rf"\s*{re.escape(name)}\s*[=.]")
+        for i, line in enumerate(self.lines):
+            if table.match(self.heads.get(i, "")) or (i < first and key.match(line)):
+                return i + 1
+        return 1
 
 
 class _Bad(ValueError):
@@ -69,6 +94,7 @@ class _Bad(ValueError):
     def __init__(self, key: str, message: str) -> None:
         super().__init__(message)
         self.key = key
+        self.entry: int | None = None  # which [[feature.history]] or [[update]], from 0
 
 
 def _text(table: dict[str, Any], key: str, where: str, *, required: bool = True) -> str:
@@ -183,18 +209,22 @@ def _history(table: dict[str, Any], where: str) -> tuple[Declaration, ...]:
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise _Bad("history", f"{where}: `history` must be [[feature.history]] tables")
     found = []
-    for entry in entries:
-        _unknown(entry, HISTORY_KEYS, f"{where}, history")
-        at = _moment(entry, "as_of", f"{where}, history")
-        if at is None:
-            raise _Bad("history", f"{where}: each [[feature.history]] needs its `as_of` date")
-        found.append(
-            Declaration(
-                at,
-                _status(entry, f"{where}, history"),
-                _text(entry, "notes", f"{where}, history", required=False),
+    for n, entry in enumerate(entries):
+        try:
+            _unknown(entry, HISTORY_KEYS, f"{where}, history")
+            at = _moment(entry, "as_of", f"{where}, history")
+            if at is None:
+                raise _Bad("as_of", f"{where}: each [[feature.history]] needs its `as_of` date")
+            found.append(
+                Declaration(
+                    at,
+                    _status(entry, f"{where}, history"),
+                    _text(entry, "notes", f"{where}, history", required=False),
+                )
             )
-        )
+        except _Bad as exc:
+            exc.entry = n
+            raise
     return tuple(sorted(found, key=lambda d: d.at))
 
 
@@ -208,8 +238,9 @@ def _feature(table: Any, release: str) -> Feature:
     if not SLUG.match(slug):
         raise _Bad("slug", f"{where}: slug must be lowercase letters, digits, '.', '_' or '-'")
     declared = _status(table, where)
+    patterns = _strings(table, "tests", where, "test")
     try:
-        tests = tuple(TestPattern.parse(p) for p in _strings(table, "tests", where, "test"))
+        tests = tuple(TestPattern.parse(p) for p in patterns)
     except ValueError as exc:
         raise _Bad("tests", f"{where}: tests: {exc}") from None
     carried = table.get("carried_from")
@@ -235,12 +266,18 @@ def _updates(tables: Any) -> tuple[Update, ...]:
     if not isinstance(tables, list):
         raise _Bad("update", "`update` must be an array of tables ([[update]])")
     found = []
-    for table in tables:
-        _unknown(table, UPDATE_KEYS, "[[update]]")
-        at = _moment(table, "as_of", "[[update]]")
-        if at is None:
-            raise _Bad("as_of", "[[update]]: each earlier update needs its `as_of` date")
-        found.append(Update(at, _text(table, "summary", "[[update]]", required=False)))
+    for n, table in enumerate(tables):
+        try:
+            if not isinstance(table, dict):
+                raise _Bad("update", "`update` must be an array of tables ([[update]])")
+            _unknown(table, UPDATE_KEYS, "[[update]]")
+            at = _moment(table, "as_of", "[[update]]")
+            if at is None:
+                raise _Bad("as_of", "[[update]]: each earlier update needs its `as_of` date")
+            found.append(Update(at, _text(table, "summary", "[[update]]", required=False)))
+        except _Bad as exc:
+            exc.entry = n
+            raise
     return tuple(sorted(found, key=lambda u: u.at))
 
 
@@ -270,8 +307,10 @@ def read_update(text: str, source: str) -> RoadmapUpdate:
     for table in data:
         if table not in TABLES:
             near = difflib.get_close_matches(table, TABLES, n=1)
-            hint = f" (did you mean [{near[0]}]?)" if near else ""
-            raise RoadmapError(f"{source}: unknown table or key `{table}`{hint}")
+            hint = f" (did you mean {HEADERS[near[0]]}?)" if near else ""
+            raise RoadmapError(
+                f"{source}, line {lines.top(table)}: unknown table or key `{table}`{hint}"
+            )
     try:
         release, as_of, summary = _release(data.get("release"))
     except _Bad as exc:
@@ -279,10 +318,16 @@ def read_update(text: str, source: str) -> RoadmapUpdate:
     try:
         updates = _updates(data.get("update", []))
     except _Bad as exc:
-        raise RoadmapError(f"{source}: {exc}") from None
+        line = (
+            lines.top("update") if exc.entry is None else lines.of("[[update]]", exc.entry, exc.key)
+        )
+        raise RoadmapError(f"{source}, line {line}: {exc}") from None
     tables = data.get("feature", [])
     if not isinstance(tables, list):
-        raise RoadmapError(f"{source}: `feature` must be an array of tables ([[feature]])")
+        raise RoadmapError(
+            f"{source}, line {lines.top('feature')}: `feature` must be an array of tables "
+            "([[feature]])"
+        )
     features: list[Feature] = []
     where: dict[tuple[str, str], int] = {("", "name"): lines.of("[release]", 0, "name")}
     seen: dict[str, int] = {}
@@ -291,7 +336,7 @@ def read_update(text: str, source: str) -> RoadmapUpdate:
         try:
             feature = _feature(table, release.name)
         except _Bad as exc:
-            line = lines.of("[[feature]]", index, exc.key)
+            line = lines.of("[[feature]]", index, exc.key, exc.entry)
             raise RoadmapError(f"{source}, line {line}: {exc}") from None
         line = lines.of("[[feature]]", index, "slug")
         if feature.slug in seen:
@@ -333,10 +378,16 @@ def parse_roadmap(text: str, source: str) -> tuple[Release, list[Feature]]:
     return update.release, list(update.features)
 
 
+# Characters a TOML multi-line basic string cannot hold as they are: written as escapes.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _toml(value: str | Sequence[str]) -> str:
     if isinstance(value, str):
         if "\n" in value:
-            return '"""\n' + value.replace("\\", "\\\\").replace('"""', '""\\"') + '"""'
+            text = value.replace("\\", "\\\\").replace('"""', '""\\"')
+            text = CONTROL.sub(lambda c: f"\\u{ord(c[0]):04x}", text)
+            return '"""\n' + text + '"""'
         return json.dumps(value, ensure_ascii=False)
     return "[" + ", ".join(_toml(v) for v in value) + "]"
 
