@@ -38,6 +38,17 @@ class Readiness(StrEnum):
         return self.value.replace("_", " ")
 
     @property
+    def heading(self) -> str:
+        """Name the state as a heading: `At risk`, `On track`."""
+        return self.words.capitalize()
+
+    @property
+    def wants_owner(self) -> bool:
+        """Tell whether a feature in this state needs somebody named for it: all but the ready
+        and the dropped."""
+        return self not in (Readiness.READY, Readiness.DROPPED)
+
+    @property
     def needs_attention(self) -> bool:
         """Tell whether a feature in this state shows the reason for it next to its name."""
         return self in (Readiness.BLOCKED, Readiness.AT_RISK, Readiness.STALE, Readiness.UNTESTED)
@@ -273,7 +284,7 @@ def project(
         return Projection(now.date(), "meets the ready conditions now")
     if state is Readiness.ON_TRACK:
         return Projection(now.date(), "the linked steps pass; ready once declared done")
-    if state in (Readiness.DROPPED, Readiness.UNTESTED, Readiness.STALE):
+    if state in (Readiness.DROPPED, Readiness.UNTESTED, Readiness.STALE) or not evidence.tally():
         return Projection(None, "no recent evidence to project from")
     points = [
         ((p.at - now).total_seconds() / 86400, rate)
@@ -321,9 +332,22 @@ def judge_feature(
     reasons: list[str] = []
     low_rate = rate is not None and rate < policy.at_risk_below
     tests_at_risk = low_rate or bool(failures)
+    declared_risk = feature.status in (Declared.FAIR, Declared.POOR, Declared.BLOCKED)
     if feature.status is Declared.DROPPED:
         state = Readiness.DROPPED
         reasons.append("declared dropped: not for this release")
+    elif declared_risk and not tally and not evidence.failing:
+        # Its owner says it is at risk, and no test says otherwise: at risk on their word.
+        state = Readiness.AT_RISK
+        if evidence.last_seen is not None:
+            why = f"no linked test ran in the last {len(evidence.window)} flights"
+        elif feature.tests or evidence.tests:
+            why = "no linked test has ever run on the branch"
+        else:
+            why = "no test is linked to this feature"
+        reasons.append(
+            f"declared {feature.status.value} by its owner, and no test says otherwise: {why}"
+        )
     elif evidence.last_seen is None:
         state = Readiness.UNTESTED
         reasons.append(
@@ -343,7 +367,7 @@ def judge_feature(
     elif blocking:
         state = Readiness.BLOCKED
         reasons += sentences(blocking)
-    elif tests_at_risk or feature.status in (Declared.FAIR, Declared.POOR, Declared.BLOCKED):
+    elif tests_at_risk or declared_risk:
         state = Readiness.AT_RISK
     elif feature.status is Declared.DONE:
         state = Readiness.READY
@@ -358,7 +382,7 @@ def judge_feature(
                 f"is below {policy.at_risk_below:.0%}"
             )
         reasons += sentences(failures)
-        if feature.status in (Declared.FAIR, Declared.POOR, Declared.BLOCKED):
+        if declared_risk and (tally or evidence.failing):
             reasons.append(f"declared {feature.status.value}")
     all_pass = bool(tally) and all(
         status is Status.PASS for found in tally.values() for status, n in found.items() if n

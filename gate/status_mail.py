@@ -1,8 +1,9 @@
 """The release coordinator's status mail: where each feature stands for the release, what the
 tests show about it, what changed since the last update, and what needs an owner.
 
-A feature's outlook (the mail's section for it) is the worse of what its owner declares and what
-the push gate shows (`Outlook.of`). Everything here is a pure function of its arguments, with no
+A feature's section is its readiness (`gate.readiness.judge_feature`): the one judgement that
+every page, twin and command shows, which weighs what its owner declares against what the push
+gate shows. Everything here is a pure function of its arguments, with no
 clock but the moments passed in, so the same facts render byte for byte the same mail and two
 weeks' mails can be diffed.
 """
@@ -14,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 
 from gate.model import TestKey
 from gate.policy import Policy
@@ -24,57 +24,6 @@ from gate.roadmap import Declared, Update
 LAST_UPDATE = timedelta(days=7)  # how far back "what changed" looks, unless told otherwise
 WIDTH = 76  # a mail's lines: a reply's quoting still fits in 79 columns
 UNTESTED = "no test checks this"
-
-
-class Outlook(StrEnum):
-    """Where a feature stands for the release: the mail's sections, in the mail's order, from
-    the best outlook to the worst."""
-
-    DONE = "done"
-    ON_TRACK = "on_track"
-    AT_RISK = "at_risk"
-    BLOCKED_OR_UNLIKELY = "blocked_or_unlikely"
-    DROPPED = "dropped"
-
-    @property
-    def heading(self) -> str:
-        """Return the section's heading, e.g. `Blocked or unlikely`."""
-        return self.value.replace("_", " ").capitalize()
-
-    @property
-    def wants_owner(self) -> bool:
-        """Tell whether a feature of this outlook needs somebody named for it: all but the
-        done and the dropped."""
-        return self not in (Outlook.DONE, Outlook.DROPPED)
-
-    @classmethod
-    def of(cls, declared: Declared, readiness: Readiness) -> Outlook:
-        """Decide a feature's outlook: the worse of what its owner declares and what its tests
-        show, so a claim the gate contradicts is never listed as better than the gate shows.
-
-        Declared: done is done; good and ok are on track; fair is at risk; poor and blocked are
-        blocked or unlikely; dropped is dropped. Shown: a linked step that blocks the push makes
-        it blocked or unlikely, tests at risk make it at risk; any other readiness (on track,
-        ready, untested, stale) leaves the declaration's outlook as it is.
-        """
-        order = list(cls)
-        return max(_DECLARED[declared], _SHOWN.get(readiness, cls.DONE), key=order.index)
-
-
-_DECLARED = {
-    Declared.DONE: Outlook.DONE,
-    Declared.GOOD: Outlook.ON_TRACK,
-    Declared.OK: Outlook.ON_TRACK,
-    Declared.FAIR: Outlook.AT_RISK,
-    Declared.POOR: Outlook.BLOCKED_OR_UNLIKELY,
-    Declared.BLOCKED: Outlook.BLOCKED_OR_UNLIKELY,
-    Declared.DROPPED: Outlook.DROPPED,
-}
-_SHOWN = {
-    Readiness.BLOCKED: Outlook.BLOCKED_OR_UNLIKELY,
-    Readiness.AT_RISK: Outlook.AT_RISK,
-    Readiness.DROPPED: Outlook.DROPPED,
-}
 
 
 @dataclass(frozen=True)
@@ -91,17 +40,16 @@ class FeatureLine:
     unowned: bool  # nobody is named for it (`gate.roadmap.Feature.unowned`)
     declared_status: Declared
     readiness: Readiness
-    outlook: Outlook
     pass_rate: float | None
     evidence: str
     notes: str = ""  # what its owner said in the update in force
 
 
 @dataclass(frozen=True)
-class OutlookGroup:
-    """A section of the mail: the features of one outlook, those needing attention first."""
+class ReadinessGroup:
+    """A section of the mail: the features of one readiness state, in roadmap order."""
 
-    outlook: Outlook
+    readiness: Readiness
     heading: str
     features: tuple[FeatureLine, ...]
 
@@ -146,6 +94,28 @@ class Changes:
 
 
 @dataclass(frozen=True)
+class PushGate:
+    """The release branch's push gate as of the mail: the last push, the flights since, and the
+    newest flight's blocking steps, each with the flight where it came in (`since`)."""
+
+    branch: str
+    last_push: int | None
+    last_push_at: datetime | None
+    days_since_push: float | None
+    flights_since: int
+    newest: int | None
+    blocking: tuple[Observation, ...] = ()
+
+    @property
+    def jobs(self) -> tuple[tuple[str, tuple[Observation, ...]], ...]:
+        """The blocking steps by job, in the order they came."""
+        by_job: dict[str, list[Observation]] = {}
+        for o in self.blocking:
+            by_job.setdefault(o.key.job, []).append(o)
+        return tuple((job, tuple(found)) for job, found in by_job.items())
+
+
+@dataclass(frozen=True)
 class StatusMail:
     """The status update of a release as of one moment, and what changed since an earlier one."""
 
@@ -154,9 +124,10 @@ class StatusMail:
     as_of: datetime
     since: datetime
     window_flights: int  # the newest flights of the release branch that readiness looks at
-    groups: tuple[OutlookGroup, ...]  # every outlook, in the mail's order, empty ones too
+    groups: tuple[ReadinessGroup, ...]  # every state, worst first, empty ones too
     changes: Changes
     unowned: tuple[FeatureLine, ...]  # neither done nor dropped, and nobody is named for them
+    gate: PushGate | None = None
 
     def features(self) -> Iterator[FeatureLine]:
         """Return every feature of the mail, section by section."""
@@ -181,6 +152,8 @@ def evidence(judged: FeatureReadiness, policy: Policy, branch: str) -> str:
     if state is Readiness.BLOCKED:
         return "; also ".join(sentences(judged.blocking))
     rate = _rate(judged.pass_rate, window)
+    if state is Readiness.AT_RISK and judged.pass_rate is None and not judged.failures:
+        return judged.reasons[0]  # at risk on its owner's word: no test says otherwise
     if state is Readiness.AT_RISK:
         low = judged.pass_rate is not None and judged.pass_rate < policy.at_risk_below
         said = [rate + (f", below {policy.at_risk_below:.0%}" if low else "")]
@@ -204,10 +177,10 @@ def compose(
     as_of: datetime,
     since: datetime,
     policy: Policy,
+    gate: PushGate | None = None,
 ) -> StatusMail:
     """Write the update from the features judged as of `as_of` (in roadmap order) and as of
     `since`, the last update."""
-    position = {j.feature.slug: n for n, j in enumerate(judged)}
     branch = freeze.release.branch
     lines = [
         FeatureLine(
@@ -217,23 +190,22 @@ def compose(
             unowned=j.feature.unowned,
             declared_status=j.feature.status,
             readiness=j.readiness,
-            outlook=Outlook.of(j.feature.status, j.readiness),
             pass_rate=j.pass_rate,
             evidence=evidence(j, policy, branch),
             notes=j.feature.notes,
         )
         for j in judged
     ]
-    # Within a section, what needs attention first (the readiness order), then roadmap order.
-    lines.sort(key=lambda line: (line.readiness.severity, position[line.slug]))
     groups = tuple(
-        OutlookGroup(o, o.heading, tuple(line for line in lines if line.outlook is o))
-        for o in Outlook
+        ReadinessGroup(
+            state, state.heading, tuple(line for line in lines if line.readiness is state)
+        )
+        for state in Readiness.by_severity()
     )
     unowned = tuple(
         line
         for group in groups
-        if group.outlook.wants_owner
+        if group.readiness.wants_owner
         for line in group.features
         if line.unowned
     )
@@ -246,6 +218,7 @@ def compose(
         groups=groups,
         changes=changes(judged, before, as_of=as_of, since=since),
         unowned=unowned,
+        gate=gate,
     )
 
 
@@ -314,6 +287,12 @@ def render_text(mail: StatusMail) -> str:
         out += [*_wrap(paragraph), ""]
     for paragraph in _introduction(mail):
         out += [*_wrap(paragraph), ""]
+    if mail.gate is not None:
+        said, items = _gate(mail.gate)
+        out += [f"Push gate ({mail.gate.branch}):", "", *_wrap(said, bullet="  "), ""]
+        for item in items:
+            out += _wrap(item, bullet="  * ")
+        out += [""] if items else []
     for group in mail.groups:
         if not group.features:
             out += [f"{group.heading}: none.", ""]
@@ -350,6 +329,12 @@ def render_markdown(mail: StatusMail) -> str:
         out += [*_wrap(_md(paragraph), width=79), ""]
     for paragraph in _introduction(mail):
         out += [*_wrap(_md(paragraph), width=79), ""]
+    if mail.gate is not None:
+        said, items = _gate(mail.gate)
+        out += [f"## Push gate ({_md(mail.gate.branch)})", "", *_wrap(_md(said), width=79), ""]
+        for item in items:
+            out += _wrap(_md(item), bullet="- ", width=79)
+        out += [""] if items else []
     for group in mail.groups:
         out += [f"## {group.heading} ({len(group.features)})", ""]
         for line in group.features:
@@ -394,13 +379,17 @@ def _introduction(mail: StatusMail) -> list[str]:
     said = [f"the {name} {_when(days, on)}" for name, days, on in milestones]
     countdown = f"{', '.join(said[:-1])} and {said[-1]}."
     features = list(mail.features())
-    counts = [f"{_count(len(g.features))} {_label(g.outlook)}" for g in mail.groups]
-    first = len(mail.groups[0].features)
-    counts[0] = f"{_count(first)} {'is' if first in (0, 1) else 'are'} {_label(Outlook.DONE)}"
-    untested = sum(line.readiness is Readiness.UNTESTED for line in features)
-    tally = f"Of the {len(features)} features, {', '.join(counts[:-1])} and {counts[-1]}."
-    if untested:
-        tally += f" No test checks {untested} of them."
+    counts = [
+        f"{len(g.features)} {'is' if not said and len(g.features) == 1 else 'are' if not said else ''}"
+        f"{' ' if not said else ''}{g.readiness.words}"
+        for said, g in enumerate(g for g in mail.groups if g.features)
+    ]
+    if not counts:
+        tally = "The roadmap has no feature yet."
+    elif len(counts) == 1:
+        tally = f"Of the {len(features)} features, {counts[0]}."
+    else:
+        tally = f"Of the {len(features)} features, {', '.join(counts[:-1])} and {counts[-1]}."
     flights = (
         "the newest flight"
         if mail.window_flights == 1
@@ -413,12 +402,55 @@ def _introduction(mail: StatusMail) -> list[str]:
     return [countdown[0].upper() + countdown[1:], f"{tally} {source}"]
 
 
+def _gate(gate: PushGate) -> tuple[str, list[str]]:
+    """Say how long the gate has not pushed and what blocks it, a line per blocking job."""
+    if gate.last_push is None or gate.last_push_at is None:
+        said = f"{gate.branch} has not pushed yet."
+    else:
+        flights = (
+            "no flight has"
+            if not gate.flights_since
+            else (
+                "1 flight has" if gate.flights_since == 1 else f"{gate.flights_since} flights have"
+            )
+        )
+        said = (
+            f"The gate has not pushed for {gate.days_since_push} days: the last push was flight "
+            f"{gate.last_push} on {_moment(gate.last_push_at)}, and {flights} run since."
+        )
+    jobs = gate.jobs
+    if gate.newest is not None and jobs:
+        steps = len(gate.blocking)
+        said += (
+            f" The newest, {gate.newest}, has {steps} blocking step{'s' if steps != 1 else ''} "
+            f"in {len(jobs)} job{'s' if len(jobs) != 1 else ''}:"
+        )
+    elif gate.newest is not None:
+        said += f" Nothing blocks the newest flight, {gate.newest}."
+    # One line per step and where it came in, its jobs together.
+    by_step: dict[str, list[str]] = {}
+    for job, found in jobs:
+        for o in found:
+            by_step.setdefault(_blocked_step(o), []).append(job)
+    items = [
+        f"{step} in {len(on)} jobs: {', '.join(on)}" if len(on) > 1 else f"{on[0]} {step}"
+        for step, on in by_step.items()
+    ]
+    return said, items
+
+
+def _blocked_step(o: Observation) -> str:
+    """`guest-start regressed (REGR. vs. 16566), came in in 16594 (4 flights)`."""
+    said = f"{o.key.testid} {o.what} ({o.summary()})" if o.summary() else f"{o.key.testid} {o.what}"
+    if o.in_flight is not None:
+        return said
+    if o.since is not None and o.since != o.flight:
+        return f"{said}, came in in {o.since} ({o.attempts} flights)"
+    return f"{said}, came in in {o.flight}"
+
+
 def _count(n: int) -> str:
     return "none" if n == 0 else str(n)
-
-
-def _label(outlook: Outlook) -> str:
-    return outlook.value.replace("_", " ")
 
 
 def _when(days: int, on: date) -> str:

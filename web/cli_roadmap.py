@@ -269,7 +269,7 @@ def roadmap_status(
     obj: Context, release: str | None, fmt: str, since_text: str | None, now_text: str | None
 ) -> None:
     """Write the release's status update, as a release coordinator mails it: the freeze
-    countdown, every feature by outlook with what its tests show, what changed since the last
+    countdown, every feature by readiness with what its tests show, what changed since the last
     update, and the features that need an owner."""
     now = parse_now(now_text)
     try:

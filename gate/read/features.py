@@ -193,7 +193,7 @@ def overview(
     served = {key for j in judged for key in j.tests}
     if gate.newest is not None:
         orphans = tuple(
-            sentences(_blocking_in(session, release.branch, gate.newest.flight, policy, served))
+            sentences(blocking_in(session, release.branch, gate.newest.flight, policy, served))
         )
         if orphans:
             blockers.append(Blocker(None, "No feature", Readiness.BLOCKED, orphans))
@@ -207,7 +207,7 @@ def overview(
     )
 
 
-def _blocking_in(
+def blocking_in(
     session: Session, branch: str, flight: int, policy: Policy, but: Collection[TestKey] = ()
 ) -> list[Observation]:
     """Return the blocking findings of one flight's judgement, its heisenbug flights' included,

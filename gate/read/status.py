@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gate.policy import Policy
-from gate.read.features import ReleaseDates
+from gate.read.branch import gate_status
+from gate.read.features import ReleaseDates, blocking_in
 from gate.read.readiness import readiness
 from gate.readiness import freeze_view
 from gate.roadmap import Update
@@ -22,7 +23,8 @@ from gate.status_mail import (
     LAST_UPDATE,
     Changes,
     FeatureLine,
-    OutlookGroup,
+    PushGate,
+    ReadinessGroup,
     StatusMail,
     compose,
     render_text,
@@ -35,7 +37,7 @@ class SinceNotBefore(ValueError):
 
 @dataclass(frozen=True)
 class StatusReport:
-    """A release's status update: its dates and countdown, each feature by outlook with what
+    """A release's status update: its dates and countdown, each feature by readiness with what
     the tests show, what changed since the last update, the features that need an owner, and
     the whole as the mail's text."""
 
@@ -44,9 +46,10 @@ class StatusReport:
     as_of: datetime
     since: datetime
     window_flights: int
-    groups: tuple[OutlookGroup, ...]
+    groups: tuple[ReadinessGroup, ...]
     changes: Changes
     unowned: tuple[FeatureLine, ...]
+    gate: PushGate | None
     text: str
 
     @classmethod
@@ -60,6 +63,7 @@ class StatusReport:
             groups=mail.groups,
             changes=mail.changes,
             unowned=mail.unowned,
+            gate=mail.gate,
             text=render_text(mail),
         )
 
@@ -82,7 +86,30 @@ def status_mail(
         )
     found, judged = readiness(session, policy, now, release)
     _same, before = readiness(session, policy, since, found.name)
-    return compose(freeze_view(found, now), judged, before, as_of=now, since=since, policy=policy)
+    return compose(
+        freeze_view(found, now),
+        judged,
+        before,
+        as_of=now,
+        since=since,
+        policy=policy,
+        gate=push_gate(session, found.branch, policy, now),
+    )
+
+
+def push_gate(session: Session, branch: str, policy: Policy, now: datetime) -> PushGate:
+    """The branch's push gate as of `now`, for the mail: the last push and what blocks now."""
+    found = gate_status(session, branch, policy, now)
+    newest = found.newest.flight if found.newest else None
+    return PushGate(
+        branch=branch,
+        last_push=found.last_push.flight if found.last_push else None,
+        last_push_at=found.last_push.started if found.last_push else None,
+        days_since_push=found.days_since_push,
+        flights_since=found.flights_since_push,
+        newest=newest,
+        blocking=tuple(blocking_in(session, branch, newest, policy)) if newest else (),
+    )
 
 
 def status(

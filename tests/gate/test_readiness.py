@@ -79,10 +79,22 @@ def test_a_feature_whose_tests_never_ran_is_untested_not_green():
         "declared done, and nothing checks the claim: no linked test has ever run on the branch",
     )
     assert judged.readiness.needs_attention
-    no_patterns = Feature("vtpm", "vTPM", Declared.POOR, "4.3")
+    no_patterns = Feature("vtpm", "vTPM", Declared.GOOD, "4.3")
     assert judge(no_patterns, empty).reasons == (
-        "declared poor, and nothing checks the claim: no test is linked to this feature",
+        "declared good, and nothing checks the claim: no test is linked to this feature",
     )
+
+
+def test_a_feature_its_owner_says_is_at_risk_is_at_risk_unless_a_test_says_otherwise():
+    empty = Evidence((), window(), (), None)
+    for declared in (Declared.FAIR, Declared.POOR, Declared.BLOCKED):
+        judged = judge(Feature("vtpm", "vTPM", declared, "4.3"), empty)
+        assert judged.readiness is Readiness.AT_RISK
+        assert judged.reasons == (
+            f"declared {declared.value} by its owner, and no test says otherwise: no test is "
+            "linked to this feature",
+        )
+        assert judged.projection.on is None
 
 
 def test_on_track_is_not_said_to_meet_the_ready_conditions():

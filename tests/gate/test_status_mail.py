@@ -1,12 +1,10 @@
-"""The status mail: the outlook rule, each feature's evidence, what changed, and the text."""
+"""The status mail: its sections (the features' readiness), each feature's evidence, what
+changed, the push gate, and the text."""
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from datetime import UTC, date, datetime, timedelta
-
-import pytest
 
 from gate.model import Status
 from gate.policy import Policy
@@ -14,7 +12,6 @@ from gate.readiness import Evidence, FeatureReadiness, Readiness, freeze_view, s
 from gate.roadmap import Declaration, Declared, Feature, Release
 from gate.status_mail import (
     WIDTH,
-    Outlook,
     compose,
     evidence,
     render_markdown,
@@ -25,59 +22,19 @@ from tests.gate.test_readiness import NOW, PAIR, REGR, XL, F, P, feature, histor
 RELEASE = Release("4.3", "xen-unstable", date(2013, 3, 25), date(2013, 4, 15), date(2013, 6, 15))
 SINCE = NOW - timedelta(days=7)
 D, R = Declared, Readiness
-BLOCKS = Outlook.BLOCKED_OR_UNLIKELY
 
 
-@pytest.mark.parametrize(
-    ("declared", "readiness", "outlook"),
-    [
-        (D.DONE, R.READY, Outlook.DONE),
-        (D.DONE, R.UNTESTED, Outlook.DONE),
-        (D.DONE, R.STALE, Outlook.DONE),
-        (D.DONE, R.AT_RISK, Outlook.AT_RISK),  # the claim is checked: done but failing
-        (D.DONE, R.BLOCKED, BLOCKS),
-        (D.GOOD, R.ON_TRACK, Outlook.ON_TRACK),
-        (D.GOOD, R.UNTESTED, Outlook.ON_TRACK),  # on the owner's word: the line says untested
-        (D.OK, R.STALE, Outlook.ON_TRACK),
-        (D.GOOD, R.AT_RISK, Outlook.AT_RISK),
-        (D.OK, R.BLOCKED, BLOCKS),
-        (D.FAIR, R.AT_RISK, Outlook.AT_RISK),
-        (D.FAIR, R.UNTESTED, Outlook.AT_RISK),
-        (D.FAIR, R.BLOCKED, BLOCKS),
-        (D.POOR, R.AT_RISK, BLOCKS),
-        (D.POOR, R.UNTESTED, BLOCKS),
-        (D.BLOCKED, R.AT_RISK, BLOCKS),
-        (D.DROPPED, R.DROPPED, Outlook.DROPPED),
-    ],
-)
-def test_the_outlook_is_the_worse_of_the_declaration_and_the_tests(declared, readiness, outlook):
-    assert Outlook.of(declared, readiness) is outlook
-
-
-def test_no_outlook_is_better_than_what_is_declared_or_what_the_tests_show():
-    order = list(Outlook)
-    for declared, readiness in itertools.product(Declared, Readiness):
-        found = order.index(Outlook.of(declared, readiness))
-        assert found >= order.index(Outlook.of(declared, Readiness.ON_TRACK))
-        if readiness is Readiness.BLOCKED:
-            assert found >= order.index(BLOCKS)
-        if declared is Declared.DROPPED:
-            assert found == order.index(Outlook.DROPPED)
-
-
-def test_the_sections_come_in_the_mails_order_with_their_headings():
-    assert [o.heading for o in Outlook] == [
-        "Done",
-        "On track",
+def test_the_sections_are_the_readiness_states_worst_first_with_their_headings():
+    assert [state.heading for state in Readiness.by_severity()] == [
+        "Blocked",
         "At risk",
-        "Blocked or unlikely",
+        "Stale",
+        "Untested",
+        "On track",
+        "Ready",
         "Dropped",
     ]
-    assert [o for o in Outlook if o.wants_owner] == [
-        Outlook.ON_TRACK,
-        Outlook.AT_RISK,
-        BLOCKS,
-    ]
+    assert [s for s in Readiness.by_severity() if not s.wants_owner] == [R.READY, R.DROPPED]
 
 
 def _evidence(judged: FeatureReadiness) -> str:
@@ -162,18 +119,25 @@ def _week():
     return now, then
 
 
-def test_every_feature_is_in_the_section_of_its_outlook_needing_attention_first():
+def test_every_feature_is_in_the_section_of_its_readiness_the_one_every_page_shows():
     now, then = _week()
     mail = _mail(now, then)
-    sections = {g.outlook: [line.slug for line in g.features] for g in mail.groups}
+    sections = {g.readiness: [line.slug for line in g.features] for g in mail.groups}
     assert sections == {
-        Outlook.DONE: ["xl"],
-        Outlook.ON_TRACK: ["vtpm"],
-        Outlook.AT_RISK: [],
-        BLOCKS: ["migration", "blktap3"],  # blocked before untested: the readiness order
-        Outlook.DROPPED: [],
+        R.BLOCKED: ["migration"],
+        R.AT_RISK: ["blktap3"],  # declared poor, and no test says otherwise
+        R.STALE: [],
+        R.UNTESTED: ["vtpm"],
+        R.ON_TRACK: [],
+        R.READY: ["xl"],
+        R.DROPPED: [],
     }
-    assert [line.slug for line in mail.unowned] == ["vtpm", "blktap3"]
+    assert all(line.readiness is j.readiness for line, j in zip(
+        sorted(mail.features(), key=lambda line: line.slug),
+        sorted(now, key=lambda j: j.feature.slug),
+        strict=True,
+    ))  # fmt: skip
+    assert [line.slug for line in mail.unowned] == ["blktap3", "vtpm"]
     assert mail.window_flights == 10
 
 
@@ -210,16 +174,21 @@ def test_the_text_reads_like_a_coordinators_update():
         "The feature freeze is in 14 days (2013-03-25), the code freeze is in 35 days\n"
         "(2013-04-15) and the release is in 96 days (2013-06-15).\n"
         "\n"
-        "Of the 4 features, 1 is done, 1 on track, none at risk, 2 blocked or\n"
-        "unlikely and none dropped. No test checks 2 of them. What the tests show is\n"
-        "read from the last 10 flights of xen-unstable up to 2013-03-11.\n"
+        "Of the 4 features, 1 is blocked, 1 at risk, 1 untested and 1 ready. What the\n"
+        "tests show is read from the last 10 flights of xen-unstable up to\n"
+        "2013-03-11.\n"
     )
     assert (
-        "Done (1):\n\n"
+        "Ready (1):\n\n"
         "  * Xl [xl] - Ian Jackson: declared done; ready: pass rate 100% over the\n"
         "    last 10 flights\n"
     ) in text
-    assert "At risk: none.\n" in text
+    assert "Stale: none.\n" in text
+    assert (
+        "  * Blktap3 [blktap3] - no owner: declared poor; at risk: declared poor by\n"
+        "    its owner, and no test says otherwise: no linked test has ever run on\n"
+        "    the branch\n"
+    ) in text
     assert "  * Migration [migration] - Andrew Cooper: declared good; blocked:" in text
     assert "  * Vtpm [vtpm] - no owner: declared good; untested: no test checks this\n" in text
     assert "Changes since 2013-03-04:\n" in text
@@ -232,8 +201,8 @@ def test_the_text_reads_like_a_coordinators_update():
     ) in text
     assert text.endswith(
         "Features that need an owner (2):\n\n"
-        "  * Vtpm [vtpm], declared good\n"
         "  * Blktap3 [blktap3], declared poor\n"
+        "  * Vtpm [vtpm], declared good\n"
     )
 
 
@@ -266,17 +235,19 @@ def test_the_markdown_has_the_same_sections_as_headings_and_escapes_the_gates_wo
     assert markdown.startswith("# Release 4.3 status update, 2013-03-11\n")
     headings = [line for line in markdown.splitlines() if line.startswith("## ")]
     assert headings == [
-        "## Done (1)",
-        "## On track (2)",
-        "## At risk (0)",
-        "## Blocked or unlikely (2)",
+        "## Blocked (1)",
+        "## At risk (1)",
+        "## Stale (0)",
+        "## Untested (1)",
+        "## On track (1)",
+        "## Ready (1)",
         "## Dropped (0)",
         "## Changes since 2013-03-04",
         "## Features that need an owner (2)",
     ]
     assert "- **Capture\\_logs** (`capture_logs`), A\\*B: declared good; on track:" in markdown
     assert "### New blockers\n\n- " in markdown
-    assert "## At risk (0)\n\nNone.\n" in markdown
+    assert "## Stale (0)\n\nNone.\n" in markdown
 
 
 def test_a_pass_rate_needs_counted_steps():

@@ -53,6 +53,7 @@ def test_the_twin_is_the_commands_json(client, example_db):
         "groups",
         "changes",
         "unowned",
+        "gate",
         "text",
     }
 
@@ -105,7 +106,7 @@ def test_an_unknown_release_is_a_404(client, path):
 def test_the_command_writes_markdown_and_says_what_is_wrong_in_a_sentence(example_db):
     markdown = _command(example_db, "--now", NOW, "--format", "markdown")
     assert markdown.startswith("# Release 4.3 status update, 2013-03-10\n")
-    assert "\n## Blocked or unlikely (" in markdown
+    assert "\n## Blocked (" in markdown
     run = CliRunner().invoke
     bad = run(main, ["--database", example_db, "roadmap", "status", "--since", "soon"])
     assert bad.exit_code == 2

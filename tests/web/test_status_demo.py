@@ -324,3 +324,60 @@ def test_the_last_push_named_under_an_as_of_is_a_pushed_flight_by_then(demo):
     assert all(f["then"] is None for f in frozen["features"])
     page = client.get("/releases/4.3/at/2013-03-25?as_of=2013-03-18").get_data(as_text=True)
     assert "nothing is known of it yet" in page
+
+
+MOMENTS = (
+    "2012-09-15",  # before the first flight and the first update
+    "2012-10-15",
+    "2012-12-20",
+    "2013-02-01",
+    "2013-03-11",
+    "2013-03-18",  # a week before the feature freeze
+    "2013-03-25",  # the feature freeze
+    "2013-04-01",
+    "2013-04-15",  # the code freeze
+    "2013-06-15",  # the release
+)
+
+
+@pytest.mark.slow  # the demo, and every surface at ten moments
+def test_every_surface_gives_every_feature_the_same_readiness_at_every_moment(demo):
+    """The overview, the features table and its CSV, the status mail (twin and text), each
+    feature's page, the command and the burn-down's day all show one judgement."""
+    import csv
+    import io
+
+    from web.app import create_app
+
+    client = create_app({"DATABASE_URL": demo, "NOW": "2013-07-31"}).test_client()
+    for moment in MOMENTS:
+        at = f"as_of={moment}"
+        overview = client.get(f"/api/v1/overview?{at}").get_json()
+        shown = {f["slug"]: f["readiness"] for f in overview["features"]}
+        table = client.get(f"/api/v1/features?{at}").get_json()
+        assert {f["slug"]: f["readiness"] for f in table} == shown, moment
+        rows = csv.DictReader(io.StringIO(client.get(f"/features.csv?{at}").get_data(as_text=True)))
+        assert {r["slug"]: r["readiness"] for r in rows} == shown, moment
+        status = client.get(f"/api/v1/releases/4.3/status?{at}").get_json()
+        grouped = {f["slug"]: g["readiness"] for g in status["groups"] for f in g["features"]}
+        assert grouped == shown, moment
+        for group in status["groups"]:
+            heading = group["readiness"].replace("_", " ").capitalize()
+            if group["features"]:
+                assert f"\n{heading} ({len(group['features'])}):\n" in status["text"], moment
+        for slug, state in shown.items():
+            page = client.get(f"/api/v1/features/{slug}?{at}").get_json()
+            assert page["readiness"] == state, (moment, slug)
+        command = CliRunner().invoke(
+            main, ["--database", demo, "features", "--now", moment, "--format", "json"]
+        )
+        assert {f["slug"]: f["readiness"] for f in json.loads(command.stdout)} == shown
+        if overview["burn_down"]:
+            last = overview["burn_down"][-1]
+            counts = {state: n for state, n in last["counts"].items() if n}
+            tally: dict[str, int] = {}
+            for state in shown.values():
+                tally[state] = tally.get(state, 0) + 1
+            assert counts == tally, moment
+    before = client.get(f"/api/v1/overview?as_of={MOMENTS[0]}").get_json()
+    assert before["features"] == []  # nothing was declared yet

@@ -14,7 +14,6 @@ from gate.policy import Policy
 from gate.read.status import SinceNotBefore, status
 from gate.readiness import Readiness
 from gate.roadmap import Declared, Feature, Release, TestPattern
-from gate.status_mail import Outlook
 from gate.store.flights import save_flight
 from gate.store.roadmap import UnknownRelease, save_roadmap
 from tests.builders import flight
@@ -83,13 +82,17 @@ def test_the_update_groups_every_feature_and_says_what_changed_in_the_week(fortn
         report = status(session, Policy(), NOW)
     assert (report.release.release, report.release.days_to_feature_freeze) == ("4.3", 10)
     assert report.since == NOW - timedelta(days=7)
-    assert {g.outlook: [f.slug for f in g.features] for g in report.groups} == {
-        Outlook.DONE: ["xl"],
-        Outlook.ON_TRACK: ["arm"],
-        Outlook.AT_RISK: ["sedf"],
-        Outlook.BLOCKED_OR_UNLIKELY: ["migration"],
-        Outlook.DROPPED: [],
+    assert {g.readiness: [f.slug for f in g.features] for g in report.groups} == {
+        Readiness.BLOCKED: ["migration"],
+        Readiness.AT_RISK: ["sedf"],  # declared fair, and no test says otherwise
+        Readiness.STALE: [],
+        Readiness.UNTESTED: ["arm"],
+        Readiness.ON_TRACK: [],
+        Readiness.READY: ["xl"],
+        Readiness.DROPPED: [],
     }
+    gate = report.gate
+    assert gate is not None and (gate.last_push, gate.newest) == (111, 113)
     lines = {f.slug: f for g in report.groups for f in g.features}
     assert lines["xl"].evidence == "pass rate 100% over the last 10 flights"
     assert lines["migration"].evidence == (
@@ -102,7 +105,8 @@ def test_the_update_groups_every_feature_and_says_what_changed_in_the_week(fortn
         ("sedf", Declared.GOOD, Declared.FAIR, "slipping")
     ]
     assert [(c.slug, c.from_, c.to) for c in changes.readiness_changes] == [
-        ("migration", Readiness.ON_TRACK, Readiness.BLOCKED)
+        ("migration", Readiness.ON_TRACK, Readiness.BLOCKED),
+        ("sedf", Readiness.UNTESTED, Readiness.AT_RISK),
     ]
     assert [(b.features, b.sentence) for b in changes.new_blockers] == [
         (("migration",), lines["migration"].evidence)
