@@ -186,9 +186,8 @@ def plan_import(
     stored_updates = {u.at: u for u in old_release.updates} if old_release else {}
     # An update that only a feature's own date names, and the store does not have, has no prose.
     named = {u.at for u in update.release.updates} | {as_of}
-    unnamed = sorted(
-        {at for at in update.declared_at.values() if at not in named and at not in stored_updates}
-    )
+    dated = {*update.declared_at.values(), *(d.at for f in update.features for d in f.history)}
+    unnamed = sorted(at for at in dated if at not in named and at not in stored_updates)
     updates = (
         *(Update(at) for at in unnamed),
         *update.release.updates,

@@ -60,6 +60,12 @@ class Settings:
     pull_password: str = ""
     write_attempts: int = 4
     tree_repos: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_starttls: int = 0
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from: str = "pushgate@localhost"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
@@ -258,5 +264,35 @@ SETTINGS: dict[str, Setting] = {
         Settings.tree_repos,
         "TREE=PATH entries, comma-separated: a local clone of each tree, whose commits between "
         "the baseline and the tested revision the flight page and the report name (never fetched).",
+    ),
+    "smtp_host": Setting(
+        "PUSHGATE_SMTP_HOST",
+        Settings.smtp_host,
+        "Mail server that `roadmap status --send` and `report --send` send through (empty: none).",
+    ),
+    "smtp_port": Setting(
+        "PUSHGATE_SMTP_PORT",
+        Settings.smtp_port,
+        "Port of the mail server.",
+    ),
+    "smtp_starttls": Setting(
+        "PUSHGATE_SMTP_STARTTLS",
+        Settings.smtp_starttls,
+        "1 to start TLS (STARTTLS) before logging in and sending, 0 not to.",
+    ),
+    "smtp_user": Setting(
+        "PUSHGATE_SMTP_USER",
+        Settings.smtp_user,
+        "User name to log in to the mail server with (empty: no login).",
+    ),
+    "smtp_password": Setting(
+        "PUSHGATE_SMTP_PASSWORD",
+        Settings.smtp_password,
+        "Password to log in to the mail server with.",
+    ),
+    "mail_from": Setting(
+        "PUSHGATE_MAIL_FROM",
+        Settings.mail_from,
+        "The From address of the mails pushgate sends.",
     ),
 }

@@ -202,6 +202,10 @@ def as_of() -> datetime | None:
 
 
 RELEASE = "release"  # the parameter of the release a page shows: its links carry it too
+# The pages and twins that show the roadmap of a release `?release=` names.
+READ_RELEASE = frozenset(
+    f"{bp}.{page}" for bp in ("pages", "api") for page in ("overview", "features", "feature")
+) | {"pages.features_csv"}
 
 
 def release() -> str | None:
@@ -227,7 +231,7 @@ def carry_as_of(endpoint: str, values: dict[str, Any]) -> None:
     if value and AS_OF not in values:
         values[AS_OF] = value
     chosen = request.args.get(RELEASE)
-    if chosen and RELEASE not in values and "name" not in values:
+    if chosen and RELEASE not in values and endpoint in READ_RELEASE:
         values[RELEASE] = chosen
 
 

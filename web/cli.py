@@ -9,6 +9,7 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from email.parser import HeaderParser
 from pathlib import Path
 
 import click
@@ -38,12 +39,13 @@ from gate.store.roadmap import plan_update, save_plan
 from ingest import notify
 from ingest.git_log import history
 from ingest.junit import Overrides
+from ingest.mail import Mail, addresses
 from ingest.pipeline import IngestResult, ingest_paths
 from ingest.roadmap_file import read_update
 from ingest.source import NotATreeRevision, expand, read_allow_list, tree_revisions
 from web.cli_compare import compare
 from web.cli_pull import pull
-from web.cli_roadmap import feature, features, links, roadmap
+from web.cli_roadmap import feature, features, links, roadmap, sent_to
 from web.cli_tokens import token
 from web.context import ALLOW_FILE, DEMO_DATABASE, FORMAT, Context, Group, parse_now
 from web.twin import to_json
@@ -376,9 +378,23 @@ def flights(obj: Context, branch: str | None, limit: int, fmt: str, now_text: st
     help="Put the X-Osstest-Failures and X-Osstest-Versions headers after the subject (text).",
 )
 @click.option("--now", "now_text", help="Count the push-gate ages from this date (default: today).")
+@click.option(
+    "--send", is_flag=True, help="Mail the report over SMTP (PUSHGATE_SMTP_HOST...), headers too."
+)
+@click.option(
+    "--to", "to", multiple=True, metavar="ADDRESS", help="Whom --send mails it to (repeatable)."
+)
 @click.pass_obj
-def report(obj: Context, flight: int, fmt: str, headers: bool, now_text: str | None) -> None:
-    """Print a flight's report: osstest's e-mail, or JSON."""
+def report(
+    obj: Context,
+    flight: int,
+    fmt: str,
+    headers: bool,
+    now_text: str | None,
+    send: bool,
+    to: tuple[str, ...],
+) -> None:
+    """Print a flight's report: osstest's e-mail, or JSON; or mail it (--send --to ADDRESS)."""
     now = parse_now(now_text or obj.settings.now or None)
     with Session(obj.reader()) as session:
         found = flight_detail(
@@ -395,6 +411,13 @@ def report(obj: Context, flight: int, fmt: str, headers: bool, now_text: str | N
         click.echo(json.dumps(to_json(found), indent=2))
         return
     text = found.text
+    if send or to:
+        subject, _blank, body = text.partition("\n\n")
+        parsed = HeaderParser().parsestr(found.headers + "\n")
+        extra = {name: " ".join(str(value).split()) for name, value in parsed.items()}
+        mail = Mail(addresses(to), subject.removeprefix("Subject: "), body, extra)
+        sent_to(obj, mail)
+        return
     if headers:
         subject, _blank, body = text.partition("\n")
         text = f"{subject}\n{found.headers}{body}"

@@ -18,6 +18,8 @@ from gate.read.timeline import ReadinessTimeline, keep_days, release_readiness
 from gate.settings import SettingsError, parse_moment
 from gate.status_mail import render_markdown
 from gate.store.roadmap import load_roadmap, plan_update, release_record, save_plan
+from ingest.mail import Mail, MailError, addresses
+from ingest.mail import send as send_mail
 from ingest.roadmap_file import TEMPLATE, read_update, render_roadmap
 from web.context import FORMAT, Context, Group, parse_now
 from web.twin import to_json
@@ -88,6 +90,15 @@ def roadmap_import(
         click.echo(line)
     if dry_run:
         click.echo("dry run: nothing was stored")
+
+
+def sent_to(obj: Context, mail: Mail) -> None:
+    """Send a mail, and say where it went; a server that refuses it is one sentence, exit 1."""
+    try:
+        where = send_mail(obj.settings, mail)
+    except MailError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"sent to {where}", err=True)
 
 
 @roadmap.command("export")
@@ -264,9 +275,21 @@ def links(obj: Context, release: str | None, fmt: str) -> None:
     help="The last update: say what changed since then (default: a week before --now).",
 )
 @NOW
+@click.option(
+    "--send", is_flag=True, help="Mail the update (as text) over SMTP (PUSHGATE_SMTP_HOST...)."
+)
+@click.option(
+    "--to", "to", multiple=True, metavar="ADDRESS", help="Whom --send mails it to (repeatable)."
+)
 @click.pass_obj
 def roadmap_status(
-    obj: Context, release: str | None, fmt: str, since_text: str | None, now_text: str | None
+    obj: Context,
+    release: str | None,
+    fmt: str,
+    since_text: str | None,
+    now_text: str | None,
+    send: bool,
+    to: tuple[str, ...],
 ) -> None:
     """Write the release's status update, as a release coordinator mails it: the freeze
     countdown, every feature by readiness with what its tests show, what changed since the last
@@ -278,6 +301,11 @@ def roadmap_status(
             mail = status_mail(session, obj.settings.policy(), now, release, since=since)
     except (click.BadParameter, SinceNotBefore) as exc:
         raise click.BadParameter(str(exc), param_hint="'--since'") from None
+    if send or to:
+        report = StatusReport.of(mail)
+        subject = f"Release {report.release.release} status update, {report.as_of:%Y-%m-%d}"
+        sent_to(obj, Mail(addresses(to), subject, report.text))
+        return
     if fmt == "markdown":
         click.echo(render_markdown(mail), nl=False)
     elif fmt == "json":

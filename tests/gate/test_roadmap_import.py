@@ -156,3 +156,10 @@ def test_an_update_carrying_its_history_adds_the_earlier_declarations_and_update
         ("arm", Declaration(MAR, Declared.GOOD, "")),
     )
     assert plan.updates == (Update(OCT, "the plan"), Update(MAR, "now"))
+
+
+def test_an_earlier_declaration_of_a_date_no_update_names_gets_an_update_of_that_date():
+    earlier = Declaration(OCT, Declared.FAIR, "early days")
+    lone = RoadmapUpdate("u.toml", R44, (feature("arm", release="4.4", history=(earlier,)),))
+    plan = plan_import(lone, MAR, {})
+    assert plan.updates == (Update(OCT), Update(MAR))

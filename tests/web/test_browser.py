@@ -170,8 +170,8 @@ def test_plotly_draws_every_chart(visit, name, count):
 def test_a_click_path_from_the_overview_down_to_a_test(page, origin):
     page.goto(origin + "/")
 
-    page.click("#features a[href='/features/qemu-upstream-default']")
-    page.wait_for_url(origin + "/features/qemu-upstream-default")
+    page.click("#features a[href='/features/qemu-upstream-default?release=4.3']")
+    page.wait_for_url(origin + "/features/qemu-upstream-default?release=4.3")
     assert page.locator("h1").inner_text() == "qemu-upstream as the default device model on track"
 
     page.click(".grid thead a[href='/flights/17003']")
