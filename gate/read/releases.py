@@ -42,13 +42,6 @@ class ReleaseList:
 
 
 @dataclass(frozen=True)
-class DeclarationLine:
-    at: datetime
-    status: Declared
-    notes: str
-
-
-@dataclass(frozen=True)
 class ReleaseFeature:
     """A feature of the release as declared at the moment shown."""
 
