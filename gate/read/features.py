@@ -412,7 +412,7 @@ def feature_detail(
             for d in reversed(found.feature.history)
             if d.at <= now
         ),
-        carried_to=tuple(carried_to(session, release.name, slug)),
+        carried_to=tuple(carried_to(session, release.name, slug).get(slug, ())),
     )
 
 

@@ -98,6 +98,7 @@ def release_page(session: Session, now: datetime, name: str) -> ReleasePage:
     record = release_record(session, name)
     rel, features = roadmap_of(session, record)
     written = [u for u in rel.updates if u.at <= now]
+    onward = carried_to(session, rel.name)
     shown = []
     for feature in features:
         declared = feature.declared_at(now)
@@ -112,12 +113,12 @@ def release_page(session: Session, now: datetime, name: str) -> ReleasePage:
                 notes=declared.notes,
                 declared_at=declared.at,
                 carried_from=feature.carried_from,
-                carried_to=tuple(carried_to(session, rel.name, feature.slug)),
+                carried_to=tuple(onward.get(feature.slug, ())),
             )
         )
     return ReleasePage(
         release=ReleaseDates.of(rel, now),
-        update=written[-1] if written else None,
+        update=rel.update_at(now),
         updates=tuple(reversed(written)),
         features=tuple(shown),
         later_updates=len(rel.updates) - len(written),

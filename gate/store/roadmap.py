@@ -231,16 +231,21 @@ def roadmap_of(session: Session, record: ReleaseRecord) -> tuple[Release, list[F
     return replace(release_of(record), updates=updates), features
 
 
-def carried_to(session: Session, release: str, slug: str) -> list[str]:
-    """Return the releases that carried this feature on, oldest first."""
-    return list(
-        session.scalars(
-            select(ReleaseRecord.name)
-            .join(FeatureRecord, FeatureRecord.release_id == ReleaseRecord.id)
-            .where(FeatureRecord.carried_from == release, FeatureRecord.slug == slug)
-            .order_by(ReleaseRecord.release_date, ReleaseRecord.id)
-        )
+def carried_to(session: Session, release: str, slug: str | None = None) -> dict[str, list[str]]:
+    """Return, for each feature of a release (or the one of `slug`), the releases that carried
+    it on, oldest first; in one query."""
+    query = (
+        select(FeatureRecord.slug, ReleaseRecord.name)
+        .join(ReleaseRecord, ReleaseRecord.id == FeatureRecord.release_id)
+        .where(FeatureRecord.carried_from == release)
+        .order_by(ReleaseRecord.release_date, ReleaseRecord.id)
     )
+    if slug is not None:
+        query = query.where(FeatureRecord.slug == slug)
+    found: dict[str, list[str]] = {}
+    for carried, name in session.execute(query):
+        found.setdefault(carried, []).append(name)
+    return found
 
 
 def release_with(session: Session, slug: str) -> str | None:
