@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,6 +38,12 @@ class Status(StrEnum):
     def finished(self) -> bool:
         """Tell whether a step or job in this status has ended."""
         return self in (Status.PASS, Status.FAIL, Status.BROKEN, Status.BLOCKED, Status.SKIP)
+
+    @property
+    def trouble(self) -> bool:
+        """Tell whether this status says the test infrastructure got in the way (a host that
+        broke, a prerequisite that did not build), not how the code under test behaved."""
+        return self in (Status.BROKEN, Status.BLOCKED)
 
 
 class Classification(StrEnum):
@@ -169,6 +176,40 @@ class TestKey(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.job} {self.testid}"
+
+    @property
+    def script(self) -> str:
+        """Return the step's script without its instance and number: `host-install` for
+        `host-install/src_host(3)`, `guest-localmigrate` for `guest-localmigrate.2`."""
+        return _SCRIPT_END.split(self.testid, maxsplit=1)[0]
+
+    @property
+    def preparation(self) -> bool:
+        """Tell whether the step prepares the test rather than tests (osstest's host
+        allocation and install, its build checks, its log capture): whether it passes says
+        nothing of a feature."""
+        script = self.script
+        return script in PREPARATION_STEPS or script.startswith("host-ping-check")
+
+    @property
+    def build(self) -> bool:
+        """Tell whether the step belongs to a build job (osstest's `build-*`)."""
+        return self.job.startswith("build-")
+
+
+_SCRIPT_END = re.compile(r"[/(.]")
+# osstest's steps that ready a host or check prerequisites: they fail as `broken` or `blocked`.
+PREPARATION_STEPS = frozenset(
+    {
+        "build-check",
+        "xen-build-check",
+        "hosts-allocate",
+        "host-install",
+        "host-build-prep",
+        "capture-logs",
+        "syslog-server",
+    }
+)
 
 
 TestKey.__test__ = False  # type: ignore[attr-defined]  # not a pytest class

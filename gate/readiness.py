@@ -16,6 +16,11 @@ from gate.roadmap import Declared, Feature, Release
 from gate.trends import pass_rate_of
 
 
+# The edition of the rules below: kept judgements of days (`gate.read.timeline`) made under
+# another are judged anew. Raise it with any change that can change a feature's state.
+RULES = 2
+
+
 class Readiness(StrEnum):
     """Where a feature stands, checked against the gate; `severity` orders them, worst first."""
 
@@ -47,6 +52,11 @@ class Readiness(StrEnum):
         """Tell whether a feature in this state needs somebody named for it: all but the ready
         and the dropped."""
         return self not in (Readiness.READY, Readiness.DROPPED)
+
+    @property
+    def good(self) -> bool:
+        """Tell whether the state says all is well: ready or on track."""
+        return self in (Readiness.READY, Readiness.ON_TRACK)
 
     @property
     def needs_attention(self) -> bool:
@@ -91,6 +101,14 @@ class Observation:
     # first of them and how many there are (None and 0 when nobody counted).
     since: int | None = None
     attempts: int = 0
+    host: str | None = None  # the host the job ran on, where it is known
+
+    @property
+    def trouble(self) -> bool:
+        """Tell whether the test infrastructure, not the feature, failed here: a broken or
+        blocked status, or a step that prepares the test (`gate.model.TestKey.preparation`).
+        Such a step is evidence missing, never evidence against the feature."""
+        return self.status.trouble or (self.status is not Status.PASS and self.key.preparation)
 
     @property
     def blocking(self) -> bool:
@@ -126,6 +144,22 @@ class Observation:
         if self.since is None or self.since == self.flight:
             return ""
         return f"not passing since {self.since}, {self.attempts} flights"
+
+
+def trouble_sentences(observations: Sequence[Observation]) -> list[str]:
+    """Say what got in the way of the evidence, one line per step, outcome and host, e.g.
+    `host-install(3) broken on gall-mite in 16296: test-amd64-amd64-xl-qemuu-win7-amd64`."""
+    groups: dict[tuple[str, str, str | None, int], set[str]] = {}
+    # The cause before what it held up: what broke, then what was blocked by it.
+    for o in sorted(observations, key=lambda o: (o.flight, o.status is Status.BLOCKED)):
+        groups.setdefault((o.key.testid, o.status.value, o.host, o.flight), set()).add(o.key.job)
+    said = []
+    for (testid, status, host, flight), jobs in groups.items():
+        where = f" on {host}" if host else ""
+        what = f"{status} (the job ran no step)" if testid == NONE_EXECUTED else status
+        step = "job" if testid == NONE_EXECUTED else testid
+        said.append(f"{step} {what}{where} in {flight}: {', '.join(sorted(jobs))}")
+    return said
 
 
 def sentences(observations: Sequence[Observation]) -> list[str]:
@@ -190,8 +224,90 @@ class Evidence:
 
     @functools.cached_property
     def failing(self) -> tuple[Observation, ...]:
-        """The observations of steps that did not pass."""
-        return tuple(o for o in self.observations if o.status is not Status.PASS)
+        """The observations of steps that did not pass, infrastructure trouble left out."""
+        return tuple(o for o in self.observations if o.status is not Status.PASS and not o.trouble)
+
+    @functools.cached_property
+    def trouble(self) -> tuple[Observation, ...]:
+        """The observations of the infrastructure getting in the way (`Observation.trouble`)."""
+        return tuple(o for o in self.observations if o.trouble)
+
+    def results(self) -> dict[int, Counter[Status]]:
+        """Return the tally without what infrastructure trouble left: the passes and failures
+        of the steps that test (a preparation step's failure is taken out of the fails)."""
+        found = {n: Counter(c) for n, c in self.tally().items()}
+        for o in self.trouble:
+            if o.status is Status.FAIL and o.flight in found:
+                found[o.flight][Status.FAIL] -= 1
+        return {
+            n: kept
+            for n, c in found.items()
+            if (kept := Counter({s: c[s] for s in RESULTS if c[s] > 0}))
+        }
+
+
+RESULTS = (Status.PASS, Status.FAIL)  # what counts as evidence for or against a feature
+
+
+class Strength(StrEnum):
+    """How closely the tests that ran touch a feature, strongest first."""
+
+    DIRECT = "direct"  # a step linked to the feature by name (its testid, or a tag) ran
+    INDIRECT = "indirect"  # only whole jobs that pass through the feature ran
+    BUILD_ONLY = "build_only"  # only build jobs ran
+    NONE = "none"  # nothing linked ran to a result in the window
+
+    @property
+    def words(self) -> str:
+        """Name the strength as people read it: `direct`, `build only`."""
+        return self.value.replace("_", " ")
+
+    @property
+    def meaning(self) -> str:
+        """Say what the strength means, as a feature's page writes it under its name."""
+        return _STRENGTH_MEANING[self]
+
+    @property
+    def short(self) -> str:
+        """Name the strength in a few words, as the mail's evidence line adds it."""
+        return _STRENGTH_SHORT[self]
+
+
+_STRENGTH_MEANING = {
+    Strength.DIRECT: "steps linked to the feature by name ran",
+    Strength.INDIRECT: "only whole jobs that pass through the feature ran",
+    Strength.BUILD_ONLY: "only the feature's build jobs ran",
+    Strength.NONE: "no linked step ran to a result in the window",
+}
+
+
+_STRENGTH_SHORT = {
+    Strength.DIRECT: "direct evidence",
+    Strength.INDIRECT: "indirect: whole jobs only",
+    Strength.BUILD_ONLY: "build jobs only",
+    Strength.NONE: "no evidence",
+}
+
+
+def strength_of(feature: Feature, evidence: Evidence) -> Strength:
+    """Return how closely the evidence touches the feature: by the links of its tests (a
+    testid pattern or a tag names a step; a job pattern takes every step of a job) when any
+    step that tests had a result in the window."""
+    if not evidence.results():
+        return Strength.NONE
+    tests = [k for k in evidence.tests if not k.preparation]
+    if any(not k.build and _named(feature, k) for k in tests):
+        return Strength.DIRECT
+    if any(not k.build for k in tests):
+        return Strength.INDIRECT
+    return Strength.BUILD_ONLY if tests else Strength.NONE
+
+
+def _named(feature: Feature, key: TestKey) -> bool:
+    """Tell whether a test is linked to the feature by its step: a pattern with a testid, or a
+    tag (a linked test no pattern matches)."""
+    matched = [p for p in feature.tests if p.matches(key)]
+    return not matched or any(p.testid is not None for p in matched)
 
 
 @dataclass(frozen=True)
@@ -214,14 +330,18 @@ class FeatureReadiness:
     mismatch: bool
     projection: Projection
     tests: tuple[TestKey, ...]
+    strength: Strength = Strength.NONE
+    trouble: tuple[Observation, ...] = ()  # what the infrastructure kept from the newest flights
 
 
 def pass_rate(counts: Iterable[Mapping[Status, int]]) -> float | None:
-    """Return the pass rate of these counts together, as `gate.trends.pass_rate_of` counts it."""
+    """Return the pass rate of these counts together: passes over passes and fails (a broken or
+    blocked step is evidence missing, not a failure of the feature)."""
     total: dict[Status, int] = {}
     for found in counts:
         for status, n in found.items():
-            total[status] = total.get(status, 0) + n
+            if status in RESULTS:
+                total[status] = total.get(status, 0) + n
     return pass_rate_of(total)
 
 
@@ -230,7 +350,7 @@ def _percent(rate: float | None) -> str:
 
 
 def _series(evidence: Evidence) -> tuple[tuple[int, float | None], ...]:
-    tally = evidence.tally()
+    tally = evidence.results()
     return tuple(
         (point.number, pass_rate([tally.get(point.number, {})])) for point in evidence.window
     )
@@ -284,7 +404,7 @@ def project(
         return Projection(now.date(), "meets the ready conditions now")
     if state is Readiness.ON_TRACK:
         return Projection(now.date(), "the linked steps pass; ready once declared done")
-    if state in (Readiness.DROPPED, Readiness.UNTESTED, Readiness.STALE) or not evidence.tally():
+    if state in (Readiness.DROPPED, Readiness.UNTESTED, Readiness.STALE) or not evidence.results():
         return Projection(None, "no recent evidence to project from")
     points = [
         ((p.at - now).total_seconds() / 86400, rate)
@@ -297,7 +417,7 @@ def project(
     # Blocking regressions are projected from how long blockers took to clear, below.
     failing_now = any(o.flight == newest and not o.blocking for o in evidence.failing)
     ready_on = now
-    rate = pass_rate(evidence.tally().values())
+    rate = pass_rate(evidence.results().values())
     if (rate is not None and rate < policy.at_risk_below) or failing_now:
         if len(points) < 3 or len({x for x, _ in points}) < 2:
             return Projection(None, "not converging (too few flights to see a trend)")
@@ -318,28 +438,43 @@ def project(
     )
 
 
+def _in_the_way(evidence: Evidence) -> str:
+    return (
+        f"no linked step ran to a result in the last {len(evidence.window)} flights: "
+        "the test infrastructure got in the way"
+    )
+
+
 def judge_feature(
     feature: Feature, evidence: Evidence, policy: Policy, now: datetime
 ) -> FeatureReadiness:
-    """Decide a feature's readiness from its declaration and its linked tests, in the rules' order."""
-    tally = evidence.tally()
+    """Decide a feature's readiness from its declaration and its linked tests, in the rules' order.
+
+    Infrastructure trouble (`Observation.trouble`) is evidence missing: it never blocks a
+    feature nor puts it at risk; when nothing else ran, the feature's evidence is stale.
+    """
+    tally = evidence.results()
     series = _series(evidence)
     newest = evidence.window[-1].number if evidence.window else None
     in_newest = [o for o in evidence.failing if o.flight == newest]
     blocking = tuple(o for o in in_newest if o.blocking)
     failures = tuple(o for o in in_newest if not o.blocking)
+    trouble = tuple(o for o in evidence.trouble if o.flight == newest)
     rate = pass_rate(tally.values())
     reasons: list[str] = []
     low_rate = rate is not None and rate < policy.at_risk_below
     tests_at_risk = low_rate or bool(failures)
     declared_risk = feature.status in (Declared.FAIR, Declared.POOR, Declared.BLOCKED)
+    ran = bool(tally) or bool(evidence.failing)
     if feature.status is Declared.DROPPED:
         state = Readiness.DROPPED
         reasons.append("declared dropped: not for this release")
-    elif declared_risk and not tally and not evidence.failing:
+    elif declared_risk and not ran:
         # Its owner says it is at risk, and no test says otherwise: at risk on their word.
         state = Readiness.AT_RISK
-        if evidence.last_seen is not None:
+        if evidence.trouble:
+            why = _in_the_way(evidence)
+        elif evidence.last_seen is not None:
             why = f"no linked test ran in the last {len(evidence.window)} flights"
         elif feature.tests or evidence.tests:
             why = "no linked test has ever run on the branch"
@@ -358,12 +493,15 @@ def judge_feature(
                 else "no test is linked to this feature"
             )
         )
-    elif not tally and not evidence.failing:
+    elif not ran:
         state = Readiness.STALE
-        reasons.append(
-            f"no linked test ran in the last {len(evidence.window)} flights "
-            f"(newest result in flight {evidence.last_seen})"
-        )
+        if evidence.trouble:
+            reasons.append(_in_the_way(evidence))
+        else:
+            reasons.append(
+                f"no linked test ran in the last {len(evidence.window)} flights "
+                f"(newest result in flight {evidence.last_seen})"
+            )
     elif blocking:
         state = Readiness.BLOCKED
         reasons += sentences(blocking)
@@ -382,10 +520,13 @@ def judge_feature(
                 f"is below {policy.at_risk_below:.0%}"
             )
         reasons += sentences(failures)
-        if declared_risk and (tally or evidence.failing):
+        if declared_risk and ran:
             reasons.append(f"declared {feature.status.value}")
-    all_pass = bool(tally) and all(
-        status is Status.PASS for found in tally.values() for status, n in found.items() if n
+    if trouble and state is not Readiness.DROPPED:
+        reasons += [f"evidence missing: {said}" for said in trouble_sentences(trouble)]
+    counted = evidence.tally()  # every status: a step that did not pass is no proof of passing
+    all_pass = bool(counted) and all(
+        status is Status.PASS for found in counted.values() for status, n in found.items() if n
     )
     mismatch = (
         feature.status in (Declared.DONE, Declared.GOOD)
@@ -402,6 +543,8 @@ def judge_feature(
         mismatch=mismatch,
         projection=project(evidence, state, policy, now, series),
         tests=evidence.tests,
+        strength=strength_of(feature, evidence),
+        trouble=trouble,
     )
 
 

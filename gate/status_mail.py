@@ -18,7 +18,15 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from gate.model import TestKey
 from gate.policy import Policy
-from gate.readiness import FeatureReadiness, FreezeView, Observation, Readiness, sentences
+from gate.readiness import (
+    FeatureReadiness,
+    FreezeView,
+    Observation,
+    Readiness,
+    Strength,
+    sentences,
+    trouble_sentences,
+)
 from gate.roadmap import Declared, Update
 
 LAST_UPDATE = timedelta(days=7)  # how far back "what changed" looks, unless told otherwise
@@ -135,7 +143,17 @@ class StatusMail:
 
 
 def evidence(judged: FeatureReadiness, policy: Policy, branch: str) -> str:
-    """Say in one line what the tests show about a feature."""
+    """Say in one line what the tests show about a feature: what they found, how closely they
+    touch it, and what the test infrastructure kept from them."""
+    said = _found(judged, policy, branch)
+    if judged.readiness.good and judged.strength in (Strength.INDIRECT, Strength.BUILD_ONLY):
+        said += f" ({judged.strength.short})"  # a claim that all is well, on weak evidence
+    if judged.trouble and judged.readiness is not Readiness.DROPPED:
+        said += "; evidence missing: " + "; ".join(trouble_sentences(judged.trouble))
+    return said
+
+
+def _found(judged: FeatureReadiness, policy: Policy, branch: str) -> str:
     state = judged.readiness
     window = len(judged.series)
     if state is Readiness.DROPPED:

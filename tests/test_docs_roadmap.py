@@ -10,6 +10,8 @@ from pathlib import Path
 import click
 import pytest
 
+from gate.model import PREPARATION_STEPS
+from gate.readiness import Strength
 from gate.roadmap import Declared
 from gate.roadmap_import import plan_import
 from ingest.roadmap_file import FEATURE_KEYS, HISTORY_KEYS, RELEASE_KEYS, UPDATE_KEYS, read_update
@@ -54,6 +56,13 @@ def test_the_statuses_table_lists_every_declared_status():
     found = re.search(r"^## Statuses\n(.*?)(?=^## )", _text(), re.DOTALL | re.MULTILINE)
     assert found, "docs/roadmap.md has no section ## Statuses"
     assert _first_cells(found[1]) == [d.value for d in Declared]
+
+
+def test_the_evidence_table_lists_every_strength_and_each_preparation_step():
+    found = re.search(r"^## Evidence\n(.*?)(?=^## )", _text(), re.DOTALL | re.MULTILINE)
+    assert found, "docs/roadmap.md has no section ## Evidence"
+    assert _first_cells(found[1]) == [s.value for s in Strength]
+    assert all(f"`{step}`" in found[1] for step in PREPARATION_STEPS)
 
 
 @pytest.mark.parametrize("command", [roadmap_import, roadmap_export], ids=lambda c: c.name)

@@ -24,7 +24,7 @@ from gate.read.readiness import observed, readiness
 from gate.read.release import ReleaseDates as ReleaseDates  # re-exported: its old home
 from gate.read.steps import not_passing_since, notable_steps
 from gate.read.timeline import DayCount, DayReadiness, burn_down, readiness_timeline
-from gate.readiness import FeatureReadiness, Observation, Readiness, sentences
+from gate.readiness import FeatureReadiness, Observation, Readiness, Strength, sentences
 from gate.roadmap import Declared
 from gate.store.bulk import in_chunks
 from gate.store.findings import findings_elsewhere
@@ -52,10 +52,13 @@ class ObservationLine:
     status: Status
     classification: Classification | None
     ref_flight: int | None
+    host: str | None = None  # where the job ran, when the flight says so
 
     @classmethod
     def of(cls, o: Observation) -> ObservationLine:
-        return cls(o.key.job, o.key.testid, o.flight, o.status, o.classification, o.ref_flight)
+        return cls(
+            o.key.job, o.key.testid, o.flight, o.status, o.classification, o.ref_flight, o.host
+        )
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,8 @@ class FeatureRow:
     history: tuple[StatusChangeLine, ...]
     unowned: bool  # nobody is named for it (`gate.roadmap.Feature.unowned`)
     carried_from: str | None  # the release it slipped from
+    strength: Strength  # how closely what ran touches it
+    trouble: tuple[ObservationLine, ...]  # what the infrastructure kept from the tests
 
     @classmethod
     def of(cls, judged: FeatureReadiness) -> FeatureRow:
@@ -131,6 +136,8 @@ class FeatureRow:
             ),
             unowned=feature.unowned,
             carried_from=feature.carried_from,
+            strength=judged.strength,
+            trouble=tuple(ObservationLine.of(o) for o in judged.trouble),
         )
 
 

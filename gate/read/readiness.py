@@ -25,7 +25,7 @@ from gate.readiness import (
 from gate.roadmap import Feature, Release, declared_by, linked_tests
 from gate.store.bulk import in_chunks
 from gate.store.findings import findings_elsewhere
-from gate.store.flights import happened_by
+from gate.store.flights import happened_by, job_hosts
 from gate.store.keys import catalogue
 from gate.store.records import (
     BranchRecord,
@@ -201,6 +201,7 @@ class Material:
                 else:
                     elsewhere[finding.step.key].append(seen_as)
         counts = feature_counts(session, release, list(flights), slugs)
+        _name_hosts(session, observations, broken_jobs, elsewhere)
         return cls(branch, linked, key_of, counts, observations, broken_jobs, elsewhere)
 
     def evidence(
@@ -229,6 +230,24 @@ class Material:
             last_seen=max(tally) if tally else last_seen() if ids else None,
             counts=tally,
         )
+
+
+def _name_hosts(session: Session, *groups: dict[Any, list[Observation]]) -> None:
+    """Give each observation of infrastructure trouble the host its job ran on, in place."""
+    hosts = job_hosts(
+        session,
+        {(o.flight, o.key.job) for g in groups for found in g.values() for o in found if o.trouble},
+    )
+    if not hosts:
+        return
+    for group in groups:
+        for name, found in group.items():
+            group[name] = [
+                dataclasses.replace(o, host=hosts[o.flight, o.key.job])
+                if o.trouble and (o.flight, o.key.job) in hosts
+                else o
+                for o in found
+            ]
 
 
 def as_declared(features: Sequence[Feature], moment: datetime) -> list[Feature]:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from gate.policy import Policy
 from gate.read.readiness import Material, flight_window, last_ran, readiness
 from gate.read.release import ReleaseDates
-from gate.readiness import FeatureReadiness, FlightPoint, Readiness, judge_feature
+from gate.readiness import RULES, FeatureReadiness, FlightPoint, Readiness, judge_feature
 from gate.roadmap import Feature, Release
 from gate.store.flights import flight_span, happened_by
 from gate.store.records import BranchRecord, FlightRecord, ReleaseRecord, as_utc
@@ -86,8 +86,9 @@ def end_of(day: date) -> datetime:
 
 
 def policy_key(policy: Policy) -> str:
-    """Name the policy that kept days were judged under: another policy judges them anew."""
-    return hashlib.sha256(repr(policy).encode()).hexdigest()[:32]
+    """Name the policy and the rules that kept days were judged under: another policy, or a
+    pushgate whose readiness rules changed (`gate.readiness.RULES`), judges them anew."""
+    return hashlib.sha256(f"{RULES} {policy!r}".encode()).hexdigest()[:32]
 
 
 def _first_day(

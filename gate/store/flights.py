@@ -622,3 +622,19 @@ def flight_happened(session: Session, number: int, now: datetime) -> bool:
         select(FlightRecord.id).where(FlightRecord.id == number, happened_by(now))
     )
     return found is not None
+
+
+def job_hosts(session: Session, jobs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], str]:
+    """Return the host each of these (flight, job) pairs ran on, where the flight says it."""
+    wanted = set(jobs)
+    found: dict[tuple[int, str], str] = {}
+    for chunk in in_chunks(sorted({flight for flight, _ in wanted})):
+        rows = session.execute(
+            select(JobRecord.flight_id, JobRecord.name, JobRecord.host).where(
+                JobRecord.flight_id.in_(chunk),
+                JobRecord.name.in_(sorted({job for _, job in wanted})),
+                JobRecord.host.is_not(None),
+            )
+        )
+        found |= {(f, n): h for f, n, h in rows if (f, n) in wanted and h}
+    return found

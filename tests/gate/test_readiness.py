@@ -15,6 +15,7 @@ from gate.readiness import (
     FlightPoint,
     Observation,
     Readiness,
+    Strength,
     freeze_view,
     judge_feature,
     pass_rate,
@@ -29,13 +30,15 @@ P, F, B, BL, S = Status.PASS, Status.FAIL, Status.BROKEN, Status.BLOCKED, Status
 REGR = Classification.REGRESSION
 
 
-def feature(status: Declared = Declared.GOOD) -> Feature:
+def feature(status: Declared = Declared.GOOD, tests: tuple[str, ...] | None = None) -> Feature:
     return Feature(
         slug="migration",
         title="Live migration",
         status=status,
         release="4.3",
-        tests=(TestPattern("test-*-pair"), TestPattern("test-*-xl", "guest-localmigrate*")),
+        tests=(TestPattern("test-*-pair"), TestPattern("test-*-xl", "guest-localmigrate*"))
+        if tests is None
+        else tuple(TestPattern.parse(t) for t in tests),
     )
 
 
@@ -146,12 +149,8 @@ def test_an_older_regression_that_was_fixed_does_not_block():
             {PAIR: [P] * 9 + [(F, Classification.LIKE, 17078)]},
             "test-amd64-amd64-pair guest-start fail in 17080 (like 17078)",
         ),
-        (
-            {PAIR: [P] * 9 + [(BL, Classification.BLOCKED, None)]},
-            "test-amd64-amd64-pair guest-start blocked in 17080 (n/a)",
-        ),
     ],
-    ids=["low-pass-rate", "not-passing-in-newest", "blocked-in-newest"],
+    ids=["low-pass-rate", "not-passing-in-newest"],
 )
 def test_tests_that_do_not_hold_up_put_a_feature_at_risk(rows, reason):
     judged = judge(feature(), history(rows))
@@ -184,9 +183,72 @@ def test_done_with_passing_tests_is_ready_and_good_is_on_track():
     assert good.projection.on == NOW.date()
 
 
-def test_the_pass_rate_ignores_blocked_and_skipped_steps():
-    assert pass_rate([Counter([P, P, F, B]), Counter([BL, S, S])]) == 0.5
-    assert pass_rate([Counter([BL])]) is None
+def test_the_pass_rate_counts_passes_and_failures_only():
+    # broken and blocked are the infrastructure's, skipped is nobody's: none is a result
+    assert pass_rate([Counter([P, P, F, B]), Counter([BL, S, S])]) == 2 / 3
+    assert pass_rate([Counter([BL]), Counter([B])]) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "classification", "testid"),
+    [
+        (BL, Classification.BLOCKED, "guest-start"),
+        (B, Classification.REGRESSION, "guest-start"),
+        (B, Classification.REGRESSION, "host-install(3)"),
+        (F, Classification.REGRESSION, "hosts-allocate"),
+        (F, Classification.NEVER_PASS, "capture-logs(19)"),
+    ],
+    ids=["blocked", "broken", "broken-host-install", "failed-allocation", "failed-log-capture"],
+)
+def test_infrastructure_trouble_is_evidence_missing_and_names_the_host(
+    status, classification, testid
+):
+    step = TestKey(PAIR.job, testid)
+    found = history({PAIR: [P] * 10, XL: [P] * 10})
+    trouble = Observation(17080, step, status, classification, 17079, host="gall-mite")
+    evidence = dataclasses.replace(
+        found,
+        tests=(*found.tests, step),
+        observations=(*found.observations, trouble),
+        counts={**{n: {P: 2} for n in range(17071, 17081)}, 17080: {P: 2, status: 1}},
+    )
+    judged = judge(feature(), evidence)
+    assert judged.readiness is Readiness.ON_TRACK  # a host's trouble is not the feature's
+    assert judged.pass_rate == 1.0
+    assert not judged.blocking and not judged.failures and not judged.mismatch
+    assert judged.trouble == (trouble,)
+    assert judged.reasons[-1] == (
+        f"evidence missing: {testid} {status.value} on gall-mite in 17080: test-amd64-amd64-pair"
+    )
+
+
+def test_a_feature_whose_steps_only_met_trouble_is_stale_and_says_why():
+    evidence = history({PAIR: [B] * 10})
+    judged = judge(feature(Declared.DONE), evidence)
+    assert judged.readiness is Readiness.STALE
+    assert judged.reasons[0] == (
+        "no linked step ran to a result in the last 10 flights: "
+        "the test infrastructure got in the way"
+    )
+    assert (
+        judged.reasons[1] == "evidence missing: guest-start broken in 17080: test-amd64-amd64-pair"
+    )
+    assert judged.strength is Strength.NONE
+
+
+def test_the_strength_of_the_evidence_follows_the_links_of_what_ran():
+    passing = history({PAIR: [P] * 10})
+    by_job = feature(tests=("test-*-pair",))
+    by_step = feature(tests=("test-*-pair guest-start",))
+    assert judge(by_step, passing).strength is Strength.DIRECT
+    assert judge(by_job, passing).strength is Strength.INDIRECT
+    tagged = feature(tests=())  # a tag links the step itself
+    assert judge(tagged, passing).strength is Strength.DIRECT
+    build = history({TestKey("build-amd64", "xen-build"): [P] * 10})
+    assert judge(feature(tests=("build-amd64",)), build).strength is Strength.BUILD_ONLY
+    prep = history({TestKey("test-amd64-amd64-pair", "host-install(3)"): [P] * 10})
+    assert judge(by_job, prep).strength is Strength.NONE
+    assert judge(by_job, history({PAIR: [BL] * 10})).strength is Strength.NONE
 
 
 def test_counted_steps_give_the_same_readiness_as_the_steps_themselves():

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from gate.model import Status
 from gate.policy import Policy
 from gate.readiness import Evidence, FeatureReadiness, Readiness, freeze_view, sentences
-from gate.roadmap import Declaration, Declared, Feature, Release
+from gate.roadmap import Declaration, Declared, Feature, Release, TestPattern
 from gate.status_mail import (
     WIDTH,
     compose,
@@ -47,7 +47,14 @@ def test_the_evidence_of_a_passing_feature_is_its_pass_rate_over_the_window():
     said = _evidence(judged)
     assert said.startswith("pass rate 95% over the last 10 flights; failing: ")
     on_track = judge(feature(), history({PAIR: [P] * 10}))
-    assert _evidence(on_track) == "pass rate 100% over the last 10 flights"
+    # `test-*-pair` links the whole job: the mail says the claim rests on it
+    assert _evidence(on_track) == (
+        "pass rate 100% over the last 10 flights (indirect: whole jobs only)"
+    )
+    by_step = dataclasses.replace(feature(), tests=(TestPattern("test-*-pair", "guest-*"),))
+    assert _evidence(judge(by_step, history({PAIR: [P] * 10}))) == (
+        "pass rate 100% over the last 10 flights"
+    )
 
 
 def test_a_low_pass_rate_says_it_is_below_the_bar():
@@ -181,7 +188,7 @@ def test_the_text_reads_like_a_coordinators_update():
     assert (
         "Ready (1):\n\n"
         "  * Xl [xl] - Ian Jackson: declared done; ready: pass rate 100% over the\n"
-        "    last 10 flights\n"
+        "    last 10 flights (indirect: whole jobs only)\n"
     ) in text
     assert "Stale: none.\n" in text
     assert (
@@ -253,7 +260,9 @@ def test_the_markdown_has_the_same_sections_as_headings_and_escapes_the_gates_wo
 def test_a_pass_rate_needs_counted_steps():
     blocked_only = history({PAIR: [Status.BLOCKED] * 10})
     judged = judge(_named("odd", Declared.FAIR), blocked_only)
-    assert judged.readiness is Readiness.AT_RISK
-    assert _evidence(judged).startswith(
-        "no linked step was counted over the last 10 flights; failing: "
+    assert judged.readiness is Readiness.AT_RISK  # on its owner's word: no step had a result
+    assert _evidence(judged) == (
+        "declared fair by its owner, and no test says otherwise: no linked step ran to a "
+        "result in the last 10 flights: the test infrastructure got in the way; evidence "
+        "missing: guest-start blocked in 17080: test-amd64-amd64-pair"
     )

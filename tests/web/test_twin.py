@@ -41,10 +41,13 @@ def test_the_json_shape_of_a_feature():
             "status": "fail",
             "classification": "regression",
             "ref_flight": 17079,
+            "host": None,
         }
     ]
     assert data["mismatch"] is True
     assert set(data["projection"]) == {"date", "text"}
+    assert data["strength"] == "indirect"  # `test-*-pair` links the whole job
+    assert data["trouble"] == []
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ whose statuses changed on the way."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -94,7 +95,9 @@ def test_the_update_groups_every_feature_and_says_what_changed_in_the_week(fortn
     gate = report.gate
     assert gate is not None and (gate.last_push, gate.newest) == (111, 113)
     lines = {f.slug: f for g in report.groups for f in g.features}
-    assert lines["xl"].evidence == "pass rate 100% over the last 10 flights"
+    assert lines["xl"].evidence == (  # linked by its job, not by a step
+        "pass rate 100% over the last 10 flights (indirect: whole jobs only)"
+    )
     assert lines["migration"].evidence == (
         "test-amd64-amd64-pair guest-start regressed in 113 (REGR. vs. 111); "
         "not passing since 112, 2 flights"
@@ -135,3 +138,40 @@ def test_the_last_update_must_come_before_this_one_and_the_release_must_exist(
             status(session, Policy(), NOW, since=NOW)
         with pytest.raises(UnknownRelease):
             status(session, Policy(), NOW, "9.9")
+
+
+def test_a_broken_host_is_evidence_missing_named_with_its_host(engine: Engine):
+    """A host whose install breaks in the newest flight keeps the pair's steps from running:
+    the feature stays on track, and its page, twin and mail say which host and job."""
+    with Session(engine) as session:
+        save_roadmap(session, RELEASE, _features(Declared.GOOD), START, "planning")
+        for day in range(4):
+            steps = {
+                "test-amd64-amd64-pair host-install(3)": Status.BROKEN if day == 3 else P,
+                "test-amd64-amd64-pair guest-start": Status.BLOCKED if day == 3 else P,
+                "test-amd64-amd64-xl guest-start": P,
+            }
+            made = flight(
+                100 + day,
+                steps,
+                xen=f"r{day}",
+                baseline="r0" if day == 0 else None,
+                started=START + timedelta(days=day),
+            )
+            jobs = tuple(
+                dataclasses.replace(j, host="gall-mite" if "pair" in j.name else "italia0")
+                for j in made.jobs
+            )
+            made = dataclasses.replace(made, jobs=jobs)
+            save_flight(session, made, digest=f"d{day}", source="test", now=NOW)
+        session.commit()
+        report = status(session, Policy(), NOW, since=NOW - timedelta(days=7))
+    lines = {f.slug: f for g in report.groups for f in g.features}
+    migration = lines["migration"]
+    assert migration.readiness is Readiness.ON_TRACK  # the host's trouble, not the feature's
+    assert migration.evidence == (
+        "pass rate 100% over the last 4 flights (indirect: whole jobs only); evidence missing: "
+        "host-install(3) broken on gall-mite in 103: test-amd64-amd64-pair; "
+        "guest-start blocked on gall-mite in 103: test-amd64-amd64-pair"
+    )
+    assert report.gate is not None and report.gate.newest == 103
