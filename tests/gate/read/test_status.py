@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from gate.model import Status
+from gate.model import Flight, Status
 from gate.policy import Policy
 from gate.read.status import SinceNotBefore, status
 from gate.readiness import Readiness
@@ -48,6 +48,17 @@ def _features(sedf: Declared, note: str = "") -> list[Feature]:
     ]
 
 
+def _day(day: int, steps: dict[str, Status]) -> Flight:
+    """The flight of the `day`th day from START, numbered 100 up, its own revision each day."""
+    return flight(
+        100 + day,
+        steps,
+        xen=f"r{day}",
+        baseline="r0" if day == 0 else None,
+        started=START + timedelta(days=day),
+    )
+
+
 @pytest.fixture
 def fortnight(engine: Engine) -> Engine:
     """A flight a day from 2013-03-01; the pair regresses in the last two; sedf declared fair
@@ -59,13 +70,7 @@ def fortnight(engine: Engine) -> Engine:
                 "test-amd64-amd64-xl guest-start": P,
                 "test-amd64-amd64-pair guest-start": F if day >= 12 else P,
             }
-            made = flight(
-                100 + day,
-                steps,
-                xen=f"r{day}",
-                baseline="r0" if day == 0 else None,
-                started=START + timedelta(days=day),
-            )
+            made = _day(day, steps)
             save_flight(session, made, digest=f"d{day}", source="test", now=NOW)
         save_roadmap(
             session,
@@ -151,13 +156,7 @@ def test_a_broken_host_is_evidence_missing_named_with_its_host(engine: Engine):
                 "test-amd64-amd64-pair guest-start": Status.BLOCKED if day == 3 else P,
                 "test-amd64-amd64-xl guest-start": P,
             }
-            made = flight(
-                100 + day,
-                steps,
-                xen=f"r{day}",
-                baseline="r0" if day == 0 else None,
-                started=START + timedelta(days=day),
-            )
+            made = _day(day, steps)
             jobs = tuple(
                 dataclasses.replace(j, host="gall-mite" if "pair" in j.name else "italia0")
                 for j in made.jobs
