@@ -233,7 +233,12 @@ class Evidence:
 
     def results(self) -> dict[int, Counter[Status]]:
         """Return the tally without what infrastructure trouble left: the passes and failures
-        of the steps that test (a preparation step's failure is taken out of the fails)."""
+        of the steps that test (a preparation step's failure is taken out of the fails),
+        worked out once."""
+        return self._results
+
+    @functools.cached_property
+    def _results(self) -> dict[int, Counter[Status]]:
         found = {n: Counter(c) for n, c in self.tally().items()}
         for o in self.trouble:
             if o.status is Status.FAIL and o.flight in found:
