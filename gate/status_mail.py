@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import textwrap
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from gate.model import TestKey
@@ -113,6 +113,9 @@ class PushGate:
     flights_since: int
     newest: int | None
     blocking: tuple[Observation, ...] = ()
+    revisions: Mapping[int, Mapping[str, str]] = field(
+        default_factory=dict
+    )  # of where each came in
 
     @property
     def jobs(self) -> tuple[tuple[str, tuple[Observation, ...]], ...]:
@@ -449,7 +452,7 @@ def _gate(gate: PushGate) -> tuple[str, list[str]]:
     by_step: dict[str, list[str]] = {}
     for job, found in jobs:
         for o in found:
-            by_step.setdefault(_blocked_step(o), []).append(job)
+            by_step.setdefault(_blocked_step(o, gate.revisions), []).append(job)
     items = [
         f"{step} in {len(on)} jobs: {', '.join(on)}" if len(on) > 1 else f"{on[0]} {step}"
         for step, on in by_step.items()
@@ -457,14 +460,18 @@ def _gate(gate: PushGate) -> tuple[str, list[str]]:
     return said, items
 
 
-def _blocked_step(o: Observation) -> str:
-    """`guest-start regressed (REGR. vs. 16566), came in in 16594 (4 flights)`."""
+def _blocked_step(o: Observation, revisions: Mapping[int, Mapping[str, str]]) -> str:
+    """`guest-start regressed (REGR. vs. 16566), came in in 16594 (4 flights; xen 5f3c2a1b9e0d)`:
+    the first flight of its failing streak, with the revisions that flight tested."""
     said = f"{o.key.testid} {o.what} ({o.summary()})" if o.summary() else f"{o.key.testid} {o.what}"
     if o.in_flight is not None:
         return said
-    if o.since is not None and o.since != o.flight:
-        return f"{said}, came in in {o.since} ({o.attempts} flights)"
-    return f"{said}, came in in {o.flight}"
+    came_in = o.since if o.since is not None else o.flight
+    what = [f"{o.attempts} flights"] if came_in != o.flight else []
+    tested = revisions.get(came_in, {})
+    if tested:
+        what.append(", ".join(f"{tree} {sha[:12]}" for tree, sha in sorted(tested.items())))
+    return f"{said}, came in in {came_in}" + (f" ({'; '.join(what)})" if what else "")
 
 
 def _count(n: int) -> str:

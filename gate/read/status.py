@@ -29,6 +29,7 @@ from gate.status_mail import (
     compose,
     render_text,
 )
+from gate.store.flights import revisions_of
 
 
 class SinceNotBefore(ValueError):
@@ -101,6 +102,8 @@ def push_gate(session: Session, branch: str, policy: Policy, now: datetime) -> P
     """The branch's push gate as of `now`, for the mail: the last push and what blocks now."""
     found = gate_status(session, branch, policy, now)
     newest = found.newest.flight if found.newest else None
+    blocking = tuple(blocking_in(session, branch, newest, policy)) if newest else ()
+    came_in = {o.since or o.flight for o in blocking if o.in_flight is None}
     return PushGate(
         branch=branch,
         last_push=found.last_push.flight if found.last_push else None,
@@ -108,7 +111,8 @@ def push_gate(session: Session, branch: str, policy: Policy, now: datetime) -> P
         days_since_push=found.days_since_push,
         flights_since=found.flights_since_push,
         newest=newest,
-        blocking=tuple(blocking_in(session, branch, newest, policy)) if newest else (),
+        blocking=blocking,
+        revisions=revisions_of(session, came_in) if came_in else {},
     )
 
 

@@ -638,3 +638,14 @@ def job_hosts(session: Session, jobs: Iterable[tuple[int, str]]) -> dict[tuple[i
         )
         found |= {(f, n): h for f, n, h in rows if (f, n) in wanted and h}
     return found
+
+
+def revisions_of(session: Session, flights: Iterable[int]) -> dict[int, dict[str, str]]:
+    """Return the revisions each of these flights tested, by tree."""
+    found: dict[int, dict[str, str]] = {}
+    for chunk in in_chunks(sorted(set(flights))):
+        rows = session.execute(
+            select(FlightRecord.id, FlightRecord.revisions).where(FlightRecord.id.in_(chunk))
+        )
+        found |= {number: dict(revisions or {}) for number, revisions in rows}
+    return found

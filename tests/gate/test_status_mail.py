@@ -8,10 +8,18 @@ from datetime import UTC, date, datetime, timedelta
 
 from gate.model import Status
 from gate.policy import Policy
-from gate.readiness import Evidence, FeatureReadiness, Readiness, freeze_view, sentences
+from gate.readiness import (
+    Evidence,
+    FeatureReadiness,
+    Observation,
+    Readiness,
+    freeze_view,
+    sentences,
+)
 from gate.roadmap import Declaration, Declared, Feature, Release, TestPattern
 from gate.status_mail import (
     WIDTH,
+    PushGate,
     compose,
     evidence,
     render_markdown,
@@ -265,4 +273,29 @@ def test_a_pass_rate_needs_counted_steps():
         "declared fair by its owner, and no test says otherwise: no linked step ran to a "
         "result in the last 10 flights: the test infrastructure got in the way; evidence "
         "missing: guest-start blocked in 17080: test-amd64-amd64-pair"
+    )
+
+
+def test_the_push_gate_names_where_each_blocking_step_came_in_with_its_revisions():
+    came_in = Observation(17080, PAIR, F, REGR, 17070, since=17077, attempts=4)
+    fresh = Observation(17080, XL, F, REGR, 17070)
+    gate = PushGate(
+        "xen-unstable",
+        last_push=17070,
+        last_push_at=NOW - timedelta(days=9),
+        days_since_push=9.0,
+        flights_since=10,
+        newest=17080,
+        blocking=(came_in, fresh),
+        revisions={17077: {"xen": "5f86a42a1a27c0ffee", "linux": "e6fca6cfc033aa"}},
+    )
+    mail = dataclasses.replace(_mail([], []), gate=gate)
+    text = " ".join(render_text(mail).split())
+    assert (
+        "test-amd64-amd64-pair guest-start regressed (REGR. vs. 17070), came in in 17077 "
+        "(4 flights; linux e6fca6cfc033, xen 5f86a42a1a27)"
+    ) in text
+    assert (
+        "test-amd64-amd64-xl guest-localmigrate regressed (REGR. vs. 17070), came in in 17080"
+        in text
     )
