@@ -113,9 +113,8 @@ class PushGate:
     flights_since: int
     newest: int | None
     blocking: tuple[Observation, ...] = ()
-    revisions: Mapping[int, Mapping[str, str]] = field(
-        default_factory=dict
-    )  # of where each came in
+    # The revisions tested by the flight where each blocking step came in.
+    revisions: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def jobs(self) -> tuple[tuple[str, tuple[Observation, ...]], ...]:
@@ -139,6 +138,11 @@ class StatusMail:
     changes: Changes
     unowned: tuple[FeatureLine, ...]  # neither done nor dropped, and nobody is named for them
     gate: PushGate | None = None
+
+    @property
+    def title(self) -> str:
+        """The mail's subject and its text's first line: `Release 4.3 status update, 2013-03-18`."""
+        return f"Release {self.freeze.release.name} status update, {_moment(self.as_of)}"
 
     def features(self) -> Iterator[FeatureLine]:
         """Return every feature of the mail, section by section."""
@@ -301,9 +305,7 @@ def new_blockers(
 
 def render_text(mail: StatusMail) -> str:
     """Write the update as a plain-text mail, wrapped at `WIDTH` columns."""
-    release = mail.freeze.release
-    title = f"Release {release.name} status update, {_moment(mail.as_of)}"
-    out = [title, "=" * len(title), ""]
+    out = [mail.title, "=" * len(mail.title), ""]
     for paragraph in _prose(mail):
         out += [*_wrap(paragraph), ""]
     for paragraph in _introduction(mail):
@@ -344,8 +346,7 @@ def render_text(mail: StatusMail) -> str:
 
 def render_markdown(mail: StatusMail) -> str:
     """Write the update as markdown: the same sentences as the mail, with headings and lists."""
-    release = mail.freeze.release
-    out = [f"# Release {release.name} status update, {_moment(mail.as_of)}", ""]
+    out = [f"# {mail.title}", ""]
     for paragraph in _prose(mail):
         out += [*_wrap(_md(paragraph), width=79), ""]
     for paragraph in _introduction(mail):

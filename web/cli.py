@@ -412,10 +412,10 @@ def report(
         return
     text = found.text
     if send or to:
-        subject, _blank, body = text.partition("\n\n")
+        body = text.partition("\n\n")[2]  # the text is its subject line, a blank, the body
         parsed = HeaderParser().parsestr(found.headers + "\n")
         extra = {name: " ".join(str(value).split()) for name, value in parsed.items()}
-        mail = Mail(addresses(to), subject.removeprefix("Subject: "), body, extra)
+        mail = Mail(addresses(to), found.subject, body, extra)
         sent_to(obj, mail)
         return
     if headers:

@@ -302,9 +302,7 @@ def roadmap_status(
     except (click.BadParameter, SinceNotBefore) as exc:
         raise click.BadParameter(str(exc), param_hint="'--since'") from None
     if send or to:
-        report = StatusReport.of(mail)
-        subject = f"Release {report.release.release} status update, {report.as_of:%Y-%m-%d}"
-        sent_to(obj, Mail(addresses(to), subject, report.text))
+        sent_to(obj, Mail(addresses(to), mail.title, StatusReport.of(mail).text))
         return
     if fmt == "markdown":
         click.echo(render_markdown(mail), nl=False)
