@@ -12,12 +12,12 @@ from enum import StrEnum
 from gate.model import NONE_EXECUTED, Classification, Status, TestKey, flight_label
 from gate.policy import Policy
 from gate.report import summary_of
-from gate.roadmap import Declared, Feature, Release
+from gate.roadmap import Declared, Feature, Phase, Release
 from gate.trends import pass_rate_of
 
 # The edition of the rules below: kept judgements of days (`gate.read.timeline`) made under
 # another are judged anew. Raise it with any change that can change a feature's state.
-RULES = 2
+RULES = 3
 
 
 class Readiness(StrEnum):
@@ -28,6 +28,7 @@ class Readiness(StrEnum):
     STALE = "stale"
     BLOCKED = "blocked"
     AT_RISK = "at_risk"
+    MISSED_FREEZE = "missed_freeze"
     READY = "ready"
     ON_TRACK = "on_track"
 
@@ -38,8 +39,17 @@ class Readiness(StrEnum):
 
     @property
     def words(self) -> str:
-        """Name the state as people read it: `at risk`, `on track`."""
+        """Name the state as people read it: `at risk`, `on track`, `missed the freeze`."""
+        if self is Readiness.MISSED_FREEZE:
+            return "missed the freeze"
         return self.value.replace("_", " ")
+
+    def said_of(self, count: int) -> str:
+        """Say the state of `count` features as a sentence's verb: `are blocked`, `has missed
+        the freeze`."""
+        if self is Readiness.MISSED_FREEZE:
+            return f"{'has' if count == 1 else 'have'} {self.words}"
+        return f"{'is' if count == 1 else 'are'} {self.words}"
 
     @property
     def heading(self) -> str:
@@ -60,17 +70,30 @@ class Readiness(StrEnum):
     @property
     def needs_attention(self) -> bool:
         """Tell whether a feature in this state shows the reason for it next to its name."""
-        return self in (Readiness.BLOCKED, Readiness.AT_RISK, Readiness.STALE, Readiness.UNTESTED)
+        return self in (
+            Readiness.BLOCKED,
+            Readiness.AT_RISK,
+            Readiness.MISSED_FREEZE,
+            Readiness.STALE,
+            Readiness.UNTESTED,
+        )
 
     @classmethod
     def by_severity(cls) -> tuple[Readiness, ...]:
         """Return every state, worst first."""
         return _SEVERITY
 
+    @classmethod
+    def in_phase(cls, phase: Phase) -> tuple[Readiness, ...]:
+        """Return the states a feature can be in during a phase of its release, worst first:
+        none misses the freeze before it."""
+        return tuple(s for s in _SEVERITY if phase.frozen or s is not Readiness.MISSED_FREEZE)
+
 
 _SEVERITY = (
     Readiness.BLOCKED,
     Readiness.AT_RISK,
+    Readiness.MISSED_FREEZE,
     Readiness.STALE,
     Readiness.UNTESTED,
     Readiness.ON_TRACK,
@@ -408,6 +431,8 @@ def project(
         return Projection(now.date(), "meets the ready conditions now")
     if state is Readiness.ON_TRACK:
         return Projection(now.date(), "the linked steps pass; ready once declared done")
+    if state is Readiness.MISSED_FREEZE:
+        return Projection(None, "missed the feature freeze: not for this release")
     if state in (Readiness.DROPPED, Readiness.UNTESTED, Readiness.STALE) or not evidence.results():
         return Projection(None, "no recent evidence to project from")
     points = [
@@ -450,12 +475,19 @@ def _in_the_way(evidence: Evidence) -> str:
 
 
 def judge_feature(
-    feature: Feature, evidence: Evidence, policy: Policy, now: datetime
+    feature: Feature,
+    evidence: Evidence,
+    policy: Policy,
+    now: datetime,
+    release: Release | None = None,
 ) -> FeatureReadiness:
-    """Decide a feature's readiness from its declaration and its linked tests, in the rules' order.
+    """Decide a feature's readiness from its declaration, its linked tests and its release's
+    calendar at `now`, in the rules' order.
 
     Infrastructure trouble (`Observation.trouble`) is evidence missing: it never blocks a
-    feature nor puts it at risk; when nothing else ran, the feature's evidence is stale.
+    feature nor puts it at risk; when nothing else ran, the feature's evidence is stale. From
+    the day of the feature freeze on, a feature neither done nor dropped has missed the freeze,
+    unless the roadmap grants it an exception; what its tests show is said after that.
     """
     tally = evidence.results()
     series = _series(evidence)
@@ -528,13 +560,25 @@ def judge_feature(
             reasons.append(f"declared {feature.status.value}")
     if trouble and state is not Readiness.DROPPED:
         reasons += [f"evidence missing: {said}" for said in trouble_sentences(trouble)]
+    tested = state  # what the declaration and the tests say, before the calendar
+    if (
+        release is not None
+        and state is not Readiness.DROPPED
+        and feature.status is not Declared.DONE
+    ):
+        frozen = release.phase_at(now).frozen
+        if frozen and not feature.exception:
+            state = Readiness.MISSED_FREEZE
+            reasons.insert(0, missed_freeze(release))
+        elif frozen:
+            reasons.insert(0, f"granted a freeze exception: {feature.exception}")
     counted = evidence.tally()  # every status: a step that did not pass is no proof of passing
     all_pass = bool(counted) and all(
         status is Status.PASS for found in counted.values() for status, n in found.items() if n
     )
     mismatch = (
         feature.status in (Declared.DONE, Declared.GOOD)
-        and (state is Readiness.BLOCKED or (state is Readiness.AT_RISK and tests_at_risk))
+        and (tested is Readiness.BLOCKED or (tested is Readiness.AT_RISK and tests_at_risk))
     ) or (feature.status in (Declared.POOR, Declared.BLOCKED) and all_pass)
     return FeatureReadiness(
         feature=feature,
@@ -552,6 +596,14 @@ def judge_feature(
     )
 
 
+def missed_freeze(release: Release) -> str:
+    """Say why a feature has missed its release's feature freeze."""
+    return (
+        f"not done by the feature freeze of {release.feature_freeze}: carry it to the next "
+        "release, or grant it a freeze exception"
+    )
+
+
 @dataclass(frozen=True)
 class FreezeView:
     """Days left to a release's milestones, from the `now` the caller passes."""
@@ -560,6 +612,7 @@ class FreezeView:
     days_to_feature_freeze: int
     days_to_code_freeze: int
     days_to_release: int
+    phase: Phase
 
 
 def freeze_view(release: Release, now: datetime) -> FreezeView:
@@ -570,4 +623,5 @@ def freeze_view(release: Release, now: datetime) -> FreezeView:
         (release.feature_freeze - today).days,
         (release.code_freeze - today).days,
         (release.release - today).days,
+        release.phase_at(now),
     )

@@ -6,7 +6,7 @@ import fnmatch
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
 from gate.model import TestKey
@@ -51,6 +51,9 @@ class Declaration:
     at: datetime
     status: Declared
     notes: str = ""
+    # A freeze exception the release's coordinator granted the feature, and why: a feature not
+    # done after the feature freeze has missed it unless it has one.
+    exception: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,36 @@ class StatusChange:
     before: Declared | None
     after: Declared
     note: str = ""
+
+
+class Phase(StrEnum):
+    """Where a release stands in its calendar, each phase from the start of its milestone's day
+    (UTC) to the start of the next one's."""
+
+    OPEN = "open"  # before the feature freeze: features may still go in
+    FEATURE_FROZEN = "feature_frozen"  # after the feature freeze, before the code freeze
+    CODE_FROZEN = "code_frozen"  # after the code freeze, before the release
+    RELEASED = "released"
+
+    @property
+    def words(self) -> str:
+        """Say the phase as people read it: `open for features`, `feature frozen`."""
+        return _PHASE_WORDS[self]
+
+    @property
+    def frozen(self) -> bool:
+        """Tell whether the feature freeze has begun: a feature not done has missed it."""
+        return self is not Phase.OPEN
+
+
+_PHASE_WORDS = {
+    Phase.OPEN: "open for features",
+    Phase.FEATURE_FROZEN: "feature frozen",
+    Phase.CODE_FROZEN: "code frozen",
+    Phase.RELEASED: "released",
+}
+
+MILESTONES = ("feature_freeze", "code_freeze", "release")  # in the calendar's order
 
 
 @dataclass(frozen=True)
@@ -75,6 +108,16 @@ class Release:
     def update_at(self, moment: datetime) -> Update | None:
         """Return the newest update written by `moment`, if any."""
         return next((u for u in reversed(self.updates) if u.at <= moment), None)
+
+    def milestone_moment(self, milestone: str) -> datetime:
+        """Return the moment a milestone (`MILESTONES`) begins: the start of its day, UTC."""
+        day: date = getattr(self, milestone)
+        return datetime.combine(day, time(), tzinfo=UTC)
+
+    def phase_at(self, moment: datetime) -> Phase:
+        """Return the release's phase at `moment`: a milestone's phase begins with its day."""
+        passed = sum(1 for m in MILESTONES if self.milestone_moment(m) <= moment)
+        return (Phase.OPEN, Phase.FEATURE_FROZEN, Phase.CODE_FROZEN, Phase.RELEASED)[passed]
 
 
 @dataclass(frozen=True)
@@ -127,12 +170,13 @@ class Feature:
     # Every declaration of the feature, oldest first; empty for a feature known only as it is.
     history: tuple[Declaration, ...] = field(default=(), compare=False)
     carried_from: str | None = None  # the release it slipped from
+    exception: str = ""  # the freeze exception in force (`Declaration.exception`)
 
     def declared_at(self, moment: datetime) -> Declaration | None:
         """Return the declaration in force at `moment`: the newest by then (None before the
         first; a feature without history is always as it is)."""
         if not self.history:
-            return Declaration(moment, self.status, self.notes)
+            return Declaration(moment, self.status, self.notes, self.exception)
         in_force = None
         for declaration in self.history:
             if declaration.at > moment:
@@ -145,9 +189,13 @@ class Feature:
         found = self.declared_at(moment)
         if found is None:
             return None
-        if found.status is self.status and found.notes == self.notes:
+        if (found.status, found.notes, found.exception) == (
+            self.status,
+            self.notes,
+            self.exception,
+        ):
             return self
-        return replace(self, status=found.status, notes=found.notes)
+        return replace(self, status=found.status, notes=found.notes, exception=found.exception)
 
     @property
     def first_declared(self) -> datetime | None:

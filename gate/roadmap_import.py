@@ -163,7 +163,10 @@ def plan_import(
     for feature in update.features:
         found = by_slug.get(feature.slug)
         mine = Declaration(
-            update.declared_at.get(feature.slug, as_of), feature.status, feature.notes
+            update.declared_at.get(feature.slug, as_of),
+            feature.status,
+            feature.notes,
+            feature.exception,
         )
         for earlier in feature.history:
             declarations.append((feature.slug, earlier))
@@ -230,6 +233,8 @@ def _change_of(
     then = found.declared_at(mine.at)
     before = then.status if then is not None else None
     fields = [] if then is not None and then.notes == mine.notes else ["notes"]
+    if (then.exception if then is not None else "") != mine.exception:
+        fields.append("freeze exception")
     if newest:
         fields += [k for k in ATTRIBUTES if getattr(found, k) != getattr(feature, k)]
     if before is not mine.status:

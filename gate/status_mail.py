@@ -225,7 +225,7 @@ def compose(
         ReadinessGroup(
             state, state.heading, tuple(line for line in lines if line.readiness is state)
         )
-        for state in Readiness.by_severity()
+        for state in Readiness.in_phase(freeze.phase)
     )
     unowned = tuple(
         line
@@ -399,12 +399,11 @@ def _introduction(mail: StatusMail) -> list[str]:
         ("release", freeze.days_to_release, release.release),
     ]
     said = [f"the {name} {_when(days, on)}" for name, days, on in milestones]
-    countdown = f"{', '.join(said[:-1])} and {said[-1]}."
+    countdown = f"{release.name} is {freeze.phase.words}: {', '.join(said[:-1])} and {said[-1]}."
     features = list(mail.features())
     counts = [
-        f"{len(g.features)} {'is' if not said and len(g.features) == 1 else 'are' if not said else ''}"
-        f"{' ' if not said else ''}{g.readiness.words}"
-        for said, g in enumerate(g for g in mail.groups if g.features)
+        f"{len(g.features)} " + (g.readiness.words if n else g.readiness.said_of(len(g.features)))
+        for n, g in enumerate(g for g in mail.groups if g.features)
     ]
     if not counts:
         tally = "The roadmap has no feature yet."
@@ -421,7 +420,7 @@ def _introduction(mail: StatusMail) -> list[str]:
         f"What the tests show is read from {flights} of {release.branch} "
         f"up to {_moment(mail.as_of)}."
     )
-    return [countdown[0].upper() + countdown[1:], f"{tally} {source}"]
+    return [countdown, f"{tally} {source}"]
 
 
 def _gate(gate: PushGate) -> tuple[str, list[str]]:

@@ -24,11 +24,12 @@ FEATURE_KEYS = (
     "links",
     "tests",
     "carried_from",
+    "freeze_exception",
     "as_of",
     "history",
 )
 UPDATE_KEYS = ("as_of", "summary")
-HISTORY_KEYS = ("as_of", "status", "notes")
+HISTORY_KEYS = ("as_of", "status", "notes", "freeze_exception")
 TABLES = ("release", "feature", "update")
 HEADERS = {"release": "[release]", "feature": "[[feature]]", "update": "[[update]]"}
 DATE_KEYS = ("feature_freeze", "code_freeze", "release", "as_of")
@@ -220,6 +221,7 @@ def _history(table: dict[str, Any], where: str) -> tuple[Declaration, ...]:
                     at,
                     _status(entry, f"{where}, history"),
                     _text(entry, "notes", f"{where}, history", required=False),
+                    _text(entry, "freeze_exception", f"{where}, history", required=False).strip(),
                 )
             )
         except _Bad as exc:
@@ -259,6 +261,7 @@ def _feature(table: Any, release: str) -> Feature:
         tests=tests,
         history=_history(table, where),
         carried_from=carried,
+        exception=_text(table, "freeze_exception", where, required=False).strip(),
     )
 
 
@@ -442,6 +445,8 @@ def render_roadmap(
         ]
         if feature.carried_from:
             lines.append(f"carried_from = {_toml(feature.carried_from)}")
+        if feature.exception:
+            lines.append(f"freeze_exception = {_toml(feature.exception)}")
         newest = feature.history[-1].at if feature.history else None
         if as_of is not None and newest is not None and newest < as_of:
             lines.append(f"as_of = {_at(newest)}  # its newest declaration: an earlier update's")
@@ -455,6 +460,8 @@ def render_roadmap(
                         f"status = {_toml(declaration.status.value)}",
                         f"notes = {_toml(declaration.notes)}",
                     ]
+                    if declaration.exception:
+                        lines.append(f"freeze_exception = {_toml(declaration.exception)}")
     return "\n".join(lines) + "\n"
 
 
@@ -483,4 +490,7 @@ notes = "What is left to do, as the owner says it."
 links = []                      # URLs: a design document, a patch series
 tests = ["test-amd64-amd64-xl-pvh-*", "test-*-*-xl guest-start"]   # JOB-GLOB [TESTID-GLOB]
 # carried_from = "4.3"          # the release it slipped from, when it did
+# freeze_exception = "Granted on 2013-12-20: the last patches are in review."
+#                               # after the feature freeze, a feature not done has missed it
+#                               # unless its update grants it an exception, and says why
 '''

@@ -12,7 +12,7 @@ import pytest
 
 from gate.model import PREPARATION_STEPS
 from gate.readiness import Strength
-from gate.roadmap import Declared
+from gate.roadmap import MILESTONES, Declared, Phase
 from gate.roadmap_import import plan_import
 from ingest.roadmap_file import FEATURE_KEYS, HISTORY_KEYS, RELEASE_KEYS, UPDATE_KEYS, read_update
 from web.cli_roadmap import roadmap_export, roadmap_import
@@ -63,6 +63,14 @@ def test_the_evidence_table_lists_every_strength_and_each_preparation_step():
     assert found, "docs/roadmap.md has no section ## Evidence"
     assert _first_cells(found[1]) == [s.value for s in Strength]
     assert all(f"`{step}`" in found[1] for step in PREPARATION_STEPS)
+
+
+def test_the_calendar_table_lists_every_phase_from_its_milestone():
+    found = re.search(r"^## The calendar\n(.*?)(?=^## )", _text(), re.DOTALL | re.MULTILINE)
+    assert found, "docs/roadmap.md has no section ## The calendar"
+    rows = [line.split("|")[1:3] for line in found[1].splitlines() if line.startswith("| ")][1:]
+    assert [name.strip() for name, _ in rows] == [p.words for p in Phase]
+    assert [start.strip() for _, start in rows][1:] == [f"`{m}`" for m in MILESTONES]
 
 
 @pytest.mark.parametrize("command", [roadmap_import, roadmap_export], ids=lambda c: c.name)

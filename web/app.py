@@ -16,6 +16,7 @@ from flask import Flask, Response, jsonify, render_template, request, send_file
 from werkzeug.exceptions import HTTPException
 
 from gate import __version__
+from gate.readiness import Readiness
 from gate.settings import Settings
 from web import api, compare, db, feed, pages, push, releases
 from web.args import FlightNumber, Segment, Segments, carry_as_of
@@ -82,6 +83,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logging.getLogger("werkzeug").addFilter(REDACT)
     app.jinja_env.globals["version"] = __version__
     app.jinja_env.filters["moment"] = _moment
+    # A readiness state (or its JSON value, as a kept snapshot holds it) as people read it.
+    app.jinja_env.filters["readiness_words"] = lambda value: Readiness(value).words
 
     @app.get("/vendor/plotly.min.js")
     def plotly_js() -> Any:

@@ -24,6 +24,7 @@ from web.words import percent
 READINESS_COLOURS = {
     Readiness.BLOCKED: "#cf222e",
     Readiness.AT_RISK: "#d4a72c",
+    Readiness.MISSED_FREEZE: "#8250df",
     Readiness.STALE: "#8c959f",
     Readiness.UNTESTED: "#afb8c1",
     Readiness.ON_TRACK: "#4ac26b",

@@ -209,6 +209,7 @@ def overview(
         gate,
         tuple(FeatureRow.of(j) for j in judged),
         tuple(blockers),
+        readiness_states=Readiness.in_phase(release.phase_at(now)),
         as_of=now,
         burn_down=burn_down(session, policy, now, release.name, today=judged).days,
     )

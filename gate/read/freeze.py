@@ -19,18 +19,12 @@ from gate.policy import Policy
 from gate.read.features import ReleaseDates
 from gate.read.readiness import readiness
 from gate.readiness import FeatureReadiness, Readiness
-from gate.roadmap import Declared, Release
+from gate.roadmap import Declared
 from gate.store.flights import flight_span
 from gate.store.records import ReleaseRecord, SnapshotRecord, as_utc
 from gate.store.roadmap import release_of, release_record
 
-MILESTONES = ("feature_freeze", "code_freeze")
-
-
-def milestone_moment(release: Release, milestone: str) -> datetime:
-    """The moment of a milestone: the start (midnight, UTC) of its day."""
-    day: date = getattr(release, milestone)
-    return datetime.combine(day, time(), tzinfo=UTC)
+MILESTONES = ("feature_freeze", "code_freeze")  # the milestones whose readiness is kept
 
 
 def freeze_due(session: Session, policy: Policy, taken: datetime) -> list[tuple[str, str]]:
@@ -41,7 +35,7 @@ def freeze_due(session: Session, policy: Policy, taken: datetime) -> list[tuple[
         release = release_of(record)
         span = flight_span(session, release.branch)
         for milestone in MILESTONES:
-            moment = milestone_moment(release, milestone)
+            moment = release.milestone_moment(milestone)
             if span is None or span[1] < moment:
                 continue
             done = session.scalar(

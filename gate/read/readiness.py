@@ -290,7 +290,7 @@ def readiness(
             return last_ran(session, rel.branch, ids, now)
 
         evidence = material.evidence(feature, window, last_seen)
-        judged.append(judge_feature(feature, evidence, policy, now))
+        judged.append(judge_feature(feature, evidence, policy, now, rel))
     return rel, judged
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gate.readiness import freeze_view
-from gate.roadmap import Release
+from gate.roadmap import Phase, Release
 from gate.store.records import ReleaseRecord
 from gate.store.roadmap import release_of
 
@@ -26,6 +26,7 @@ class ReleaseDates:
     days_to_feature_freeze: int
     days_to_code_freeze: int
     days_to_release: int
+    phase: Phase = Phase.OPEN
 
     @classmethod
     def of(cls, release: Release, now: datetime) -> ReleaseDates:
@@ -39,6 +40,7 @@ class ReleaseDates:
             view.days_to_feature_freeze,
             view.days_to_code_freeze,
             view.days_to_release,
+            view.phase,
         )
 
     @property

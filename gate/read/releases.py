@@ -9,7 +9,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from gate.read.freeze import milestone_moment
 from gate.read.release import ReleaseDates
 from gate.readiness import Readiness
 from gate.roadmap import Declared, Update, declared_by
@@ -75,7 +74,7 @@ def release_list(session: Session, now: datetime) -> ReleaseList:
         if rel.updates and not updates:
             continue  # its roadmap was written after `now`
         counts = None
-        if milestone_moment(rel, "feature_freeze") <= now:
+        if rel.milestone_moment("feature_freeze") <= now:
             kept = snapshot_states(session, record.id, "feature_freeze", now)
             if kept:
                 tally = Counter(Readiness(state) for state in kept)

@@ -172,7 +172,7 @@ def judge_days(
         windows[seen] = tuple(point for _n, point in sorted(newest))
     wanted = sorted({p.number for window in windows.values() for p in window})
     material = Material.load(session, rel.branch, features, wanted)
-    memo: dict[tuple[str, str, int, int], tuple[Readiness, float | None]] = {}
+    memo: dict[tuple[str, str, str, str, int, int], tuple[Readiness, float | None]] = {}
     for moment in moments:
         seen, ran = bisect_right(times, moment), bisect_right(every, moment)
         for feature in features:
@@ -180,7 +180,8 @@ def judge_days(
             if as_then is None:  # not declared yet: no judgement that day
                 judged[feature.slug].append(None)
                 continue
-            key = (feature.slug, as_then.status.value, seen, ran)
+            phase = rel.phase_at(moment)
+            key = (feature.slug, as_then.status.value, as_then.exception, phase.value, seen, ran)
             if key not in memo:
                 ids = material.linked[feature.slug]
 
@@ -188,7 +189,7 @@ def judge_days(
                     return last_ran(session, rel.branch, ids, moment)
 
                 evidence = material.evidence(as_then, windows[seen], last_seen)
-                found = judge_feature(as_then, evidence, policy, moment)
+                found = judge_feature(as_then, evidence, policy, moment, rel)
                 memo[key] = (found.readiness, found.pass_rate)
             judged[feature.slug].append(memo[key])
     return judged
@@ -384,6 +385,7 @@ def readiness_timeline(
             for f in features
         ),
         tuple(counts),
+        Readiness.in_phase(cycle.rel.phase_at(now)),
     )
 
 
@@ -422,7 +424,9 @@ def burn_down(
                 found[0] for f in features if (found := fresh[f.slug][at[day]]) is not None
             )
         counts.append(DayCount(day, {state: tally[state] for state in Readiness.by_severity()}))
-    return BurnDown(ReleaseDates.of(cycle.rel, now), tuple(counts))
+    return BurnDown(
+        ReleaseDates.of(cycle.rel, now), tuple(counts), Readiness.in_phase(cycle.rel.phase_at(now))
+    )
 
 
 def release_readiness(
@@ -439,7 +443,7 @@ def release_readiness(
     _rel, today = readiness(session, policy, now, release)  # judged once, for both readers
     counts = burn_down(session, policy, now, release, today=today)
     if feature is None:
-        return ReadinessTimeline(counts.release, (), counts.days)
+        return ReadinessTimeline(counts.release, (), counts.days, counts.readiness_states)
     chosen = [j for j in today if j.feature.slug == feature]
     one = readiness_timeline(session, policy, now, release, only=feature, today=chosen)
-    return ReadinessTimeline(counts.release, one.features, counts.days)
+    return ReadinessTimeline(counts.release, one.features, counts.days, counts.readiness_states)

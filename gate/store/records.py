@@ -232,6 +232,7 @@ class DeclarationRecord(Base):
     )
     status: Mapped[str] = mapped_column(String(20))
     notes: Mapped[str] = mapped_column(Text)
+    exception: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class PullSourceRecord(Base):

@@ -116,6 +116,7 @@ def save_plan(session: Session, plan: ImportPlan, now: datetime) -> None:
             declared[key] = row
         row.status = declaration.status.value
         row.notes = declaration.notes
+        row.exception = declaration.exception
     session.flush()
     relink(session)
 
@@ -202,13 +203,16 @@ def roadmap_of(session: Session, record: ReleaseRecord) -> tuple[Release, list[F
             UpdateRecord.at,
             DeclarationRecord.status,
             DeclarationRecord.notes,
+            DeclarationRecord.exception,
         )
         .join(UpdateRecord, UpdateRecord.id == DeclarationRecord.update_id)
         .where(UpdateRecord.release_id == record.id)
         .order_by(UpdateRecord.at)
     )
-    for feature_id, at, status, notes in declarations:
-        history[feature_id].append(Declaration(as_utc(at), Declared(status), notes))
+    for feature_id, at, status, notes, exception in declarations:
+        history[feature_id].append(
+            Declaration(as_utc(at), Declared(status), notes, exception or "")
+        )
     features = []
     for r in rows:
         declared = history[r.id]
@@ -221,6 +225,7 @@ def roadmap_of(session: Session, record: ReleaseRecord) -> tuple[Release, list[F
                 release=record.name,
                 owners=tuple(r.owners),
                 notes=newest.notes,
+                exception=newest.exception,
                 links=tuple(r.links),
                 tests=tuple(TestPattern.parse(t) for t in r.tests),
                 history=tuple(declared),

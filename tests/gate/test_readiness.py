@@ -21,7 +21,7 @@ from gate.readiness import (
     pass_rate,
     sentences,
 )
-from gate.roadmap import Declared, Feature, Release, TestPattern
+from gate.roadmap import Declared, Feature, Phase, Release, TestPattern
 
 NOW = datetime(2013, 3, 11, tzinfo=UTC)
 PAIR = TestKey("test-amd64-amd64-pair", "guest-start")
@@ -325,3 +325,87 @@ def test_one_testid_failing_alike_in_many_jobs_is_one_line_with_its_age():
     assert found[0].sentence() == (
         "test-b guest-start regressed in 17080 (REGR. vs. 17079); not passing since 17075, 3 flights"
     )
+
+
+RELEASE_43 = Release("4.3", "xen-unstable", date(2013, 3, 25), date(2013, 4, 15), date(2013, 6, 15))
+
+
+@pytest.mark.parametrize(
+    ("moment", "phase"),
+    [
+        (datetime(2013, 3, 24, 23, 59, tzinfo=UTC), Phase.OPEN),
+        (datetime(2013, 3, 25, tzinfo=UTC), Phase.FEATURE_FROZEN),
+        (datetime(2013, 4, 14, 12, tzinfo=UTC), Phase.FEATURE_FROZEN),
+        (datetime(2013, 4, 15, tzinfo=UTC), Phase.CODE_FROZEN),
+        (datetime(2013, 6, 15, 8, tzinfo=UTC), Phase.RELEASED),
+    ],
+)
+def test_a_milestone_begins_its_phase_at_midnight_of_its_day(moment, phase):
+    assert RELEASE_43.phase_at(moment) is phase
+    assert phase.frozen is (phase is not Phase.OPEN)
+
+
+def test_after_the_feature_freeze_a_feature_not_done_has_missed_it_whatever_its_tests_say():
+    after = datetime(2013, 3, 26, tzinfo=UTC)
+    passing = history({PAIR: [P] * 10})
+    before = judge_feature(feature(), passing, Policy(), NOW, RELEASE_43)
+    assert before.readiness is Readiness.ON_TRACK
+    judged = judge_feature(feature(), passing, Policy(), after, RELEASE_43)
+    assert judged.readiness is Readiness.MISSED_FREEZE
+    assert judged.reasons[0] == (
+        "not done by the feature freeze of 2013-03-25: carry it to the next release, "
+        "or grant it a freeze exception"
+    )
+    assert judged.readiness.words == "missed the freeze"
+    assert judged.projection.text == "missed the feature freeze: not for this release"
+    # A missed freeze is the calendar's word, not the tests': a good claim over passing steps
+    # is no mismatch, and a blocked one is, and says what blocks it after the calendar's reason.
+    assert not judged.mismatch
+    blocked = judge_feature(
+        feature(),
+        history({PAIR: [P] * 9 + [(F, REGR, 17071)]}),
+        Policy(),
+        after,
+        RELEASE_43,
+    )
+    assert blocked.readiness is Readiness.MISSED_FREEZE
+    assert blocked.reasons[1] == (
+        "test-amd64-amd64-pair guest-start regressed in 17080 (REGR. vs. 17071)"
+    )
+    assert blocked.mismatch
+
+
+def test_done_and_dropped_features_do_not_miss_the_freeze():
+    after = datetime(2013, 4, 20, tzinfo=UTC)
+    passing = history({PAIR: [P] * 10})
+    done = judge_feature(feature(Declared.DONE), passing, Policy(), after, RELEASE_43)
+    dropped = judge_feature(feature(Declared.DROPPED), passing, Policy(), after, RELEASE_43)
+    assert (done.readiness, dropped.readiness) == (Readiness.READY, Readiness.DROPPED)
+
+
+def test_a_freeze_exception_keeps_the_feature_judged_on_its_tests_and_says_so():
+    after = datetime(2013, 3, 26, tzinfo=UTC)
+    granted = dataclasses.replace(feature(), exception="granted by the release manager, 2013-03-22")
+    judged = judge_feature(granted, history({PAIR: [P] * 10}), Policy(), after, RELEASE_43)
+    assert judged.readiness is Readiness.ON_TRACK
+    assert judged.reasons[0] == (
+        "granted a freeze exception: granted by the release manager, 2013-03-22"
+    )
+    failing = judge_feature(
+        granted, history({PAIR: [P] * 9 + [(F, REGR, 17071)]}), Policy(), after, RELEASE_43
+    )
+    assert failing.readiness is Readiness.BLOCKED
+
+
+def test_missed_the_freeze_is_a_state_only_once_the_release_is_frozen():
+    assert Readiness.MISSED_FREEZE not in Readiness.in_phase(Phase.OPEN)
+    for phase in (Phase.FEATURE_FROZEN, Phase.CODE_FROZEN, Phase.RELEASED):
+        assert Readiness.in_phase(phase) == Readiness.by_severity()
+    assert Readiness.MISSED_FREEZE.needs_attention and not Readiness.MISSED_FREEZE.good
+
+
+def test_a_state_said_of_a_count_agrees_with_it():
+    assert Readiness.BLOCKED.said_of(1) == "is blocked"
+    assert Readiness.AT_RISK.said_of(2) == "are at risk"
+    assert Readiness.MISSED_FREEZE.said_of(1) == "has missed the freeze"
+    assert Readiness.MISSED_FREEZE.said_of(18) == "have missed the freeze"

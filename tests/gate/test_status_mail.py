@@ -36,6 +36,7 @@ def test_the_sections_are_the_readiness_states_worst_first_with_their_headings()
     assert [state.heading for state in Readiness.by_severity()] == [
         "Blocked",
         "At risk",
+        "Missed the freeze",
         "Stale",
         "Untested",
         "On track",
@@ -186,8 +187,9 @@ def test_the_text_reads_like_a_coordinators_update():
         "Release 4.3 status update, 2013-03-11\n"
         "=====================================\n"
         "\n"
-        "The feature freeze is in 14 days (2013-03-25), the code freeze is in 35 days\n"
-        "(2013-04-15) and the release is in 96 days (2013-06-15).\n"
+        "4.3 is open for features: the feature freeze is in 14 days (2013-03-25), the\n"
+        "code freeze is in 35 days (2013-04-15) and the release is in 96 days\n"
+        "(2013-06-15).\n"
         "\n"
         "Of the 4 features, 1 is blocked, 1 at risk, 1 untested and 1 ready. What the\n"
         "tests show is read from the last 10 flights of xen-unstable up to\n"
@@ -236,7 +238,10 @@ def test_the_countdown_says_when_a_milestone_has_passed():
     now, then = _week()
     later = NOW + timedelta(days=15)
     text = render_text(_mail(now, then, as_of=later, since=later - timedelta(days=7)))
-    assert "The feature freeze was yesterday (2013-03-25), the code freeze is in 20 days" in text
+    assert (
+        "4.3 is feature frozen: the feature freeze was yesterday (2013-03-25), the\ncode freeze"
+        " is in 20 days"
+    ) in text
     moment = datetime(2013, 3, 11, 14, 30, tzinfo=UTC)
     text = render_text(_mail(now, then, as_of=moment))
     assert text.startswith("Release 4.3 status update, 2013-03-11 14:30 UTC\n")

@@ -372,6 +372,19 @@ def _rich(*changes: tuple[str, str]) -> str:
     return text
 
 
+def test_a_freeze_exception_reads_stripped_for_the_feature_and_each_declaration():
+    update = read_update(
+        _rich(
+            ('carried_from = "4.2"', 'carried_from = "4.2"\nfreeze_exception = " until 04-10 "'),
+            ('notes = "patches posted"', 'notes = "patches posted"\nfreeze_exception = "asked"'),
+        ),
+        "roadmap.toml",
+    )
+    pvh, vtpm = update.features
+    assert (pvh.exception, vtpm.exception) == ("until 04-10", "")
+    assert [d.exception for d in pvh.history] == ["", "asked"]
+
+
 def test_feature_history_reads_oldest_first():
     update = read_update(RICH, "roadmap.toml")
     pvh, vtpm = update.features
@@ -471,7 +484,9 @@ def _as_stored(update: RoadmapUpdate) -> tuple[Release, list[Feature]]:
             f,
             history=(
                 *f.history,
-                Declaration(update.declared_at.get(f.slug, update.as_of), f.status, f.notes),
+                Declaration(
+                    update.declared_at.get(f.slug, update.as_of), f.status, f.notes, f.exception
+                ),
             ),
         )
         for f in update.features
@@ -481,8 +496,15 @@ def _as_stored(update: RoadmapUpdate) -> tuple[Release, list[Feature]]:
 
 @pytest.mark.parametrize(
     "changes",
-    [[], [('status = "fair"', 'status = "fair"\nas_of = 2013-03-18')]],
-    ids=["declared-by-the-update", "declared-by-an-earlier-update"],
+    [
+        [],
+        [('status = "fair"', 'status = "fair"\nas_of = 2013-03-18')],
+        [
+            ('carried_from = "4.2"', 'carried_from = "4.2"\nfreeze_exception = "until 04-10"'),
+            ('notes = "patches posted"', 'notes = "patches posted"\nfreeze_exception = " asked "'),
+        ],
+    ],
+    ids=["declared-by-the-update", "declared-by-an-earlier-update", "freeze-exceptions"],
 )
 def test_writing_history_reads_back_the_same(changes):
     first = read_update(_rich(*changes), "a.toml")
@@ -494,6 +516,7 @@ def test_writing_history_reads_back_the_same(changes):
     assert again.features == first.features
     assert [f.history for f in again.features] == [f.history for f in first.features]
     assert [f.carried_from for f in again.features] == ["4.2", None]
+    assert [f.exception for f in again.features] == [f.exception for f in first.features]
     assert (again.as_of, again.summary, again.declared_at) == (
         first.as_of,
         first.summary,

@@ -257,19 +257,24 @@ def test_features_without_a_roadmap_say_what_to_do(pushgate):
 def test_the_xen_43_example_imports_cleanly(pushgate):
     result = pushgate("roadmap", "import", str(EXAMPLE))
     assert result.exit_code == 0, result.stderr
-    rows = json.loads(pushgate("features", "--format", "json").stdout)
+    rows = json.loads(pushgate("features", "--format", "json", "--now", "2013-03-18").stdout)
     assert len(rows) >= 20
     # No flight ingested yet: untested, or at risk on the owner's word for the fair and poor.
     assert {r["readiness"] for r in rows} == {"untested", "at_risk"}
     at_risk = {r["declared_status"] for r in rows if r["readiness"] == "at_risk"}
     assert at_risk <= {"fair", "poor", "blocked"}
+    # Today, years after 4.3's feature freeze, every feature that is not done has missed it.
+    today = json.loads(pushgate("features", "--format", "json").stdout)
+    assert {r["slug"] for r in today if r["readiness"] == "missed_freeze"} == {
+        r["slug"] for r in rows if r["declared_status"] not in ("done", "dropped")
+    }
 
 
 def test_the_window_and_threshold_come_from_the_settings(pushgate, gate, monkeypatch):
     pushgate("roadmap", "import", str(gate))
 
     def sedf() -> str:
-        rows = json.loads(pushgate("features", "--format", "json").stdout)
+        rows = json.loads(pushgate("features", "--format", "json", "--now", "2013-03-18").stdout)
         return next(r["readiness"] for r in rows if r["slug"] == "sedf")
 
     assert sedf() == "at_risk"

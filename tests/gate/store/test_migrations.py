@@ -351,6 +351,8 @@ def test_the_demo_of_7cfa704_upgrades_keeping_every_feature_its_release_history_
             == (before["history"])
         )
         assert all(len(f.history) == 1 for f in features)
+        # 0011: no declaration stored before it grants a freeze exception.
+        assert all(d.exception == "" for f in features for d in f.history)
         assert len(release.updates) == 1  # the moment the roadmap was imported: its update
         links = session.execute(
             text(

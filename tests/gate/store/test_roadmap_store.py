@@ -15,7 +15,7 @@ from gate.model import Status
 from gate.policy import Policy
 from gate.read.features import feature_detail
 from gate.read.readiness import readiness
-from gate.readiness import Readiness
+from gate.readiness import Readiness, missed_freeze
 from gate.roadmap import Declaration, Declared, Feature, Release, TestPattern
 from gate.roadmap_import import RoadmapUpdate
 from gate.store.db import make_engine, upgrade
@@ -175,3 +175,40 @@ def test_an_export_with_its_history_gives_another_store_the_same_history(
         again = read_update(text, "exported.toml")
         assert again.as_of is not None
         assert not plan_update(session, again, again.as_of).changed
+
+
+def test_a_freeze_exception_is_kept_with_the_declaration_that_grants_it(
+    tmp_path: Path, engine: Engine
+):
+    def update(at: datetime, exception: str) -> RoadmapUpdate:
+        pvh = Feature(
+            "pvh", "PVH", Declared.OK, "4.3", tests=(TestPattern("test-*-xl"),), exception=exception
+        )
+        return RoadmapUpdate("u.toml", R43, (pvh,), at, "")
+
+    frozen = datetime(2013, 3, 25, tzinfo=UTC)
+    with Session(engine) as session:
+        _flights(session)
+        _import(session, update(datetime(2013, 3, 18, tzinfo=UTC), ""))
+        _import(session, update(frozen + DAY, "the last patches are in review"))
+        session.commit()
+
+        def state(moment: datetime) -> tuple[Readiness, str]:
+            _rel, (judged,) = readiness(session, Policy(), moment, "4.3")
+            return judged.readiness, judged.reasons[0]
+
+        assert state(frozen - DAY)[0] is Readiness.ON_TRACK
+        assert state(frozen) == (Readiness.MISSED_FREEZE, missed_freeze(R43))
+        assert state(frozen + 2 * DAY) == (
+            Readiness.ON_TRACK,
+            "granted a freeze exception: the last patches are in review",
+        )
+        release, features = load_roadmap(session, "4.3")
+    assert [d.exception for d in features[0].history] == ["", "the last patches are in review"]
+    newest = release.updates[-1]
+    text = render_roadmap(release, features, as_of=newest.at, summary=newest.summary, history=True)
+    other = _store(tmp_path / "other.sqlite")
+    with Session(other) as session:
+        _import(session, read_update(text, "exported.toml"))
+        session.commit()
+    assert _history(other) == _history(engine)
