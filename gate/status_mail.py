@@ -13,7 +13,7 @@ from __future__ import annotations
 import textwrap
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from gate.model import TestKey
@@ -102,6 +102,67 @@ class Changes:
 
 
 @dataclass(frozen=True)
+class BlockedStep:
+    """A step that blocks the newest flight, its jobs together: what the gate found, and the
+    flight where it came in (the first of its current failing streak) with the revisions that
+    flight tested. `came_in` is None for a failure of another flight that the newest counts."""
+
+    testid: str
+    what: str  # `regressed`, `failed`
+    summary: str  # the gate's words: `REGR. vs. 16566`
+    jobs: tuple[str, ...]
+    came_in: int | None
+    flights: int  # the flights of the streak, up to the newest
+    revisions: Mapping[str, str]  # what `came_in` tested, tree by tree
+    infrastructure: bool  # the test infrastructure failed here (`Observation.trouble`)
+
+    def sentence(self) -> str:
+        """`guest-start regressed (REGR. vs. 16566), came in in 16594 (4 flights; xen
+        5f3c2a1b9e0d)`, said before its jobs are named."""
+        said = (
+            f"{self.testid} {self.what} ({self.summary})"
+            if self.summary
+            else (f"{self.testid} {self.what}")
+        )
+        if self.infrastructure:
+            said = f"infrastructure: {said}"
+        if self.came_in is None:
+            return said
+        what = [f"{self.flights} flights"] if self.flights > 1 else []
+        if self.revisions:
+            what.append(
+                ", ".join(f"{tree} {sha[:12]}" for tree, sha in sorted(self.revisions.items()))
+            )
+        return f"{said}, came in in {self.came_in}" + (f" ({'; '.join(what)})" if what else "")
+
+
+def blocked_steps(
+    blocking: Sequence[Observation], revisions: Mapping[int, Mapping[str, str]]
+) -> tuple[BlockedStep, ...]:
+    """Gather the newest flight's blocking steps, each step with its jobs, in the order they
+    came; `revisions` holds what each flight where a step came in tested."""
+    steps: dict[tuple[object, ...], BlockedStep] = {}
+    for o in blocking:
+        came_in = None if o.in_flight is not None else (o.since or o.flight)
+        key = (o.key.testid, o.what, o.summary(), came_in, o.trouble)
+        found = steps.get(key)
+        if found is not None:
+            steps[key] = replace(found, jobs=(*found.jobs, o.key.job))
+            continue
+        steps[key] = BlockedStep(
+            testid=o.key.testid,
+            what=o.what,
+            summary=o.summary(),
+            jobs=(o.key.job,),
+            came_in=came_in,
+            flights=o.attempts if came_in is not None and came_in != o.flight else 1,
+            revisions=dict(revisions.get(came_in, {})) if came_in is not None else {},
+            infrastructure=o.trouble,
+        )
+    return tuple(steps.values())
+
+
+@dataclass(frozen=True)
 class PushGate:
     """The release branch's push gate as of the mail: the last push, the flights since, and the
     newest flight's blocking steps, each with the flight where it came in (`since`)."""
@@ -115,6 +176,11 @@ class PushGate:
     blocking: tuple[Observation, ...] = ()
     # The revisions tested by the flight where each blocking step came in.
     revisions: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
+    # The blocking steps, each with its jobs and where it came in: worked out from the above.
+    steps: tuple[BlockedStep, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "steps", blocked_steps(self.blocking, self.revisions))
 
     @property
     def jobs(self) -> tuple[tuple[str, tuple[Observation, ...]], ...]:
@@ -449,29 +515,13 @@ def _gate(gate: PushGate) -> tuple[str, list[str]]:
     elif gate.newest is not None:
         said += f" Nothing blocks the newest flight, {gate.newest}."
     # One line per step and where it came in, its jobs together.
-    by_step: dict[str, list[str]] = {}
-    for job, found in jobs:
-        for o in found:
-            by_step.setdefault(_blocked_step(o, gate.revisions), []).append(job)
     items = [
-        f"{step} in {len(on)} jobs: {', '.join(on)}" if len(on) > 1 else f"{on[0]} {step}"
-        for step, on in by_step.items()
+        f"{step.sentence()} in {len(step.jobs)} jobs: {', '.join(step.jobs)}"
+        if len(step.jobs) > 1
+        else f"{step.jobs[0]} {step.sentence()}"
+        for step in gate.steps
     ]
     return said, items
-
-
-def _blocked_step(o: Observation, revisions: Mapping[int, Mapping[str, str]]) -> str:
-    """`guest-start regressed (REGR. vs. 16566), came in in 16594 (4 flights; xen 5f3c2a1b9e0d)`:
-    the first flight of its failing streak, with the revisions that flight tested."""
-    said = f"{o.key.testid} {o.what} ({o.summary()})" if o.summary() else f"{o.key.testid} {o.what}"
-    if o.in_flight is not None:
-        return said
-    came_in = o.since if o.since is not None else o.flight
-    what = [f"{o.attempts} flights"] if came_in != o.flight else []
-    tested = revisions.get(came_in, {})
-    if tested:
-        what.append(", ".join(f"{tree} {sha[:12]}" for tree, sha in sorted(tested.items())))
-    return f"{said}, came in in {came_in}" + (f" ({'; '.join(what)})" if what else "")
 
 
 def _count(n: int) -> str:

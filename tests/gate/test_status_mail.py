@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
-from gate.model import Status
+from gate.model import Status, TestKey
 from gate.policy import Policy
 from gate.readiness import (
     Evidence,
@@ -304,3 +304,42 @@ def test_the_push_gate_names_where_each_blocking_step_came_in_with_its_revisions
         "test-amd64-amd64-xl guest-localmigrate regressed (REGR. vs. 17070), came in in 17080"
         in text
     )
+
+
+def test_the_push_gate_gathers_each_step_with_its_jobs_and_says_what_is_infrastructure():
+    other_job = TestKey("test-amd64-i386-pair", PAIR.testid)
+    install = TestKey("test-amd64-amd64-xl", "host-install(3)")
+    gate = PushGate(
+        "xen-unstable",
+        last_push=17070,
+        last_push_at=NOW - timedelta(days=2),
+        days_since_push=2.0,
+        flights_since=3,
+        newest=17080,
+        blocking=(
+            Observation(17080, PAIR, F, REGR, 17070, since=17078, attempts=3),
+            Observation(17080, install, Status.BROKEN, REGR, 17070),
+            Observation(17080, other_job, F, REGR, 17070, since=17078, attempts=3),
+        ),
+        revisions={17078: {"xen": "aaaabbbbccccdddd"}},
+    )
+    pair, broken = gate.steps
+    assert (pair.jobs, pair.came_in, pair.flights, pair.revisions, pair.infrastructure) == (
+        ("test-amd64-amd64-pair", "test-amd64-i386-pair"),
+        17078,
+        3,
+        {"xen": "aaaabbbbccccdddd"},
+        False,
+    )
+    assert (broken.jobs, broken.came_in, broken.flights, broken.infrastructure) == (
+        ("test-amd64-amd64-xl",),
+        17080,
+        1,
+        True,
+    )
+    text = " ".join(render_text(dataclasses.replace(_mail([], []), gate=gate)).split())
+    assert (
+        "* guest-start regressed (REGR. vs. 17070), came in in 17078 (3 flights; xen "
+        "aaaabbbbcccc) in 2 jobs: test-amd64-amd64-pair, test-amd64-i386-pair"
+    ) in text
+    assert "* test-amd64-amd64-xl infrastructure: host-install(3) broken" in text

@@ -56,6 +56,28 @@ def test_the_demos_page_text_and_twin_are_the_commands(demo):
 
 
 @pytest.mark.slow  # the demo, as above
+def test_the_status_pages_push_gate_names_where_the_blocking_step_came_in(demo):
+    """The demo's 16594 tested the xen commit that broke guest-localmigrate/x10 (the demo's
+    story, `ingest/demo.py`); 16566 was the last push before it."""
+    from web.app import create_app
+
+    client = create_app({"DATABASE_URL": demo, "NOW": "2013-03-18"}).test_client()
+    gate = client.get("/api/v1/releases/4.3/status").get_json()["gate"]
+    (step,) = gate["steps"]
+    assert (step["testid"], step["came_in"], step["flights"], len(step["jobs"])) == (
+        "guest-localmigrate/x10",
+        16594,
+        4,
+        18,
+    )
+    assert step["revisions"]["xen"].startswith("5f86a42a1a27")
+    page = client.get("/releases/4.3/status").get_data(as_text=True)
+    assert 'id="gate"' in page and "<strong>8.9 days</strong>" in page
+    assert 'came in in <a class="came-in" href="/flights/16594">16594</a> (4 flights)' in page
+    assert 'the last push was flight <a href="/flights/16566">16566</a>' in page
+
+
+@pytest.mark.slow  # the demo, as above
 def test_the_readiness_of_a_demo_feature_over_time_is_what_its_flights_show(demo):
     """Worked out by hand from the demo's flights (SQL over its steps, not pushgate's rules):
     event-channel-scalability (declared ok) links the test-amd64-*-xl-multivcpu jobs. Up to
