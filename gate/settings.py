@@ -35,6 +35,10 @@ def parse_moment(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+# Where links point when no public address is set: the development server's.
+LOCAL_ADDRESS = "http://127.0.0.1:5000"
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///pushgate.sqlite"
@@ -51,7 +55,7 @@ class Settings:
     at_risk_below: float = 0.9
     now: str = ""
     max_upload_bytes: int = 64 * MIB
-    base_url: str = "http://127.0.0.1:5000"
+    base_url: str = ""
     webhooks: str = ""
     webhook_timeout: float = 5.0
     pull_timeout: float = 30.0
@@ -90,6 +94,11 @@ class Settings:
                 values[f.name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    @property
+    def webhook_base_url(self) -> str:
+        """The address that webhooks' links start with: `base_url`, else the local server's."""
+        return self.base_url or LOCAL_ADDRESS
 
     def policy(self) -> Policy:
         """Return the gate policy these settings describe."""
@@ -221,7 +230,8 @@ SETTINGS: dict[str, Setting] = {
     "base_url": Setting(
         "PUSHGATE_BASE_URL",
         Settings.base_url,
-        "The dashboard's public address, for links in webhooks and the Atom feed.",
+        "The dashboard's public address, e.g. https://gate.example.org: links in webhooks "
+        f"(without it, {LOCAL_ADDRESS}) and, only when set, in the status mail.",
     ),
     "webhooks": Setting(
         "PUSHGATE_WEBHOOKS",

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import quote, urlencode
 
 from gate.model import TestKey
 from gate.policy import Policy
@@ -204,6 +205,9 @@ class StatusMail:
     changes: Changes
     unowned: tuple[FeatureLine, ...]  # neither done nor dropped, and nobody is named for them
     gate: PushGate | None = None
+    # The dashboard's public address (`PUSHGATE_BASE_URL`): with it, the mail links each
+    # feature and flight to its page as of the mail's moment; without it, no link.
+    base_url: str = ""
 
     @property
     def title(self) -> str:
@@ -213,6 +217,33 @@ class StatusMail:
     def features(self) -> Iterator[FeatureLine]:
         """Return every feature of the mail, section by section."""
         return (line for group in self.groups for line in group.features)
+
+    def link(self, path: str, **query: str) -> str:
+        """Return the address of a page of the dashboard as of the mail's moment, so that what
+        it shows is what the mail says ("" without a `base_url`)."""
+        if not self.base_url:
+            return ""
+        query["as_of"] = as_of_parameter(self.as_of)
+        return f"{self.base_url.rstrip('/')}{path}?{urlencode(query)}"
+
+    def feature_link(self, slug: str) -> str:
+        return self.link(f"/features/{quote(slug)}", release=self.freeze.release.name)
+
+    def flight_link(self, number: int) -> str:
+        return self.link(f"/flights/{number}")
+
+    @property
+    def page_link(self) -> str:
+        """The status page this mail is the text of."""
+        return self.link(f"/releases/{quote(self.freeze.release.name, safe='')}/status")
+
+
+def as_of_parameter(moment: datetime) -> str:
+    """Write a moment as a page's `as_of` reads it: the day alone at midnight UTC."""
+    moment = moment.astimezone(UTC)
+    if moment.time() == time(0):
+        return moment.date().isoformat()
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def evidence(judged: FeatureReadiness, policy: Policy, branch: str) -> str:
@@ -269,6 +300,7 @@ def compose(
     since: datetime,
     policy: Policy,
     gate: PushGate | None = None,
+    base_url: str = "",
 ) -> StatusMail:
     """Write the update from the features judged as of `as_of` (in roadmap order) and as of
     `since`, the last update."""
@@ -310,6 +342,7 @@ def compose(
         changes=changes(judged, before, as_of=as_of, since=since),
         unowned=unowned,
         gate=gate,
+        base_url=base_url,
     )
 
 
@@ -376,11 +409,15 @@ def render_text(mail: StatusMail) -> str:
         out += [*_wrap(paragraph), ""]
     for paragraph in _introduction(mail):
         out += [*_wrap(paragraph), ""]
+    if mail.page_link:
+        out += [f"On the dashboard: {mail.page_link}", ""]
     if mail.gate is not None:
         said, items = _gate(mail.gate)
         out += [f"Push gate ({mail.gate.branch}):", "", *_wrap(said, bullet="  "), ""]
-        for item in items:
+        for step, item in zip(mail.gate.steps, items, strict=True):
             out += _wrap(item, bullet="  * ")
+            if step.came_in is not None and mail.base_url:
+                out.append(f"    {mail.flight_link(step.came_in)}")  # a link is never wrapped
         out += [""] if items else []
     for group in mail.groups:
         if not group.features:
@@ -391,6 +428,8 @@ def render_text(mail: StatusMail) -> str:
             out += _wrap(_feature(line), bullet="  * ")
             if line.notes:
                 out += _wrap(f"Notes: {line.notes}", bullet="    ")
+            if mail.base_url:
+                out.append(f"    {mail.feature_link(line.slug)}")
         out.append("")
     out += [f"Changes since {_moment(mail.since)}:", ""]
     for heading, items in _changes(mail.changes):
@@ -417,11 +456,15 @@ def render_markdown(mail: StatusMail) -> str:
         out += [*_wrap(_md(paragraph), width=79), ""]
     for paragraph in _introduction(mail):
         out += [*_wrap(_md(paragraph), width=79), ""]
+    if mail.page_link:
+        out += [f"On the dashboard: <{mail.page_link}>", ""]
     if mail.gate is not None:
         said, items = _gate(mail.gate)
         out += [f"## Push gate ({_md(mail.gate.branch)})", "", *_wrap(_md(said), width=79), ""]
-        for item in items:
+        for step, item in zip(mail.gate.steps, items, strict=True):
             out += _wrap(_md(item), bullet="- ", width=79)
+            if step.came_in is not None and mail.base_url:
+                out.append(f"  <{mail.flight_link(step.came_in)}>")
         out += [""] if items else []
     for group in mail.groups:
         out += [f"## {group.heading} ({len(group.features)})", ""]
@@ -429,6 +472,8 @@ def render_markdown(mail: StatusMail) -> str:
             out += _wrap(_feature(line, markdown=True), bullet="- ", width=79)
             if line.notes:
                 out += _wrap(f"Notes: {_md(line.notes)}", bullet="  ", width=79)
+            if mail.base_url:
+                out.append(f"  <{mail.feature_link(line.slug)}>")
         if not group.features:
             out.append("None.")
         out.append("")

@@ -241,7 +241,7 @@ def store_parsed(
     news: dict[str, Any] | None = None
     if webhook_urls(settings) and saved.judgement is not None:
         judged = dataclasses.replace(flight, number=saved.number)
-        news = payload(judged, saved.judgement, settings.base_url)
+        news = payload(judged, saved.judgement, settings.webhook_base_url)
     error = None
     if saved.status is SaveStatus.CONFLICT:
         error = f"flight {saved.number} exists with different content"

@@ -298,7 +298,14 @@ def roadmap_status(
     try:
         since = None if since_text is None else parse_now(since_text)
         with Session(obj.reader()) as session:
-            mail = status_mail(session, obj.settings.policy(), now, release, since=since)
+            mail = status_mail(
+                session,
+                obj.settings.policy(),
+                now,
+                release,
+                since=since,
+                base_url=obj.settings.base_url,
+            )
     except (click.BadParameter, SinceNotBefore) as exc:
         raise click.BadParameter(str(exc), param_hint="'--since'") from None
     if send or to:

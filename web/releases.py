@@ -60,7 +60,14 @@ def status_json(name: str) -> Any:
 
 def _report(name: str) -> StatusReport:
     try:
-        return read.status(session(), settings().policy(), now(), name, since=_since())
+        return read.status(
+            session(),
+            settings().policy(),
+            now(),
+            name,
+            since=_since(),
+            base_url=settings().base_url,
+        )
     except UnknownRelease:
         abort(404, description=f"no release {name!r}")
     except SinceNotBefore as exc:

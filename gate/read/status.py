@@ -76,6 +76,7 @@ def status_mail(
     release: str | None = None,
     *,
     since: datetime | None = None,
+    base_url: str = "",
 ) -> StatusMail:
     """Write a release's status update (the latest release's by default) as of `now`, with
     what changed since `since` (by default `LAST_UPDATE` earlier)."""
@@ -95,6 +96,7 @@ def status_mail(
         since=since,
         policy=policy,
         gate=push_gate(session, found.branch, policy, now),
+        base_url=base_url,
     )
 
 
@@ -123,6 +125,10 @@ def status(
     release: str | None = None,
     *,
     since: datetime | None = None,
+    base_url: str = "",
 ) -> StatusReport:
-    """A release's status update as the page, its twin and the command show it."""
-    return StatusReport.of(status_mail(session, policy, now, release, since=since))
+    """A release's status update as the page, its twin and the command show it; with a
+    `base_url`, its text links each feature and flight to its page."""
+    return StatusReport.of(
+        status_mail(session, policy, now, release, since=since, base_url=base_url)
+    )

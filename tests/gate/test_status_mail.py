@@ -343,3 +343,35 @@ def test_the_push_gate_gathers_each_step_with_its_jobs_and_says_what_is_infrastr
         "aaaabbbbcccc) in 2 jobs: test-amd64-amd64-pair, test-amd64-i386-pair"
     ) in text
     assert "* test-amd64-amd64-xl infrastructure: host-install(3) broken" in text
+
+
+def test_with_a_base_url_the_mail_links_its_page_features_and_flights_as_of_its_moment():
+    now, then = _week()
+    gate = PushGate(
+        "xen-unstable",
+        last_push=17070,
+        last_push_at=NOW - timedelta(days=2),
+        days_since_push=2.0,
+        flights_since=3,
+        newest=17080,
+        blocking=(Observation(17080, PAIR, F, REGR, 17070, since=17078, attempts=3),),
+    )
+    plain = dataclasses.replace(_mail(now, then), gate=gate)
+    assert "http" not in render_text(plain) and "http" not in render_markdown(plain)
+    linked = dataclasses.replace(plain, base_url="https://gate.example.org/")
+    text = render_text(linked)
+    assert (
+        "\nOn the dashboard: https://gate.example.org/releases/4.3/status?as_of=2013-03-11\n"
+        in (text)
+    )
+    assert "\n    https://gate.example.org/flights/17078?as_of=2013-03-11\n" in text
+    for slug in ("migration", "xl", "blktap3", "vtpm"):
+        assert f"\n    https://gate.example.org/features/{slug}?release=4.3&as_of=2013-03-11\n" in (
+            text
+        )
+    markdown = render_markdown(linked)
+    assert "  <https://gate.example.org/features/xl?release=4.3&as_of=2013-03-11>\n" in markdown
+    later = dataclasses.replace(linked, as_of=datetime(2013, 3, 11, 14, 30, tzinfo=UTC))
+    assert (
+        later.flight_link(1) == "https://gate.example.org/flights/1?as_of=2013-03-11T14%3A30%3A00"
+    )

@@ -128,3 +128,12 @@ def test_no_webhook_means_no_request(pushgate, receiver, tmp_path: Path):
     path = write(flight(17001, {"build-amd64 xen-build": P}), tmp_path / "1.xml")
     assert pushgate("ingest", str(path)).exit_code == 0
     assert receiver.bodies == []
+
+
+def test_a_webhooks_link_points_at_the_local_server_unless_a_public_address_is_set():
+    from gate.settings import Settings
+
+    assert Settings.from_env({}).base_url == ""  # so that the status mail has no link
+    assert Settings.from_env({}).webhook_base_url == "http://127.0.0.1:5000"
+    public = Settings.from_env({"PUSHGATE_BASE_URL": "https://gate.example.org"})
+    assert public.webhook_base_url == "https://gate.example.org"

@@ -407,3 +407,23 @@ def test_every_surface_gives_every_feature_the_same_readiness_at_every_moment(de
             assert counts == tally, moment
     before = client.get(f"/api/v1/overview?as_of={MOMENTS[0]}").get_json()
     assert before["features"] == []  # nothing was declared yet
+
+
+@pytest.mark.slow  # the demo, as above
+def test_with_a_base_url_every_link_of_the_mail_answers_as_of_its_moment(demo, monkeypatch):
+    from web.app import create_app
+
+    monkeypatch.setenv("PUSHGATE_BASE_URL", "https://gate.example.org")
+    result = CliRunner().invoke(main, ["--database", demo, *COMMAND])
+    assert result.exit_code == 0, result.output
+    links = [w for w in result.stdout.split() if w.startswith("https://gate.example.org/")]
+    assert "https://gate.example.org/flights/16594?as_of=2013-03-18" in links
+    features = [link for link in links if "/features/" in link]
+    assert len(features) == 22 and len(links) == 24  # the page, 16594 and every feature
+    client = create_app({"DATABASE_URL": demo, "NOW": "2013-07-31"}).test_client()
+    for link in links:
+        assert client.get(link.removeprefix("https://gate.example.org")).status_code == 200, link
+    # Without the address the mail has no link: the example is such a mail.
+    monkeypatch.delenv("PUSHGATE_BASE_URL")
+    plain = CliRunner().invoke(main, ["--database", demo, *COMMAND])
+    assert "https://" not in plain.stdout and plain.stdout == GOLDEN.read_text(encoding="utf-8")
