@@ -409,3 +409,16 @@ def test_a_state_said_of_a_count_agrees_with_it():
     assert Readiness.AT_RISK.said_of(2) == "are at risk"
     assert Readiness.MISSED_FREEZE.said_of(1) == "has missed the freeze"
     assert Readiness.MISSED_FREEZE.said_of(18) == "have missed the freeze"
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.9, 1.0])
+@pytest.mark.parametrize("declared", [Declared.GOOD, Declared.OK, Declared.DONE])
+def test_a_feature_whose_steps_all_pass_is_never_at_risk_on_its_tests(threshold, declared):
+    judged = judge_feature(
+        feature(declared),
+        history({PAIR: [P] * 10, XL: [P] * 10}),
+        Policy(at_risk_below=threshold),
+        NOW,
+    )
+    assert judged.pass_rate == 1.0
+    assert judged.readiness in (Readiness.ON_TRACK, Readiness.READY)
