@@ -32,11 +32,10 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import NamedTuple
 
-from gate.model import NONE_EXECUTED, Flight, Status, TestKey
+from gate.model import Flight, Status, TestKey
 from gate.rules import failures_of
 
 # The statuses of a step that did not run: osstest shows them as n/a in its report.
-NOT_RUN = frozenset({Status.BLOCKED, Status.SKIP})
 
 
 class Change(StrEnum):
@@ -71,7 +70,7 @@ _RANK = {change: rank for rank, change in enumerate(Change)}
 _HEADINGS = {
     Change.REGRESSION: ("Regressions", "passed in A, did not pass in B"),
     Change.NEW_FAILURE: ("New failures", "absent from A or not run there, did not pass in B"),
-    Change.NOT_RUN: ("Not run", "in both, not run in B (blocked or skipped)"),
+    Change.NOT_RUN: ("Not run", "in both, not run in B (blocked, starved or skipped)"),
     Change.DISAPPEARED: ("Disappeared", "in A, absent from B"),
     Change.APPEARED: ("Appeared", "absent from A, not run in B"),
     Change.FIXED: ("Fixed", "did not pass in A, passed in B"),
@@ -91,10 +90,11 @@ class StepChange(NamedTuple):
 
 
 def outcomes(flight: Flight) -> dict[TestKey, Status]:
-    """Return the status of each test key of a flight, `<none executed>` lines included."""
-    none_executed = [s for s in failures_of(flight) if s.key.testid == NONE_EXECUTED]
+    """Return the status of each test key of a flight, the lines about whole jobs included
+    (`<none executed>`, `<job status>`)."""
+    jobs = [s for s in failures_of(flight) if s.key.pseudo]
     found: dict[TestKey, Status] = {}
-    for step in (*flight.steps(), *none_executed):
+    for step in (*flight.steps(), *jobs):
         if found.get(step.key, Status.PASS) is Status.PASS:
             found[step.key] = step.status
     return found
@@ -106,14 +106,14 @@ def change_of(a: Status | None, b: Status | None) -> Change | None:
     if b is None:
         return Change.DISAPPEARED if a is not None else None
     if b is Status.PASS:
-        if a is None or a in NOT_RUN:
+        if a is None or a.not_run:
             return Change.NEW_PASS
         return None if a is Status.PASS else Change.FIXED
-    if b in NOT_RUN:
+    if b.not_run:
         if a is None:
             return Change.APPEARED
         return None if a is b else Change.NOT_RUN
-    if a is None or a in NOT_RUN:
+    if a is None or a.not_run:
         return Change.NEW_FAILURE
     return Change.REGRESSION if a is Status.PASS else Change.STILL_FAILING
 

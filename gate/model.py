@@ -14,13 +14,15 @@ class Status(StrEnum):
     """The status of a step or a job, after osstest's (plus `skip` for other producers).
 
     `queued`, `preparing`, `running` and `retriable` are the states of a job or step that has not
-    finished; `aborted` and `stopped` end a job that osstest did not let finish.
+    finished; `aborted` and `stopped` end a job that osstest did not let finish. `starved` (osstest
+    since about 2020) is a job or step that never got a host before its flight gave up on it.
     """
 
     PASS = "pass"
     FAIL = "fail"
     BROKEN = "broken"
     BLOCKED = "blocked"
+    STARVED = "starved"
     SKIP = "skip"
     QUEUED = "queued"
     PREPARING = "preparing"
@@ -37,13 +39,24 @@ class Status(StrEnum):
     @property
     def finished(self) -> bool:
         """Tell whether a step or job in this status has ended."""
-        return self in (Status.PASS, Status.FAIL, Status.BROKEN, Status.BLOCKED, Status.SKIP)
+        return self in _FINISHED
 
     @property
     def trouble(self) -> bool:
         """Tell whether this status says the test infrastructure got in the way (a host that
-        broke, a prerequisite that did not build), not how the code under test behaved."""
-        return self in (Status.BROKEN, Status.BLOCKED)
+        broke, a prerequisite that did not build, no host to be had), not how the code under
+        test behaved."""
+        return self in (Status.BROKEN, Status.BLOCKED, Status.STARVED)
+
+    @property
+    def not_run(self) -> bool:
+        """Tell whether a step in this status never ran: blocked, starved or skipped."""
+        return self in (Status.BLOCKED, Status.STARVED, Status.SKIP)
+
+
+_FINISHED = frozenset(
+    (Status.PASS, Status.FAIL, Status.BROKEN, Status.BLOCKED, Status.STARVED, Status.SKIP)
+)
 
 
 class Classification(StrEnum):
@@ -55,7 +68,9 @@ class Classification(StrEnum):
     """
 
     NONE_EXECUTED = "none_executed"
+    BROKEN_JOB = "broken_job"
     BLOCKED = "blocked"
+    STARVED = "starved"
     SKIPPED = "skipped"
     UNFINISHED = "unfinished"
     UNEXPECTED = "unexpected"
@@ -87,6 +102,7 @@ class Classification(StrEnum):
 _BLOCKING = frozenset(
     {
         Classification.NONE_EXECUTED,
+        Classification.BROKEN_JOB,
         Classification.UNFINISHED,
         Classification.UNEXPECTED,
         Classification.REGRESSION,
@@ -192,6 +208,12 @@ class TestKey(NamedTuple):
         return script in PREPARATION_STEPS or script.startswith("host-ping-check")
 
     @property
+    def pseudo(self) -> bool:
+        """Tell whether this names a line about a whole job rather than a step of it
+        (`<none executed>`, `<job status>`): it has no step row and no step number."""
+        return self.testid in PSEUDO_TESTIDS
+
+    @property
     def build(self) -> bool:
         """Tell whether the step belongs to a build job (osstest's `build-*`)."""
         return self.job.startswith("build-")
@@ -271,6 +293,8 @@ def flight_label(number: int | None, blessing: str | None) -> str | None:
 
 
 NONE_EXECUTED = "<none executed>"  # the testid osstest gives a non-pass job with no non-pass step
+JOB_STATUS = "<job status>"  # the testid of the line today's osstest gives every broken job
+PSEUDO_TESTIDS = frozenset((NONE_EXECUTED, JOB_STATUS))  # lines about a job, not a step of it
 
 
 @dataclass(frozen=True)
@@ -352,7 +376,9 @@ class Finding:
                 return Blocker.REGRESSION if self.step.status is Status.FAIL else Blocker.BROKEN
             case Classification.UNFINISHED:
                 return Blocker.UNFINISHED
-            case Classification.NONE_EXECUTED | Classification.UNEXPECTED:
+            case (
+                Classification.NONE_EXECUTED | Classification.BROKEN_JOB | Classification.UNEXPECTED
+            ):
                 return Blocker.BROKEN
         return None
 
@@ -403,13 +429,13 @@ class Counts:
 
     @classmethod
     def of(cls, steps: list[Step]) -> Counts:
-        """Count steps: failures are fail, skipped skip or blocked, errors the rest that did not pass
-        (broken, and steps that had not finished)."""
+        """Count steps: failures are fail, skipped those that never ran (skip, blocked, starved),
+        errors the rest that did not pass (broken, and steps that had not finished)."""
         statuses = [step.status for step in steps]
-        quiet = (Status.PASS, Status.FAIL, Status.SKIP, Status.BLOCKED)
+        quiet = (Status.PASS, Status.FAIL, Status.SKIP, Status.BLOCKED, Status.STARVED)
         return cls(
             tests=len(statuses),
             failures=statuses.count(Status.FAIL),
             errors=sum(1 for s in statuses if s not in quiet),
-            skipped=statuses.count(Status.SKIP) + statuses.count(Status.BLOCKED),
+            skipped=sum(1 for s in statuses if s.not_run),
         )

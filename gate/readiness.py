@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from gate.model import NONE_EXECUTED, Classification, Status, TestKey, flight_label
+from gate.model import (
+    JOB_STATUS,
+    NONE_EXECUTED,
+    PSEUDO_TESTIDS,
+    Classification,
+    Status,
+    TestKey,
+    flight_label,
+)
 from gate.policy import Policy
 from gate.report import summary_of
 from gate.roadmap import Declared, Feature, Phase, Release
@@ -168,9 +176,21 @@ class Observation:
         return f"not passing since {self.since}, {self.attempts} flights"
 
 
+def explained(observations: Sequence[Observation]) -> list[Observation]:
+    """Leave out a broken job's `<job status>` line where a step of the job in the same flight
+    is listed too: it says no more than the step that broke."""
+    steps = {(o.flight, o.key.job) for o in observations if not o.key.pseudo}
+    return [
+        o
+        for o in observations
+        if not (o.key.testid == JOB_STATUS and (o.flight, o.key.job) in steps)
+    ]
+
+
 def trouble_sentences(observations: Sequence[Observation]) -> list[str]:
     """Say what got in the way of the evidence, one line per step, outcome and host, e.g.
     `host-install(3) broken on gall-mite in 16296: test-amd64-amd64-xl-qemuu-win7-amd64`."""
+    observations = explained(observations)
     groups: dict[tuple[str, str, str | None, int], set[str]] = {}
     # The cause before what it held up: what broke, then what was blocked by it.
     for o in sorted(observations, key=lambda o: (o.flight, o.status is Status.BLOCKED)):
@@ -179,7 +199,7 @@ def trouble_sentences(observations: Sequence[Observation]) -> list[str]:
     for (testid, status, host, flight), jobs in groups.items():
         where = f" on {host}" if host else ""
         what = f"{status} (the job ran no step)" if testid == NONE_EXECUTED else status
-        step = "job" if testid == NONE_EXECUTED else testid
+        step = "job" if testid in PSEUDO_TESTIDS else testid
         said.append(f"{step} {what}{where} in {flight}: {', '.join(sorted(jobs))}")
     return said
 
@@ -189,7 +209,7 @@ def sentences(observations: Sequence[Observation]) -> list[str]:
     `guest-start regressed in 17080 (REGR. vs. 17079) in 3 jobs: test-a, test-b, test-c;
     not passing since 17071, 4 flights`."""
     groups: dict[tuple[str, str, int, str], list[Observation]] = {}
-    for o in observations:
+    for o in explained(observations):
         groups.setdefault((o.key.testid, o.what, o.flight, o.summary()), []).append(o)
     said = []
     for (testid, what, flight, summary), found in groups.items():
@@ -240,7 +260,7 @@ class Evidence:
         for o in self.observations:
             # A job that executed nothing, and another flight's failure that this flight's
             # judgement counts, have no step row: each counts as one step.
-            if self.counts is None or o.in_flight is not None or o.key.testid == NONE_EXECUTED:
+            if self.counts is None or o.in_flight is not None or o.key.pseudo:
                 found.setdefault(o.flight, Counter())[o.status] += 1
         return found
 

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from gate.changes import PEOPLE_HEADING
 from gate.model import (
-    NONE_EXECUTED,
+    PSEUDO_TESTIDS,
     Classification,
     Finding,
     Flight,
@@ -98,9 +98,9 @@ def summary_of(
             return "never pass"
         case Classification.BASELINE_UNTESTED:
             return "baseline untested"
-        case Classification.BLOCKED | Classification.SKIPPED:
+        case Classification.BLOCKED | Classification.STARVED | Classification.SKIPPED:
             return "n/a"
-        case Classification.NONE_EXECUTED | Classification.UNFINISHED:
+        case Classification.NONE_EXECUTED | Classification.BROKEN_JOB | Classification.UNFINISHED:
             return ""
         case Classification.UNEXPECTED:
             return f"[st={status.value if status else '?'}!]"
@@ -178,7 +178,7 @@ def squeeze(text: str, width: int = WIDTH) -> str:
 def failure_line(finding: Finding) -> str:
     """Return a finding's line in the report: job, stepno, testid, status and summary."""
     step = finding.step
-    stepno = "" if step.key.testid == NONE_EXECUTED else str(step.stepno)
+    stepno = "" if step.key.testid in PSEUDO_TESTIDS else str(step.stepno)
     return squeeze(
         f" {step.key.job:<{JOB_WIDTH}} {stepno:>2} {step.key.testid:<{TESTID_WIDTH}}"
         f" {step.status.value:<{STATUS_WIDTH}} {described(finding)}"

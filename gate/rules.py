@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from gate.allow import AllowList
 from gate.model import (
+    JOB_STATUS,
     NONE_EXECUTED,
     Blocker,
     Classification,
@@ -44,27 +45,30 @@ BASELINE_UNTESTED = Outcome(10, Classification.BASELINE_UNTESTED)
 
 
 def failures_of(flight: Flight) -> list[Step]:
-    """Return a flight's non-pass steps in document order, then a `<none executed>` step for each
-    non-pass job without one (osstest's `examineflight`): a job that broke before any step
-    failed, or never ran.
-    """
+    """Return a flight's non-pass steps in document order, then a line for each job whose
+    status its steps do not tell (osstest's `examineflight`)."""
     found = [s for s in flight.steps() if s.status is not Status.PASS]
+    return found + _job_lines(found, ((job.name, job.status) for job in flight.jobs))
+
+
+def _job_lines(found: Sequence[Step], jobs: Iterable[tuple[str, Status]]) -> list[Step]:
+    """A `<job status>` line for each broken job, as today's osstest prints one whatever its
+    steps say (the 2015 code did not), and a `<none executed>` line for any other non-pass job
+    without a non-pass step: one that never ran, or ended before a step failed."""
     failing_jobs = {s.key.job for s in found}
-    return found + [
-        Step(TestKey(job.name, NONE_EXECUTED), 0, job.status)
-        for job in flight.jobs
-        if job.status is not Status.PASS and job.name not in failing_jobs
-    ]
+    lines = []
+    for job, status in jobs:
+        if status is Status.BROKEN:
+            lines.append(Step(TestKey(job, JOB_STATUS), 0, status))
+        elif status is not Status.PASS and job not in failing_jobs:
+            lines.append(Step(TestKey(job, NONE_EXECUTED), 0, status))
+    return lines
 
 
 def _failures_of_prior(prior: PriorFlight) -> list[Step]:
     assert prior.failures is not None, f"flight {prior.number}'s failures were not loaded"
     found = list(prior.failures)
-    failing_jobs = {s.key.job for s in found}
-    for job, status in (prior.jobs or {}).items():
-        if status is not Status.PASS and job not in failing_jobs:
-            found.append(Step(TestKey(job, NONE_EXECUTED), 0, status))
-    return found
+    return found + _job_lines(found, (prior.jobs or {}).items())
 
 
 def revision_matches(built: str | None, wanted: str) -> bool:
@@ -162,7 +166,10 @@ class _Justifier:
                 continue
             statuses = p.results.get(step.key)
             if not statuses:
-                found.append(self.outcome(step, p, None))
+                # A step a starved job never reached was starved there (`fail starved in N`, as
+                # today's osstest says); any other step absent there did not run (`blocked in`).
+                starved = (p.jobs or {}).get(step.key.job) is Status.STARVED
+                found.append(self.outcome(step, p, Status.STARVED if starved else None))
             found += [self.outcome(step, p, status) for status in sorted(statuses or ())]
         return found
 
@@ -205,6 +212,10 @@ class _Justifier:
                 in_flight,
             )
 
+        if step.status is Status.STARVED:  # no host to be had: never blocks (osstest since 2020)
+            return found(Classification.STARVED), None
+        if step.key.testid == JOB_STATUS:
+            return found(Classification.BROKEN_JOB), None
         if step.key.testid == NONE_EXECUTED:
             return found(Classification.NONE_EXECUTED), None
         if step.status is Status.BLOCKED:

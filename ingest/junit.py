@@ -48,6 +48,9 @@ CASE_CHILDREN = frozenset(
 )
 JUNIT_NAMES = CASE_CHILDREN | {"testcase", "testsuite", "testsuites", "property"}
 SKIP_STATUSES = ("disabled", "notrun", "skipped")
+# A testcase property naming the step's osstest status outright (`starved`, `aborted`...): it
+# wins over what the result element says.
+STATUS_PROPERTY = "osstest.status"
 # An <error> of these types is a step that had not finished (osstest's step statuses).
 UNFINISHED_TYPES = {
     "unfinished": Status.RUNNING,
@@ -190,7 +193,14 @@ def _status(results: list[Any], elem: Any) -> tuple[Status, str]:
     skips = [r for r in results if isinstance(r, Skipped)]
     if skips:
         said = " ".join(f"{r.message or ''} {r._elem.get('type') or ''}" for r in skips)
-        status = Status.BLOCKED if "blocked" in said.lower() else Status.SKIP
+        said = said.lower()
+        status = (
+            Status.STARVED
+            if "starved" in said
+            else Status.BLOCKED
+            if "blocked" in said
+            else Status.SKIP
+        )
         return status, skips[0].message or (skips[0].text or "").strip()
     if (elem.get("status") or "").lower() in SKIP_STATUSES:
         return Status.SKIP, elem.get("status")
@@ -235,6 +245,9 @@ def _read_case(elem: Any, job: str, excerpt_limit: int, texts: StepTexts) -> tup
     if match and (number := parse_number(match.group(1))) is not None:
         stepno, name = number, match.group(2)
     status, message = _status(results, elem)
+    for key, value in pairs:
+        if key == STATUS_PROPERTY:
+            status = _osstest_status(value)
     place = texts.add(
         excerpt(message.strip(), 500),
         excerpt("\n".join(outputs), excerpt_limit) if outputs else "",
@@ -248,6 +261,17 @@ def _read_case(elem: Any, job: str, excerpt_limit: int, texts: StepTexts) -> tup
         attempts=attempts,
     )
     return step, place
+
+
+def _osstest_status(value: str) -> Status:
+    """Read the `osstest.status` property of a testcase: one of the statuses osstest gives."""
+    try:
+        return Status(value.strip().lower())
+    except ValueError:
+        known = ", ".join(s.value for s in Status)
+        raise IngestError(
+            f"property {STATUS_PROPERTY} must be one of {known}, got {_shown(value)}"
+        ) from None
 
 
 def derive_testid(classname: str, name: str, job: str) -> str:
@@ -426,7 +450,7 @@ def job_status(declared: str | None, steps: list[Step]) -> Status:
         except ValueError:
             return Status.BROKEN  # a status osstest does not have: the job did not end well
     statuses = {step.status for step in steps}
-    for status in (Status.BROKEN, Status.FAIL, Status.BLOCKED):
+    for status in (Status.BROKEN, Status.FAIL, Status.BLOCKED, Status.STARVED):
         if status in statuses:
             return status
     return Status.PASS

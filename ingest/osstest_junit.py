@@ -10,11 +10,13 @@ from typing import IO
 from lxml import etree
 
 from gate.model import Counts, Flight, Job, Status, Step
+from ingest.junit import STATUS_PROPERTY
 
 _RESULT = {
     Status.FAIL: ("failure", "fail"),
     Status.BROKEN: ("error", "broken"),
     Status.BLOCKED: ("skipped", "blocked"),
+    Status.STARVED: ("skipped", "starved"),
     Status.SKIP: ("skipped", "skip"),
     Status.RUNNING: ("error", "running"),
     Status.QUEUED: ("error", "queued"),
@@ -50,6 +52,8 @@ def _step(xf: etree.xmlfile, flight: Flight, step: Step) -> None:
     with xf.element("testcase", attrs):
         with xf.element("properties"):
             _property(xf, "osstest.stepno", str(step.stepno))
+            if step.status is not Status.PASS:
+                _property(xf, STATUS_PROPERTY, step.status.value)
             if step.features:
                 _property(xf, "roadmap.features", ",".join(sorted(step.features)))
         tag = ""

@@ -27,6 +27,20 @@ How our data stands for osstest's database (modelling decisions, not osstest's):
 - production `--blessings=real`, plus the `real-retest` flights, are the evidence blessings;
 - in the report, section M (allowable) holds only the regressions an allow list excused, as in
   modern osstest reports (the 2013-2015 code put every compared failure there).
+
+What osstest gained after the mirror's 2015 code, read from its report mails of 2020-2024 (the
+code of those years is not in the mirror):
+
+- the status `starved`, of a job or step that got no host before the flight gave up on it: a
+  starved step's line says `n/a` and never blocks, and a step that was starved in a baseline
+  flight is `<status> in N` there like any other status (`fail starved in 180253`);
+- a `<job status>` line for every broken job, blocking as broken with an empty summary, printed
+  whatever the job's steps say (`test-armhf-armhf-xl-rtds <job status> broken` beside its
+  `host-install(5) broken starved in 180253`). A broken job without a non-pass step gets that
+  line alone, not a `<none executed>` one as well (the mails show no such job: our decision);
+- a step absent from a baseline flight whose job was starved there reads `starved in N`
+  (`test-armhf-armhf-xl 8 xen-boot fail starved in 180253`, where 180253 starved the job at its
+  `build-check(1)`): we take the job's status for the step's, as any other status there (170).
 """
 
 from __future__ import annotations
@@ -38,6 +52,7 @@ from dataclasses import dataclass, field
 from gate.model import Flight, Job, Push, Status, Verdict
 
 NONE_EXECUTED = "<none executed>"
+JOB_STATUS = "<job status>"
 EVIDENCE_BLESSINGS = ("real", "real-retest")  # `--blessings=real`, plus the retests of real flights
 PUSH_BLESSING = "real"  # `$OSSTEST_BLESSING`: the blessing `check_tested` and pushing want
 HISTORY_LIMIT = 1000  # `findaflight` looks at the newest 1000 candidate flights only
@@ -219,6 +234,10 @@ class _Database:
                         return step.status
         return None
 
+    def job_status(self, number: int, job: str) -> Status | None:
+        """`SELECT status FROM jobs WHERE flight=? AND job=?`."""
+        return next((j.status for j in self.flight(number).jobs if j.name == job), None)
+
     def built_revisions(self, number: int, tree: str) -> list[str]:
         """Every `built_revision_<tree>` runvar of a flight: one per job (all the same here)."""
         f = self.flight(number)
@@ -281,6 +300,13 @@ def _findaflight(
         if not qualifies or number == except_flight:
             continue
         status = db.step_status(number, job, testid) if job is not None and testid else None
+        if (
+            status is None
+            and job is not None
+            and testid
+            and db.job_status(number, job) is (Status.STARVED)
+        ):
+            status = Status.STARVED
         if check(number, status) is None:
             return number
     return None
@@ -302,7 +328,7 @@ class _Failure:
     flight: int
     job: Job
     testid: str
-    stepno: int | None  # None for the `<none executed>` pseudo-step
+    stepno: int | None  # None for the `<none executed>` and `<job status>` pseudo-steps
     status: Status
     summary: str = ""
     blocker: str = ""
@@ -314,8 +340,9 @@ def _examine(flight: Flight) -> list[_Failure]:
     """Return a flight's failures as `examineflight` collects them.
 
     Every step that is not `pass` is a failure, keyed by job and testid (a later step with the
-    same testid replaces an earlier one). A job that is not `pass` but has no such step gets one
-    failure of its own, testid `<none executed>`, with the job's status and no step number.
+    same testid replaces an earlier one). A broken job gets a failure of its own, testid
+    `<job status>` (today's osstest); any other job that is not `pass` but has no such step gets
+    one, testid `<none executed>`, with the job's status and no step number.
     The order is the document order (osstest sorts by an estimate of each job's duration, which
     our data does not carry; only the heisenbug recursion's order can depend on it).
     """
@@ -330,7 +357,9 @@ def _examine(flight: Flight) -> list[_Failure]:
                 found[(job.name, step.key.testid)] = _Failure(
                     number, job, step.key.testid, step.stepno, step.status
                 )
-        if job.status is not Status.PASS and not any_fail:
+        if job.status is Status.BROKEN:
+            found[(job.name, JOB_STATUS)] = _Failure(number, job, JOB_STATUS, None, job.status)
+        elif job.status is not Status.PASS and not any_fail:
             found[(job.name, NONE_EXECUTED)] = _Failure(
                 number, job, NONE_EXECUTED, None, job.status
             )
@@ -369,7 +398,8 @@ class _Judge:
         """Justify every failure of a flight, then, recursively, those of its heisenbug flights.
 
         The rules, in the order `justifyfailures` tries them:
-        1. `<none executed>`: blocks, as broken, with an empty summary.
+        0. a `starved` step or job (today's osstest): `n/a`, not blocking.
+        1. `<none executed>` and `<job status>`: blocks, as broken, with an empty summary.
         2. a `blocked` step: `n/a`, not blocking (and a `skip`, which osstest never records).
         3. a `running` step: blocks, as unfinished, with an empty summary.
         4. any other status but fail and broken: `[st=<status>!]`, blocks as broken.
@@ -390,6 +420,9 @@ class _Judge:
         for fv in failures:
             job = fv.job.name
             st = fv.status
+            if st is Status.STARVED:
+                fv.summary, fv.blocker = "n/a", ""
+                continue
             if fv.stepno is None:
                 fv.summary, fv.blocker = "", "broken"
                 continue

@@ -187,6 +187,9 @@ FORCE_PUSH = 70  # before it, an untested commit is pushed by hand and becomes t
 # and the one after the force push.
 BASELINE_TESTS = {1, FORCE_PUSH}
 ARM_AWAY = range(40, 44)
+# The armhf hosts are too busy to be had (today's osstest: `starved`): the jobs starve at their
+# first step; the next flight's armhf failures are `starved in` this one.
+ARM_STARVED = {44}
 SEDF_DROPPED = 48
 SKIPS = {i: ("test-amd64-amd64-xl-pvshim", "guest-saverestore") for i in (45, 46, 47)}
 ALLOW = """\
@@ -302,6 +305,10 @@ class Story:
         jobs: dict[str, Job] = {}
         for name in names:
             plan = PLAN[name]
+            if index in ARM_STARVED and "armhf" in name:
+                step = Step(TestKey(name, plan.steps[0]), 1, Status.STARVED)
+                jobs[name] = Job(name, Status.STARVED, (step,))
+                continue
             host = PINNED.get(name) or self.rng.choice(HOSTS[plan.arch])
             built = all(b in jobs and jobs[b].status is Status.PASS for b in plan.builds)
             if not built:

@@ -34,6 +34,7 @@ STATUS_MARKS = {
     Status.FAIL: "F",
     Status.BROKEN: "B",
     Status.BLOCKED: "b",
+    Status.STARVED: "s",  # never ran, as blocked: no host to be had
     Status.SKIP: "S",
 }
 UNFINISHED_MARK = "U"  # queued, preparing, running and the like: it had not finished

@@ -11,7 +11,7 @@ from itertools import groupby
 from sqlalchemy.orm import Session
 
 from gate.compare import Change, StepChange, compare, outcomes
-from gate.model import NONE_EXECUTED, Finding, Flight, Judgement, Status, TestKey, Verdict
+from gate.model import Finding, Flight, Judgement, Status, TestKey, Verdict
 from gate.report import summary
 from gate.store.flights import flight_happened, flight_stored, load_flight
 
@@ -53,7 +53,7 @@ class ChangeLine:
     status_b: Status | None
     summary: str  # the finding's summary in B (`REGR. vs. 17001`, `never pass`), else ""
     blocking: bool  # the finding blocks B's push
-    none_executed: bool  # a job's `<none executed>` line, which is no step
+    whole_job: bool  # a line about a job (`<none executed>`, `<job status>`), which is no step
 
 
 @dataclass(frozen=True)
@@ -143,5 +143,5 @@ def _line(change: StepChange, finding: Finding | None) -> ChangeLine:
         change.b,
         summary(finding) if finding is not None else "",
         finding is not None and finding.blocking,
-        change.key.testid == NONE_EXECUTED,
+        change.key.pseudo,
     )

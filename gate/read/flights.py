@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from gate.changes import Commits, History, people
 from gate.model import (
-    NONE_EXECUTED,
     Blocker,
     Classification,
     Finding,
@@ -194,7 +193,7 @@ class FailureLine:
         return cls(
             step.key.job,
             step.key.testid,
-            None if step.key.testid == NONE_EXECUTED else step.stepno,
+            None if step.key.pseudo else step.stepno,
             step.status,
             finding.classification,
             finding.blocking,

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gate.model import NONE_EXECUTED, Finding, Status, TestKey
+from gate.model import Finding, Status, TestKey
 from gate.policy import Policy
 from gate.read.steps import not_passing_since, notable_steps
 from gate.readiness import (
@@ -196,7 +196,7 @@ class Material:
         for flight, found in findings_elsewhere(session, list(flights)).items():
             for finding in found:
                 seen_as = observed(flight, finding)
-                if finding.step.key.testid == NONE_EXECUTED:
+                if finding.step.key.pseudo:
                     broken_jobs[finding.step.key.job].append(seen_as)
                 else:
                     elsewhere[finding.step.key].append(seen_as)

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gate.model import (
-    NONE_EXECUTED,
     Classification,
     Finding,
     Flight,
@@ -34,11 +33,7 @@ def finding_at(flight: Flight, judgement: Judgement) -> dict[int, Finding]:
 
 
 def other_findings(judgement: Judgement) -> list[Finding]:
-    return [
-        f
-        for f in judgement.findings
-        if f.in_flight is not None or f.step.key.testid == NONE_EXECUTED
-    ]
+    return [f for f in judgement.findings if f.in_flight is not None or f.step.key.pseudo]
 
 
 def finding_row(finding: Finding) -> dict[str, Any]:

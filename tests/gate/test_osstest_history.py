@@ -15,6 +15,7 @@ import pytest
 
 from gate.allow import AllowList
 from gate.model import (
+    JOB_STATUS,
     NONE_EXECUTED,
     Finding,
     Flight,
@@ -222,7 +223,8 @@ HISTORY: list[Flight] = [
         blocked(WIN7),
         blocked(LIBVIRT),
     ),
-    # 109: up to date; win7's host broke: `failed in 106`, and guest-stop `pass in 107`.
+    # 109: up to date; win7's host broke: `failed in 106`, and guest-stop `pass in 107`; the
+    # broken job's `<job status>` line blocks (today's osstest): trouble.
     flight(109, X(4), L(4), job(WIN7, {"guest-localmigrate": BROKEN, "guest-stop": BROKEN})),
     # 110: every baseline outcome against 105-109 (all X4; linux L2-L4):
     #   win7 guest-localmigrate broken: like 109 (beats `failed in 106` and REGR.)
@@ -252,7 +254,8 @@ HISTORY: list[Flight] = [
         blocked(WIN7),
         blocked(LIBVIRT),
     ),
-    # 112: the pair job broke with every step passed: `<none executed>` broken: trouble.
+    # 112: the pair job broke with every step passed: its `<job status>` line (today's osstest;
+    # the 2015 code printed `<none executed>`) blocks: trouble.
     flight(112, X(6), L(4), job(PAIR, status=BROKEN), extra=[PAIR]),
     # 113: cut short: a running step (unfinished), a preparing step ([st=preparing!]) and a
     # queued job without steps (`<none executed>` queued): trouble.
@@ -317,8 +320,9 @@ HISTORY: list[Flight] = [
         extra=[PAIR],
         without=[WIN7],
     ),
-    # 128: a broken test step that passed in the baseline: REGR. vs. 127 with blocker `broken`
-    # (trouble, not regressions, without its retest); the retest 129 excuses it: PUSHED (X14).
+    # 128: a broken test step that passed in the baseline: REGR. vs. 127 with blocker `broken`;
+    # the retest 129 excuses the step, but not the job's `<job status>` line: trouble, not
+    # pushed (the 2015 code had no such line, and pushed).
     flight(128, X(14), L(6), cut(XL, "host-install(3)", BROKEN)),
     # 129: the retest of 128: `pass in 129-retest`.
     flight(129, X(14), L(6), blessing="real-retest"),
@@ -337,7 +341,8 @@ HISTORY: list[Flight] = [
     flight(132, X(14), L(31), branch="linux-3.10", baseline={"linux": L(30)}),
     # 133: xen moved (X14 -> X15): 131 and 132 still count; `like 131`: PUSHED (L32).
     flight(133, X(15), L(32), job(XL, {"guest-saverestore": FAIL}), branch="linux-3.10"),
-    # 134: build-amd64 broke on host allocation: REGR. vs. 133 (600), blocker broken: trouble.
+    # 134: build-amd64 broke on host allocation: REGR. vs. 133 (600), blocker broken, and its
+    # `<job status>` line: trouble.
     flight(
         134,
         X(15),
@@ -404,9 +409,10 @@ STORY: dict[int, tuple[Verdict, bool, set[str]]] = {
         },
     ),
     109: (
-        Verdict.TOLERABLE,
+        Verdict.TROUBLE,
         False,
         {
+            f"{WIN7} {JOB_STATUS} broken",
             f"{WIN7} guest-localmigrate broken failed in 106",
             f"{WIN7} guest-stop broken pass in 107",
         },
@@ -417,6 +423,8 @@ STORY: dict[int, tuple[Verdict, bool, set[str]]] = {
         {
             f"{WIN7} guest-localmigrate broken like 109",
             f"{XL} guest-saverestore broken failed in 105",
+            f"{XL} {JOB_STATUS} broken",
+            f"{WIN7} {JOB_STATUS} broken",
             f"{WIN7} guest-stop fail broken in 109",
             f"{XL} guest-localmigrate fail REGR. vs. 109",
             f"{ARM} guest-stop fail blocked in 105",
@@ -433,7 +441,7 @@ STORY: dict[int, tuple[Verdict, bool, set[str]]] = {
             f"{LIBVIRT} build-check(1) blocked n/a",
         },
     ),
-    112: (Verdict.TROUBLE, False, {f"{PAIR} {NONE_EXECUTED} broken"}),
+    112: (Verdict.TROUBLE, False, {f"{PAIR} {JOB_STATUS} broken"}),
     113: (
         Verdict.TROUBLE,
         False,
@@ -486,7 +494,11 @@ STORY: dict[int, tuple[Verdict, bool, set[str]]] = {
             f"{XL} guest-saverestore fail in 125 pass in 127",
         },
     ),
-    128: (Verdict.TOLERABLE, True, {f"{XL} host-install(3) broken pass in 129-retest"}),
+    128: (
+        Verdict.TROUBLE,
+        False,
+        {f"{XL} host-install(3) broken pass in 129-retest", f"{XL} {JOB_STATUS} broken"},
+    ),
     129: (Verdict.TOLERABLE, False, set()),
     130: (Verdict.TOLERABLE, False, set()),
     131: (Verdict.TOLERABLE, False, {f"{XL} guest-saverestore fail baseline untested"}),
@@ -497,6 +509,7 @@ STORY: dict[int, tuple[Verdict, bool, set[str]]] = {
         False,
         {
             f"{BUILD} hosts-allocate broken REGR. vs. 133",
+            f"{BUILD} {JOB_STATUS} broken",
             f"{XL} build-check(1) blocked n/a",
             f"{WIN7} build-check(1) blocked n/a",
             f"{LIBVIRT} build-check(1) blocked n/a",
@@ -817,10 +830,15 @@ def test_osstest_like_outranks_failed_in_which_outranks_regression():
         only(4, X(2), job(XL, {"guest-start": FAIL, "guest-stop": FAIL})),
         only(5, X(3), job(XL, {"guest-start": BROKEN, "guest-stop": BROKEN})),
     ]
+    # The broken job's `<job status>` line blocks whatever its steps' outcomes (today's osstest).
     assert said(oracle_of(history)[5]) == (
-        Verdict.TOLERABLE,
-        True,
-        {f"{XL} guest-start broken like 3", f"{XL} guest-stop broken failed in 4"},
+        Verdict.TROUBLE,
+        False,
+        {
+            f"{XL} guest-start broken like 3",
+            f"{XL} guest-stop broken failed in 4",
+            f"{XL} {JOB_STATUS} broken",
+        },
     )
     check(history)
 
@@ -918,7 +936,8 @@ def test_osstest_never_passed_step_is_never_pass_before_any_comparison():
 
 def test_osstest_non_pass_job_without_failing_step_is_none_executed_and_blocks():
     """`examineflight`: a job that is not `pass` with no non-pass step gets `<none executed>`
-    with the job's status; `justifyfailures` makes it a `broken` blocker, whatever the status."""
+    with the job's status; `justifyfailures` makes it a `broken` blocker, whatever the status.
+    A broken job gets today's `<job status>` line instead, which blocks alike."""
     history = [
         *start(XL, WIN7, ARM),
         only(3, X(3), job(XL, status=BROKEN), Job(WIN7, QUEUED, ()), Job(ARM, BLOCKED, ())),
@@ -928,12 +947,15 @@ def test_osstest_non_pass_job_without_failing_step_is_none_executed_and_blocks()
         Verdict.TROUBLE,
         False,
         {
-            f"{XL} {NONE_EXECUTED} broken",
+            f"{XL} {JOB_STATUS} broken",
             f"{WIN7} {NONE_EXECUTED} queued",
             f"{ARM} {NONE_EXECUTED} blocked",
         },
     )
-    assert results[3].blocking == {(3, j, NONE_EXECUTED) for j in (XL, WIN7, ARM)}
+    assert results[3].blocking == {
+        (3, XL, JOB_STATUS),
+        *((3, j, NONE_EXECUTED) for j in (WIN7, ARM)),
+    }
     check(history)
 
 
@@ -1192,7 +1214,7 @@ def test_osstest_allow_list_excuses_regression_as_allowable():
 
 def test_osstest_allow_list_excuses_build_regressions_but_not_broken_jobs():
     """The allow list is consulted for every compared blocker, priority 600 included, and never
-    for `<none executed>` (a one-word entry means any testid)."""
+    for a broken job's `<job status>` (a one-word entry means any testid)."""
     history = [
         *start(BUILD, XL),
         only(3, X(3), job(BUILD, {"xen-build": FAIL}), blocked(XL)),
@@ -1202,7 +1224,7 @@ def test_osstest_allow_list_excuses_build_regressions_but_not_broken_jobs():
     results = oracle_of(history, allow)
     assert said(results[3])[:2] == (Verdict.TOLERABLE, True)
     assert {line.section for line in results[3].lines} == {"allowable", "nonblocking"}
-    assert said(results[4]) == (Verdict.TROUBLE, False, {f"{XL} {NONE_EXECUTED} broken"})
+    assert said(results[4]) == (Verdict.TROUBLE, False, {f"{XL} {JOB_STATUS} broken"})
     check(history, allow)
 
 
@@ -1230,7 +1252,7 @@ def test_osstest_broken_step_regression_is_trouble_not_regressions():
     assert said(results[3]) == (
         Verdict.TROUBLE,
         False,
-        {f"{XL} host-install(3) broken REGR. vs. 2"},
+        {f"{XL} host-install(3) broken REGR. vs. 2", f"{XL} {JOB_STATUS} broken"},
     )
 
 
@@ -1242,7 +1264,7 @@ def test_osstest_without_baseline_tree_every_failure_is_in_the_plain_section():
     assert said(results[1]) == (
         Verdict.TROUBLE,
         False,
-        {f"{XL} guest-start fail never pass", f"{WIN7} {NONE_EXECUTED} broken"},
+        {f"{XL} guest-start fail never pass", f"{WIN7} {JOB_STATUS} broken"},
     )
     assert {line.section for line in results[1].lines} == {"fail"}
     check(history)
@@ -1264,7 +1286,7 @@ def test_osstest_with_baseline_tree_but_no_baseline_flight_blockers_are_in_the_b
     results = oracle_of(history)
     assert {(line.testid, line.section) for line in results[3].lines} == {
         ("guest-start", "nonblocking"),
-        (NONE_EXECUTED, "regression"),
+        (JOB_STATUS, "regression"),
     }
     check(history)
 
@@ -1413,7 +1435,7 @@ def test_osstest_heisenbug_flight_must_match_every_declared_tree():
 
 
 def test_osstest_heisenbug_flights_broken_job_blocks_the_judged_flight():
-    """The heisenbug flight's own `<none executed>` is printed `in N` and blocks (as broken)."""
+    """The heisenbug flight's own `<job status>` is printed `in N` and blocks (as broken)."""
     history = [
         *start(XL, WIN7),
         only(3, X(3), job(XL), job(WIN7, status=BROKEN)),
@@ -1423,9 +1445,9 @@ def test_osstest_heisenbug_flights_broken_job_blocks_the_judged_flight():
     assert said(results[4]) == (
         Verdict.TROUBLE,
         False,
-        {f"{XL} guest-start fail pass in 3", f"{WIN7} {NONE_EXECUTED} broken in 3"},
+        {f"{XL} guest-start fail pass in 3", f"{WIN7} {JOB_STATUS} broken in 3"},
     )
-    assert results[4].blocking == {(3, WIN7, NONE_EXECUTED)}
+    assert results[4].blocking == {(3, WIN7, JOB_STATUS)}
 
 
 def test_osstest_blocked_step_in_baseline_is_another_status_and_outranks_regression():

@@ -187,6 +187,7 @@ def test_the_pass_rate_counts_passes_and_failures_only():
     # broken and blocked are the infrastructure's, skipped is nobody's: none is a result
     assert pass_rate([Counter([P, P, F, B]), Counter([BL, S, S])]) == 2 / 3
     assert pass_rate([Counter([BL]), Counter([B])]) is None
+    assert pass_rate([Counter([P, Status.STARVED])]) == 1.0  # starved: it never ran
 
 
 @pytest.mark.parametrize(
@@ -197,8 +198,18 @@ def test_the_pass_rate_counts_passes_and_failures_only():
         (B, Classification.REGRESSION, "host-install(3)"),
         (F, Classification.REGRESSION, "hosts-allocate"),
         (F, Classification.NEVER_PASS, "capture-logs(19)"),
+        (Status.STARVED, Classification.STARVED, "hosts-allocate"),
+        (Status.STARVED, Classification.STARVED, "guest-start"),
     ],
-    ids=["blocked", "broken", "broken-host-install", "failed-allocation", "failed-log-capture"],
+    ids=[
+        "blocked",
+        "broken",
+        "broken-host-install",
+        "failed-allocation",
+        "failed-log-capture",
+        "starved-allocation",
+        "starved",
+    ],
 )
 def test_infrastructure_trouble_is_evidence_missing_and_names_the_host(
     status, classification, testid

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from gate.allow import AllowList
 from gate.model import (
+    JOB_STATUS,
     NONE_EXECUTED,
     Blocker,
     Classification,
@@ -21,7 +22,7 @@ from gate.model import (
     Verdict,
 )
 from gate.policy import Policy, osstest_tree
-from gate.report import described
+from gate.report import described, outcome
 from gate.rules import judge, revision_matches
 
 JOB = "test-amd64-amd64-xl"
@@ -91,15 +92,32 @@ def summaries(flight: Flight, prior: list[PriorFlight], **kw: AllowList) -> dict
 
 
 def test_osstest_gives_a_non_pass_job_without_a_failing_step_a_none_executed_line():
-    flight = make(10, {"xen-boot": P}, job_status=B)
+    flight = make(10, {"xen-boot": P}, job_status=F)
     judgement = judge(flight, [TESTED, was(9, {"xen-boot": P})])
     [finding] = judgement.findings
     assert finding.step.key == TestKey(JOB, NONE_EXECUTED)
     assert (finding.step.status, finding.classification, finding.blocker) == (
-        B,
+        F,
         C.NONE_EXECUTED,
         Blocker.BROKEN,
     )
+    assert judgement.verdict is Verdict.TROUBLE
+    assert judgement.push is Push.NOT_PUSHING
+
+
+def test_today_osstest_gives_every_broken_job_a_blocking_job_status_line():
+    """Today's osstest (report mails since about 2020, e.g. linux-linus 180274): a broken job
+    gets a `<job status>` line that blocks as broken whatever its steps say, and no `<none
+    executed>` line; its broken step is judged as any other (here `failed in 9`)."""
+    prior = [was(8, {"xen-boot": P}), was(9, {"xen-boot": F})]
+    for steps in ({"xen-boot": P}, {"xen-boot": B}):
+        judgement = judge(make(10, steps, job_status=B), [TESTED, *prior])
+        lines = {f.step.key.testid: (f.classification, described(f)) for f in judgement.findings}
+        assert lines.pop(JOB_STATUS) == (C.BROKEN_JOB, "")
+        assert lines == (
+            {} if steps["xen-boot"] is P else {"xen-boot": (C.FAILED_IN, "failed in 9")}
+        )
+        assert judgement.blocking()[0].blocker is Blocker.BROKEN
     assert judgement.verdict is Verdict.TROUBLE
     assert judgement.push is Push.NOT_PUSHING
 
@@ -159,7 +177,7 @@ def test_osstest_names_the_newest_baseline_flight_among_equals():
 
 def test_osstest_failed_in_180_only_when_the_step_was_fail_there():
     prior = [was(8, {"xen-boot": P}), was(9, {"xen-boot": F})]
-    assert summaries(make(10, {"xen-boot": B}), prior) == {"xen-boot": "failed in 9"}
+    assert summaries(make(10, {"xen-boot": B}, job_status=F), prior) == {"xen-boot": "failed in 9"}
 
 
 def test_osstest_other_status_there_170_is_status_in_n():
@@ -415,3 +433,43 @@ def test_osstest_allow_list_excuses_a_regression_as_allowable():
 def test_repeated_testcases_count_every_status_seen_in_another_flight():
     prior = PriorFlight(9, "real", {"xen": "old"}, False, {TestKey(JOB, "t"): frozenset({P, F})})
     assert classes(make(10, {"t": F}), [prior]) == {"t": (C.LIKE, 9)}
+
+
+# Starved (today's osstest: a job or step that got no host before its flight gave up on it)
+
+
+def test_today_osstest_calls_a_starved_step_n_a_and_never_blocks_on_it():
+    starved = make(10, {"build-check(1)": Status.STARVED}, job_status=Status.STARVED)
+    judgement = judge(starved, [TESTED, was(9, {"build-check(1)": P})])
+    [finding] = judgement.findings
+    assert (finding.classification, described(finding), finding.blocking) == (
+        C.STARVED,
+        "n/a",
+        False,
+    )
+    assert (judgement.verdict, judgement.push) == (Verdict.TOLERABLE, Push.PUSHED)
+    assert outcome(starved, judgement) == "tolerable trouble: starved"
+
+
+def test_a_step_that_a_starved_job_never_reached_was_starved_there():
+    """`test-armhf-armhf-xl 8 xen-boot fail starved in 180253`: in 180253 the job starved at its
+    first step, so it has no xen-boot step; it is `starved in`, and outranks a pass elsewhere."""
+    basis = PriorFlight.of(
+        make(9, {"build-check(1)": Status.STARVED}, xen="old", job_status=Status.STARVED),
+        pushed=True,
+    )
+    older = was(8, {"build-check(1)": P, "xen-boot": P})
+    for status in (F, B):
+        flight = make(10, {"build-check(1)": P, "xen-boot": status}, job_status=F)
+        judgement = judge(flight, [older, basis])
+        [finding] = judgement.findings
+        assert (described(finding), finding.ref_status, finding.blocking) == (
+            "starved in 9",
+            Status.STARVED,
+            False,
+        )
+    # A job that ran but never reached the step (blocked, broken...) leaves it `blocked in`.
+    stopped = PriorFlight.of(make(9, {"build-check(1)": F}, xen="old"), pushed=True)
+    ancient = was(8, {"xen-boot": P}, xen="ancient")  # it passed once, on another revision
+    blocked = judge(make(10, {"xen-boot": F}, job_status=F), [ancient, stopped])
+    assert [described(f) for f in blocked.findings] == ["blocked in 9"]

@@ -360,3 +360,54 @@ def test_attempts_written_in_the_osstest_convention_read_back():
     assert out.getvalue().count(b"<flakyFailure") == 2
     read = parse(out.getvalue()).steps()
     assert [(s.status, s.attempts) for s in read] == [(s.status, s.attempts) for s in steps]
+
+
+STARVED = b"""<testsuites>
+ <testsuite name="build-armhf">
+  <properties>
+   <property name="osstest.flight" value="180253"/>
+   <property name="osstest.job.status" value="starved"/>
+  </properties>
+  <testcase name="2 hosts-allocate"><skipped message="starved n/a"/></testcase>
+ </testsuite>
+ <testsuite name="test-armhf-armhf-xl">
+  <testcase name="1 build-check(1)"><skipped type="starved"/></testcase>
+  <testcase name="8 xen-boot">
+   <properties><property name="osstest.status" value=" Aborted "/></properties>
+   <failure/>
+  </testcase>
+ </testsuite>
+</testsuites>
+"""
+
+
+def test_starved_reads_from_a_skipped_result_and_any_status_from_the_status_property():
+    build, test = parse(STARVED).jobs
+    assert (build.status, [s.status for s in build.steps]) == (Status.STARVED, [Status.STARVED])
+    # A starved step never ran, as a blocked one: the job's status, when not declared, is the
+    # worst of its steps, and the `osstest.status` property wins over the result element.
+    assert [(s.key.testid, s.status) for s in test.steps] == [
+        ("build-check(1)", Status.STARVED),
+        ("xen-boot", Status.ABORTED),
+    ]
+    assert test.status is Status.STARVED
+
+
+def test_a_status_property_osstest_does_not_know_is_refused_naming_it():
+    bad = STARVED.replace(b" Aborted ", b"hungry")
+    with pytest.raises(
+        IngestError, match=r"property osstest\.status must be one of .*got 'hungry'"
+    ):
+        parse(bad)
+
+
+def test_every_status_survives_the_osstest_writer_and_the_reader():
+    steps = tuple(
+        Step(TestKey("test-amd64-amd64-xl", f"step-{n}"), n, status)
+        for n, status in enumerate(Status, 1)
+    )
+    made = Flight(17001, "xen-unstable", (Job("test-amd64-amd64-xl", Status.FAIL, steps),))
+    out = io.BytesIO()
+    write_flight(made, out)
+    (job,) = parse(out.getvalue()).jobs
+    assert [s.status for s in job.steps] == list(Status)

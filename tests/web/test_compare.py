@@ -28,10 +28,15 @@ def test_the_page_shows_each_kind_with_its_steps(client):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<title>Flight 17003 against 17004 · pushgate</title>" in html
-    for heading in ("Regressions", "Not run", "Disappeared", "Fixed", "Still failing"):
+    for heading in ("Regressions", "New failures", "Not run", "Disappeared", "Fixed"):
         assert f"<h2>{heading} <span" in html
     assert "New passes" not in html
-    assert "Regressions: 1 · Not run: 1 · Disappeared: 18 · Fixed: 2 · Still failing: 1" in html
+    assert (
+        "Regressions: 1 · New failures: 1 · Not run: 1 · Disappeared: 18 · Fixed: 2 · "
+        "Still failing: 1"
+    ) in html
+    # The broken job's `<job status>` line is no step: named, not linked.
+    assert '<span class="mono">&lt;job status&gt;</span>' in html
     assert '<a class="mono" href="/tests/build-i386/host-install(2)">host-install(2)</a>' in html
     assert "REGR. vs. 17001 <strong>blocking</strong>" in html
     assert 'href="/compare/17004/17003"' in html
@@ -53,7 +58,7 @@ def test_the_twin_is_the_cli_json_and_the_text_says_the_same(client, example_db)
         "status_b": "fail",
         "summary": "REGR. vs. 17001",
         "blocking": True,
-        "none_executed": False,
+        "whole_job": False,
     }
     text = _cli(example_db, "17001", "17003").stdout.splitlines()
     assert text[0] == (
@@ -75,7 +80,7 @@ def test_the_twin_is_the_cli_json_and_the_text_says_the_same(client, example_db)
 def test_a_page_of_a_long_comparison_is_the_same_page_everywhere(client, example_db, monkeypatch):
     monkeypatch.setattr("gate.read.compare.COMPARE_LINES", 5)
     twin = client.get("/api/v1/compare/17003/17004?page=2").get_json()
-    assert (twin["page"], twin["pages"], twin["total"]) == (2, 5, 23)
+    assert (twin["page"], twin["pages"], twin["total"]) == (2, 5, 24)
     cli = _cli(example_db, "17003", "17004", "--page", "2", "--format", "json")
     assert json.loads(cli.stdout) == twin
     assert _cli(example_db, "17003", "17004", "--page", "2").stdout.endswith(

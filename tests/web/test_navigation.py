@@ -49,9 +49,11 @@ def test_every_cell_that_did_not_pass_has_a_letter_and_the_legend_says_it():
         "F",
         "B",
         "b",
+        "s",
         "S",
         "U",
     }
+    assert cell_mark(Cell(Status.STARVED)) == "s"
     assert set(STATUS_MARKS) <= set(Status)
 
 
@@ -61,17 +63,26 @@ def test_the_grids_letters_and_their_legend(client):
     assert letters
     assert all(letter for status, letter in letters if status != "pass")
     assert "R" in {letter for _status, letter in letters}
-    for legend in ("R</i>blocks the push", "F</i>fail", "B</i>broken", "b</i>blocked"):
+    for legend in (
+        "R</i>blocks the push",
+        "F</i>fail",
+        "B</i>broken",
+        "b</i>blocked",
+        "s</i>starved",
+    ):
         assert legend in page
     strip = client.get("/tests/test-amd64-amd64-pair/guest-migrate/src_host/dst_host")
     assert re.search(r'class="cell s-fail[^"]*"[^>]*>[RF]</a>', strip.get_data(as_text=True))
 
 
-def test_broken_and_blocked_look_different():
+def test_broken_blocked_and_starved_look_different():
     css = (FAVICON.parent / "pushgate.css").read_text(encoding="utf-8")
-    broken = re.search(r"\.cell\.s-broken \{ background: (#\w+)", css)
-    blocked = re.search(r"\.cell\.s-blocked \{ background: (#\w+)", css)
-    assert broken and blocked and broken[1] != blocked[1]
+    colours = {
+        status: re.search(rf"\.cell\.s-{status} \{{ background: (#\w+)", css)
+        for status in ("broken", "blocked", "starved")
+    }
+    assert all(colours.values())
+    assert len({found[1] for found in colours.values() if found}) == 3
 
 
 def test_days_are_said_in_words():

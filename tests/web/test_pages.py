@@ -186,7 +186,7 @@ def test_pages_make_a_bounded_number_of_queries(client, url):
         assert client.get(url).status_code == 200
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert len(statements) <= 25
+    assert len(statements) <= 28  # a fixed number, whatever the history holds
 
 
 def test_the_atom_feeds_list_the_newest_flights_with_their_verdicts(client):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 import gate.read.compare as compare_page
 from gate.compare import Change
-from gate.model import NONE_EXECUTED, Job, Status, Verdict
+from gate.model import JOB_STATUS, Job, Status, Verdict
 from gate.policy import Policy
 from gate.read import NoFlight, comparison, flight_detail
 from gate.store.flights import save_flight
@@ -104,14 +104,14 @@ def test_the_comparison_lists_each_kind_worst_first_with_the_gate_of_b(engine: E
     assert [g.heading for g in data.groups] == [c.heading for c in Change]
 
 
-def test_a_job_that_ran_no_step_is_its_none_executed_line(engine: Engine):
+def test_a_broken_job_that_ran_no_step_is_its_job_status_line(engine: Engine):
     _store(engine)
     with Session(engine) as session:
         data = comparison(session, 101, 102, NOW)
     lines = [line for group in data.groups for line in group.lines]
     new = [line for line in lines if line.change is Change.NEW_FAILURE]
-    assert [(n.job, n.testid, n.status_b, n.none_executed, n.blocking) for n in new] == [
-        ("test-broken", NONE_EXECUTED, BR, True, True)
+    assert [(n.job, n.testid, n.status_b, n.whole_job, n.blocking) for n in new] == [
+        ("test-broken", JOB_STATUS, BR, True, True)
     ]
 
 

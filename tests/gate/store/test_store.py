@@ -171,7 +171,7 @@ def test_osstest_retest_arriving_later_rejudges_the_flight_it_retested(engine: E
     assert (finding.classification, finding.ref_label) == (Classification.PASS_IN, "102-retest")
 
 
-def test_the_stored_judgement_keeps_none_executed_jobs_and_heisenbug_flight_failures(
+def test_the_stored_judgement_keeps_the_lines_of_whole_jobs_and_heisenbug_flight_failures(
     engine: Engine,
 ):
     save(engine, flight(100, {**GOOD, "test-amd64-amd64-xl guest-stop": P}, xen="a"), "d100")
@@ -194,7 +194,7 @@ def test_the_stored_judgement_keeps_none_executed_jobs_and_heisenbug_flight_fail
     assert judgement.findings == saved.judgement.findings
     assert [(f.in_flight, f.step.key.testid, f.classification) for f in judgement.findings] == [
         (None, "guest-start", Classification.PASS_IN),
-        (None, "<none executed>", Classification.NONE_EXECUTED),
+        (None, "<job status>", Classification.BROKEN_JOB),
         (101, "guest-stop", Classification.REGRESSION),
     ]
     assert judgement.verdict is Verdict.REGRESSIONS
