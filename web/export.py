@@ -16,8 +16,9 @@ from flask import Response
 from gate.read.features import FeatureRow
 from gate.read.history import TestPage
 
-# A spreadsheet reads a cell that starts so as a formula: such text is kept as text.
-FORMULA = ("=", "+", "@", "\t", "\r")
+# A spreadsheet reads a cell that starts so as a formula (OWASP's list): such text is kept as
+# text by a leading `'`. Numbers are written as numbers, so a negative one is not touched.
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: object) -> object:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
@@ -86,6 +87,50 @@ def test_a_csv_of_nothing_is_a_404_or_400(client):
 def test_text_a_spreadsheet_would_run_stays_text():
     assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert _cell("@SUM") == "'@SUM"
+    assert _cell(HOSTILE) == "'" + HOSTILE
+    assert _cell(-2) == -2  # a number is a number
     assert _cell("test-amd64 guest-start") == "test-amd64 guest-start"
     assert _cell(None) == ""
     assert _cell(3) == 3
+
+
+HOSTILE = "-2+3+cmd|' /C calc'!A0"
+
+
+def test_every_csv_export_keeps_what_a_spreadsheet_would_run_as_text(tmp_path):
+    """A testid, a branch, a host, a title and an owner that a spreadsheet would run, through
+    ingest and roadmap import to both exports: each such cell starts with `'`."""
+    from click.testing import CliRunner
+
+    from gate.model import Flight, Job, Status, Step, TestKey
+    from ingest.osstest_junit import write_flight
+    from web.cli import main
+
+    job = "test-amd64-amd64-xl"
+    steps = (
+        Step(TestKey(job, HOSTILE), 1, Status.FAIL),
+        Step(TestKey(job, "guest-start"), 2, Status.PASS),
+    )
+    jobs = (Job(job, Status.FAIL, steps, host="@SUM(A1)"),)
+    made = Flight(17001, "=HYPERLINK(1)", jobs, started=datetime(2013, 3, 1, tzinfo=UTC))
+    with (tmp_path / "f.xml").open("wb") as out:
+        write_flight(made, out)
+    (tmp_path / "roadmap.toml").write_text(
+        '[release]\nname = "9.9"\nbranch = "=HYPERLINK(1)"\nfeature_freeze = 2013-03-25\n'
+        "code_freeze = 2013-04-15\nrelease = 2013-06-17\nas_of = 2013-03-01\n\n"
+        '[[feature]]\nslug = "evil"\ntitle = "+SUM(1)"\nowners = ["@owner"]\nstatus = "good"\n'
+        f'tests = ["{job}"]\n',
+        encoding="utf-8",
+    )
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    run = CliRunner().invoke
+    assert run(main, ["--database", url, "ingest", str(tmp_path / "f.xml")]).exit_code == 0
+    imported = run(main, ["--database", url, "roadmap", "import", str(tmp_path / "roadmap.toml")])
+    assert imported.exit_code == 0, imported.output
+    client = create_app({"DATABASE_URL": url, "NOW": "2013-03-10"}).test_client()
+    (feature,) = rows(client.get("/features.csv"))
+    assert (feature["title"], feature["owners"]) == ("'+SUM(1)", "'@owner")
+    (history,) = rows(client.get("/tests.csv", query_string={"job": job, "testid": HOSTILE}))
+    assert (history["branch"], history["host"]) == ("'=HYPERLINK(1)", "'@SUM(A1)")
+    for table in (feature, history):
+        assert not any(str(cell).startswith(("=", "+", "-", "@")) for cell in table.values())
