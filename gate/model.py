@@ -284,6 +284,49 @@ class Flight:
         return [step for job in self.jobs for step in job.steps]
 
 
+MAX_NUMBER = 2**31 - 1  # the largest flight or step number: the store's integers, on every engine
+# The longest text pushgate keeps of each field of a flight, the same on every engine (the
+# store's columns are this wide): a flight that says more is refused before it is stored.
+FIELD_LIMITS = {
+    "branch": 200,
+    "blessing": 50,
+    "intended blessing": 50,
+    "job": 500,
+    "host": 500,
+    "testid": 1000,
+    "feature tag": 200,
+}
+
+
+def over_limit(flight: Flight) -> str | None:
+    """Say the first field of a flight that pushgate cannot keep, or None when it can keep all:
+    a flight or step number above `MAX_NUMBER`, or a text longer than its `FIELD_LIMITS`."""
+    if flight.number is not None and not 0 < flight.number <= MAX_NUMBER:
+        return f"flight number {flight.number} is out of range (1 to {MAX_NUMBER})"
+    texts: list[tuple[str, str | None]] = [
+        ("branch", flight.branch),
+        ("blessing", flight.blessing),
+        ("intended blessing", flight.intended),
+    ]
+    for job in flight.jobs:
+        texts += [("job", job.name), ("host", job.host)]
+        for step in job.steps:
+            if not 0 <= step.stepno <= MAX_NUMBER:
+                return (
+                    f"step number {step.stepno} of {step.key} is out of range (0 to {MAX_NUMBER})"
+                )
+            texts.append(("testid", step.key.testid))
+            texts += [("feature tag", tag) for tag in step.features]
+    for name, value in texts:
+        if value is not None and len(value) > FIELD_LIMITS[name]:
+            shown = value[:40] + "..." if len(value) > 40 else value
+            return (
+                f"{name} {shown!r} is {len(value)} characters long; pushgate keeps at most "
+                f"{FIELD_LIMITS[name]}"
+            )
+    return None
+
+
 def flight_label(number: int | None, blessing: str | None) -> str | None:
     """Return a flight as osstest's reports name it: `17086`, or `17086-retest` for a retest."""
     if number is None:

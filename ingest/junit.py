@@ -24,7 +24,7 @@ from typing import Any
 from junitparser import Error, Failure, Skipped
 from lxml import etree
 
-from gate.model import Flight, Job, Status, Step, TestKey
+from gate.model import MAX_NUMBER, Flight, Job, Status, Step, TestKey
 from gate.roadmap import split_tags
 from ingest.source import CappedReader, IngestError
 from ingest.texts import StepTexts
@@ -66,7 +66,6 @@ FEATURE_PROPERTIES = ("roadmap.features", "requirements")
 NO_FEATURES: frozenset[str] = frozenset()
 JOB_PROPERTIES = ("osstest.job.", "osstest.runvar.", "osstest.host", "osstest.stepno")
 # The store's Integer columns (flight and step numbers) are 32-bit on PostgreSQL.
-MAX_NUMBER = 2**31 - 1
 _LEADING_STEPNO = re.compile(r"([0-9]+) (.+)\Z", re.DOTALL)
 _DIGITS = re.compile(r"[0-9]+\Z")
 _DECIMAL = re.compile(r"\+?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gate.allow import AllowList
-from gate.model import Counts, Flight
+from gate.model import Counts, Flight, over_limit
 from gate.read.freeze import freeze_due
 from gate.read.timeline import keep_days
 from gate.settings import Settings
@@ -191,6 +191,8 @@ def parse_document(
                 texts=texts,
             )
             reader.drain()
+            if (why := over_limit(flight)) is not None:
+                raise IngestError(why)
     except IngestError as exc:
         texts.close()
         return Parsed(path, error=str(exc), too_large=isinstance(exc, DocumentTooLarge))

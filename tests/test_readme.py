@@ -23,3 +23,13 @@ def test_the_readme_gives_the_two_commands():
     assert "## Run it" in text
     assert "## Test it" in text
     assert "python -m pytest" in text
+
+
+def test_the_readme_names_each_field_limit_as_the_core_has_it():
+    from gate.model import FIELD_LIMITS, MAX_NUMBER
+
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    said = text.split("So that a document gets the same answer", 1)[1][:600]
+    for field, limit in FIELD_LIMITS.items():
+        assert f"{field} {limit}" in said, field
+    assert f"1 to {MAX_NUMBER}" in said

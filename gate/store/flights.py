@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from gate.allow import AllowList
 from gate.model import (
+    MAX_NUMBER,
     Classification,
     Counts,
     Finding,
@@ -241,13 +242,13 @@ def _save_flight(
     first = _first_affected(session, branch, flight, judgement)
     changes = rejudge_from(session, branch, first, allow, policy, skip=number)
     if old_branch is not None and old_branch != branch:
-        changes += rejudge_from(session, old_branch, number + 1, allow, policy, skip=number)
+        changes += rejudge_from(session, old_branch, _after(number), allow, policy, skip=number)
     rejudged = len(changes)
     # The readiness kept of the days this flight and those judged again show evidence for is
     # out of date (the flight it replaced forgot its own days).
     forget_days(session, branch, _earliest(session, branch, first, flight.started or now, number))
     if old_branch is not None and old_branch != branch:
-        moved = _earliest(session, old_branch, number + 1, None, number)
+        moved = _earliest(session, old_branch, _after(number), None, number)
         if moved is not None:
             forget_days(session, old_branch, moved)
     return Saved(
@@ -283,14 +284,21 @@ def _first_affected(session: Session, branch: int, flight: Flight, judgement: Ju
     """
     assert flight.number is not None
     if not is_retest(flight.blessing) or not judgement.tested:
-        return flight.number + 1
+        return _after(flight.number)
     earlier = session.execute(
         select(FlightRecord.id, FlightRecord.revisions).where(
             FlightRecord.branch_id == branch, FlightRecord.id < flight.number
         )
     ).all()
     retested = [n for n, revisions in earlier if built(revisions, judgement.tested)]
-    return min(retested, default=flight.number + 1)
+    return min(retested, default=_after(flight.number))
+
+
+def _after(number: int) -> int:
+    """The number after a flight's, as a bound of the flights from it on: the store's integers
+    end at `MAX_NUMBER`, and the last flight there can be stands for the one after it (each
+    caller skips the flight itself)."""
+    return min(number + 1, MAX_NUMBER)
 
 
 def _insert_jobs_and_steps(

@@ -22,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from gate.model import FIELD_LIMITS
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -57,7 +59,7 @@ class BranchRecord(Base):
     __tablename__ = "branch"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(FIELD_LIMITS["branch"]), unique=True)
 
 
 class FlightRecord(Base):
@@ -68,14 +70,14 @@ class FlightRecord(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
-    blessing: Mapped[str] = mapped_column(String(50))
+    blessing: Mapped[str] = mapped_column(String(FIELD_LIMITS["blessing"]))
     revisions: Mapped[dict[str, str]]
     baseline: Mapped[dict[str, str]]
     started: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ingested: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     source: Mapped[str] = mapped_column(Text)
     digest: Mapped[str] = mapped_column(String(64), index=True)
-    intended: Mapped[str | None] = mapped_column(String(50))
+    intended: Mapped[str | None] = mapped_column(String(FIELD_LIMITS["intended blessing"]))
     log_url: Mapped[str | None] = mapped_column(Text)
     verdict: Mapped[str] = mapped_column(String(20))
     pushed: Mapped[bool] = mapped_column(Boolean)
@@ -105,9 +107,9 @@ class JobRecord(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     flight_id: Mapped[int] = mapped_column(ForeignKey("flight.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(500))
+    name: Mapped[str] = mapped_column(String(FIELD_LIMITS["job"]))
     status: Mapped[str] = mapped_column(String(20))
-    host: Mapped[str | None] = mapped_column(String(500))
+    host: Mapped[str | None] = mapped_column(String(FIELD_LIMITS["host"]))
 
 
 class TestRecord(Base):
@@ -118,8 +120,8 @@ class TestRecord(Base):
     __table_args__ = (UniqueConstraint("job", "testid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    job: Mapped[str] = mapped_column(String(500))
-    testid: Mapped[str] = mapped_column(String(1000))
+    job: Mapped[str] = mapped_column(String(FIELD_LIMITS["job"]))
+    testid: Mapped[str] = mapped_column(String(FIELD_LIMITS["testid"]))
 
 
 # The steps worth a second look: every one that did not pass, and the passes after retries. A
@@ -160,7 +162,7 @@ class StepRecord(Base):
     classification: Mapped[str | None] = mapped_column(String(30))
     ref_flight: Mapped[int | None] = mapped_column(Integer)
     ref_status: Mapped[str | None] = mapped_column(String(20))
-    ref_blessing: Mapped[str | None] = mapped_column(String(50))
+    ref_blessing: Mapped[str | None] = mapped_column(String(FIELD_LIMITS["blessing"]))
     # Runs of the step, the final one included: more than 1 when it was rerun (JUnit flaky*/rerun*).
     attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
@@ -172,7 +174,7 @@ class TestTagRecord(Base):
     __tablename__ = "test_tag"
 
     test_id: Mapped[int] = mapped_column(ForeignKey("test.id"), primary_key=True)
-    slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(FIELD_LIMITS["feature tag"]), primary_key=True)
 
 
 class ReleaseRecord(Base):
