@@ -483,6 +483,7 @@ def serve(
             raise click.ClickException(NO_GUNICORN) from None
     from web.app import create_app, redact
 
+    obj.engine()  # a database it cannot use stops it here, in one line
     config = {"DATABASE_URL": obj.settings.database_url}
     if now_text is not None:
         config["NOW"] = now_text

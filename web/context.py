@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
 from gate.allow import AllowList, AllowListError
 from gate.roadmap_import import ImportRefused
@@ -21,6 +23,7 @@ from ingest.roadmap_file import RoadmapError
 from ingest.source import read_allow_list
 from web.db import ensure_ready
 
+BROKEN_PIPE = 128 + 13  # the exit status of a command that SIGPIPE ended: 141, as the shell says
 DEMO_DATABASE = "pushgate-demo.sqlite"  # what `pushgate demo` builds in the current folder
 ALLOW_FILE = click.option(
     "--allow-file",
@@ -38,6 +41,13 @@ FORMAT = click.option(
 )
 
 
+class DatabaseProblem(click.ClickException):
+    """A `--database` that cannot be used: one line that says what to do, and exit 2, as for
+    any other argument a command cannot take."""
+
+    exit_code = 2
+
+
 class Context:
     """What every command shares: the settings, and an engine made on first use."""
 
@@ -49,22 +59,25 @@ class Context:
         if self._engine is None:
             self._engine = engine_of(self.settings.database_url)
             if ensure:
-                ensure_ready(self._engine, self.settings)
+                try:
+                    ensure_ready(self._engine, self.settings)
+                except SchemaError as exc:
+                    raise DatabaseProblem(str(exc)) from None
+                except DatabaseError as exc:
+                    raise DatabaseProblem(unusable(self.settings.database_url, exc)) from None
         return self._engine
 
     def reader(self) -> Engine:
         """Return the engine of a command that only reads: a SQLite file that is not there is
         an error, not a new empty database."""
-        url = make_url(self.settings.database_url)
+        url = parsed_url(self.settings.database_url)
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
             path = Path(url.database)
             if not path.exists():
                 hint = ""
                 if Path(DEMO_DATABASE).exists():
                     hint = f"; the demo's is {DEMO_DATABASE}: --database sqlite:///{DEMO_DATABASE}"
-                raise click.ClickException(
-                    f"no database at {path} (ingest results into it first{hint})"
-                )
+                raise DatabaseProblem(f"no database at {path} (ingest results into it first{hint})")
         return self.engine()
 
     def allow(self, path: str | None = None) -> AllowList:
@@ -72,25 +85,42 @@ class Context:
         return read_allow_list(path or self.settings.allow_file, directory=self.settings.allow_dir)
 
 
+def parsed_url(url: str) -> URL:
+    """Read a database URL, or say in one sentence that it is none."""
+    try:
+        return make_url(url)
+    except ArgumentError:
+        raise DatabaseProblem(
+            f"the database URL {url!r} is not a URL such as sqlite:///pushgate.sqlite "
+            "or postgresql+psycopg://USER@HOST/DATABASE"
+        ) from None
+
+
+def unusable(url: str, exc: DatabaseError) -> str:
+    """Say in one line why the database of a URL cannot be used, and what to do."""
+    shown = parsed_url(url).render_as_string(hide_password=True)
+    said = " ".join(str(exc.orig).split())
+    if make_url(url).get_backend_name() == "sqlite":
+        hint = "give --database the SQLite file that `pushgate ingest` or `pushgate demo` made"
+    else:
+        hint = "is the server running, and are the host, port, user and database of the URL right?"
+    return f"cannot use the database {shown}: {said} ({hint})"
+
+
 def engine_of(url: str) -> Engine:
     """Make the engine of a database URL, or say in one sentence why it cannot be made."""
-    try:
-        shown = make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        raise click.ClickException(
-            f"the database URL {url!r} is not a URL such as sqlite:///pushgate.sqlite"
-        ) from None
+    shown = parsed_url(url).render_as_string(hide_password=True)
     try:
         return make_engine(url)
     except NoSuchModuleError:
-        raise click.ClickException(
+        raise DatabaseProblem(
             f"the database URL {shown} names a kind of database SQLAlchemy does not know: "
             "use sqlite:///FILE or postgresql+psycopg://USER@HOST/DATABASE"
         ) from None
     except ImportError as exc:
         wanted = exc.name or "its driver"
         hint = " (pip install 'pushgate[postgres]')" if "psycopg" in wanted else ""
-        raise click.ClickException(
+        raise DatabaseProblem(
             f"the database URL {shown} needs the Python package {wanted}, "
             f"which is not installed{hint}"
         ) from None
@@ -102,8 +132,9 @@ class Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except SchemaError as exc:
+            raise DatabaseProblem(str(exc)) from None
         except (
-            SchemaError,
             SettingsError,
             AllowListError,
             RoadmapError,
@@ -114,6 +145,11 @@ class Group(click.Group):
             raise click.ClickException(str(exc)) from None
         except OperationalError as exc:
             raise click.ClickException(f"database error: {exc.orig}") from None
+        except BrokenPipeError:
+            # The reader of our output went away (`pushgate flights | head -1`): end quietly,
+            # as `ls | head` does, and let nothing more be written to the closed pipe.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(BROKEN_PIPE)
         except OSError as exc:  # a file named on the command line
             where = exc.filename if exc.filename is not None else "a file"
             raise click.ClickException(f"{where}: {exc.strerror or exc}") from None

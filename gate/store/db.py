@@ -24,6 +24,7 @@ HEAD = "0011"
 SUMMARIES_REVISION = "0007"  # the migration that adds the summaries, filled after it
 
 BUSY_TIMEOUT = 30.0  # seconds SQLite waits for another writer's lock; a URL's ?timeout= wins
+CONNECT_TIMEOUT = 10  # seconds a PostgreSQL server has to answer a new connection
 # Pauses between the attempts of a write that found SQLite locked: doubling from the first,
 # each at most LOCK_PAUSE_MOST, jittered so that writers locked out together do not come back
 # together.
@@ -100,7 +101,9 @@ def make_engine(url: str) -> Engine:
             options["connect_args"] = {"timeout": BUSY_TIMEOUT}
         engine = create_engine(parsed, **options)
     else:
-        engine = create_engine(parsed, pool_pre_ping=True)
+        # A server that does not answer is an error after CONNECT_TIMEOUT s, not a hang.
+        options = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT}
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)

@@ -12,7 +12,10 @@ CASES = [
     (["--database", "bogus://x", "flights"], "names a kind of database SQLAlchemy does not know"),
     (["--database", "postgresql+pg8000://u@h/d", "flights"], "needs the Python package pg8000"),
     (["--database", "no url at all", "db", "upgrade"], "is not a URL"),
-    (["--database", "sqlite:////nonexistent/dir/x.sqlite", "ingest", "x.xml"], "database error"),
+    (
+        ["--database", "sqlite:////nonexistent/dir/x.sqlite", "ingest", "x.xml"],
+        "cannot use the database sqlite:////nonexistent/dir/x.sqlite: unable to open database file",
+    ),
     (["ingest", "missing.xml"], "missing.xml"),
     (["ingest", "garbage.xml"], "garbage.xml"),
     (["report", "99999"], "no flight 99999"),
@@ -39,7 +42,7 @@ CASES = [
 def test_a_read_after_the_demo_names_the_demos_database(pushgate, tmp_path: Path):
     (tmp_path / "pushgate-demo.sqlite").touch()
     result = pushgate("--database", "sqlite:///mine.sqlite", "features")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a --database the command cannot use
     assert result.stderr == (
         "Error: no database at mine.sqlite (ingest results into it first; the demo's is "
         "pushgate-demo.sqlite: --database sqlite:///pushgate-demo.sqlite)\n"
