@@ -1,6 +1,8 @@
 """Compare two flights step by step: what regressed, what was fixed, what came and went.
 
-A step is matched across the flights by its test key (job, testid), as osstest matches them.
+A step is matched across the flights by its test key (job, testid), as osstest matches them;
+a step whose name ends with its step number (`capture-logs(19)`) and that only moved is matched
+under its new name (`moved`).
 Its outcome in a flight is its status there, or absent when the flight has no such step. Each
 status is one of three outcomes: *passed* (pass), *did not run* (blocked, skip: osstest's n/a)
 or *did not pass* (every other status: fail, broken, and the steps that had not finished). A
@@ -28,6 +30,7 @@ lists them, and the changes by kind, then job, then testid.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import NamedTuple
@@ -118,9 +121,35 @@ def change_of(a: Status | None, b: Status | None) -> Change | None:
     return Change.REGRESSION if a is Status.PASS else Change.STILL_FAILING
 
 
+def moved(a: Mapping[TestKey, Status], b: Mapping[TestKey, Status]) -> dict[TestKey, TestKey]:
+    """Pair the steps that only moved: osstest names some steps with their step number
+    (`capture-logs(19)`), which changes when a job gains or loses a step before them. A key of
+    A that B lacks is the key of B that B alone has, in the same job, whose name is the same
+    but for the number at its end, when there is one such key on each side. Return B's key of
+    each A key that moved."""
+    gone: dict[TestKey, list[TestKey]] = {}
+    came: dict[TestKey, list[TestKey]] = {}
+    for keys, into, other in ((a, gone, b), (b, came, a)):
+        for key in keys:
+            bare = TestKey(key.job, _STEP_NUMBER.sub("", key.testid))
+            if key not in other and bare != key:
+                into.setdefault(bare, []).append(key)
+    return {
+        old[0]: came[bare][0]
+        for bare, old in gone.items()
+        if len(old) == 1 and len(came.get(bare, ())) == 1
+    }
+
+
+_STEP_NUMBER = re.compile(r"\(\d+\)$")  # `capture-logs(19)`: the step's number, in its name
+
+
 def compare(a: Mapping[TestKey, Status], b: Mapping[TestKey, Status]) -> list[StepChange]:
     """Return the steps of two flights' outcomes that changed (or still fail), in order: by
-    kind, worst first, then job, then testid."""
+    kind, worst first, then job, then testid. A step that only moved (`moved`) is matched
+    under its name in B: it is news only if its status changed."""
+    pairs = moved(a, b)
+    a = {pairs.get(key, key): status for key, status in a.items()}
     found = []
     for key in a.keys() | b.keys():
         change = change_of(a.get(key), b.get(key))

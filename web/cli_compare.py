@@ -51,9 +51,11 @@ def render_text(found: Comparison) -> list[str]:
     counts = ", ".join(
         f"{change.heading.lower()} {count}" for change, count in found.counts.items() if count
     )
+    moved = f"; {_moved(found.moved)}" if found.moved else ""
     lines = [
         f"compare {_side(found.a)} with {_side(found.b)}: "
         + (counts or "no step differs, none failed in both")
+        + moved
     ]
     for group in found.groups:
         lines += ["", f"{group.heading} ({found.counts[group.change]}): {group.meaning}"]
@@ -67,6 +69,10 @@ def render_text(found: Comparison) -> list[str]:
     if found.pages > 1:
         lines += ["", f"page {found.page} of {found.pages} (--page)"]
     return lines
+
+
+def _moved(count: int) -> str:
+    return f"{count} step{'s' if count != 1 else ''} only moved (a new step number in the name)"
 
 
 def _side(side: ComparedFlight) -> str:

@@ -10,7 +10,7 @@ from itertools import groupby
 
 from sqlalchemy.orm import Session
 
-from gate.compare import Change, StepChange, compare, outcomes
+from gate.compare import Change, StepChange, compare, moved, outcomes
 from gate.model import Finding, Flight, Judgement, Status, TestKey, Verdict
 from gate.report import summary
 from gate.store.flights import flight_happened, flight_stored, load_flight
@@ -77,6 +77,7 @@ class Comparison:
     total: int
     page: int
     pages: int
+    moved: int = 0  # steps that only moved, their number changed in their name: not listed
 
 
 def comparison(session: Session, a: int, b: int, now: datetime, *, page: int = 1) -> Comparison:
@@ -86,6 +87,7 @@ def comparison(session: Session, a: int, b: int, now: datetime, *, page: int = 1
     flight_b, judgement_b = _load(session, b, now)
     seen_a, seen_b = outcomes(flight_a), outcomes(flight_b)
     changes = compare(seen_a, seen_b)
+    renumbered = len(moved(seen_a, seen_b))
     pages = max(1, -(-len(changes) // COMPARE_LINES))
     page = min(max(1, page), pages)
     chosen = changes[(page - 1) * COMPARE_LINES : page * COMPARE_LINES]
@@ -108,6 +110,7 @@ def comparison(session: Session, a: int, b: int, now: datetime, *, page: int = 1
         len(changes),
         page,
         pages,
+        renumbered,
     )
 
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from gate.compare import Change, StepChange, change_of, compare, outcomes
+from gate.compare import Change, StepChange, change_of, compare, moved, outcomes
 from gate.model import JOB_STATUS, NONE_EXECUTED, Job, Status, Step, TestKey
 from tests.builders import flight
 
@@ -122,3 +122,27 @@ def test_every_status_that_differs_is_a_change_and_only_failing_twice_is_one_whe
             quiet = (None, P, BL, Status.STARVED, SK)  # absent, passed, or never ran
             failing_twice = a not in quiet and b not in quiet
             assert (change_of(a, b) is not None) is (a != b or failing_twice), (a, b)
+
+
+def test_a_step_that_only_moved_is_matched_under_its_new_name():
+    """osstest names some steps with their step number (`capture-logs(19)`); a job that gains a
+    step before them renumbers them. Such a step is the same step: news only if its status
+    changed, listed under its name in B."""
+    job = "test-amd64-amd64-xl"
+    a = {TestKey(job, "guest-start"): P, TestKey(job, "capture-logs(19)"): P}
+    b = {
+        TestKey(job, "guest-start"): P,
+        TestKey(job, "guest-stop"): P,
+        TestKey(job, "capture-logs(20)"): P,
+    }
+    assert moved(a, b) == {TestKey(job, "capture-logs(19)"): TestKey(job, "capture-logs(20)")}
+    assert compare(a, b) == [StepChange(TestKey(job, "guest-stop"), Change.NEW_PASS, None, P)]
+    broke = {**b, TestKey(job, "capture-logs(20)"): BR}
+    assert compare(a, broke)[0] == StepChange(
+        TestKey(job, "capture-logs(20)"), Change.REGRESSION, P, BR
+    )
+    # Two steps of one name but the number on a side: which moved where is not known.
+    twice = {**a, TestKey(job, "capture-logs(25)"): P}
+    assert moved(twice, b) == {}
+    # A name without a number, or one in both flights, never moves.
+    assert moved({TestKey(job, "guest-start"): P}, {TestKey(job, "guest-start(1)"): P}) == {}

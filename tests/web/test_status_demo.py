@@ -210,6 +210,27 @@ def test_the_freeze_is_kept_and_a_later_flight_does_not_change_it(demo, tmp_path
 
 
 @pytest.mark.slow  # the demo, as above
+def test_comparing_two_demo_flights_lists_no_step_that_only_moved(demo):
+    """16594 regressed guest-localmigrate/x10 in 18 jobs (and one more), which stopped there:
+    their `capture-logs(N)` steps took a lower number. They only moved: not listed."""
+    from web.app import create_app
+
+    client = create_app({"DATABASE_URL": demo, "NOW": "2013-07-31"}).test_client()
+    found = client.get("/api/v1/compare/16566/16594").get_json()
+    assert found["moved"] == 19
+    assert found["counts"]["new_pass"] == 0
+    steps = [
+        line
+        for group in found["groups"]
+        for line in group["lines"]
+        if "capture-logs" in line["testid"]
+    ]
+    assert steps == []
+    page = client.get("/compare/16566/16594").get_data(as_text=True)
+    assert "19 steps only moved: a new step number in the name, not listed" in page
+
+
+@pytest.mark.slow  # the demo, as above
 def test_a_demo_regressions_flight_page_names_the_commits_and_authors_of_its_range(
     demo, monkeypatch
 ):
