@@ -39,8 +39,10 @@ def render(flights: Sequence[FlightRow], *, title: str, self_url: str, home: str
     _text(feed, "id", self_url)
     ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": self_url})
     ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "href": home})
-    newest = (flights[0].ingested if flights else datetime(1970, 1, 1, tzinfo=UTC)).isoformat()
-    _text(feed, "updated", newest)
+    # A flight's moment is when it ran (its start; the ingest only when that is not known), so
+    # a feed as of a moment shows no later one.
+    moments = [_moment(flight) for flight in flights]
+    _text(feed, "updated", max(moments, default=datetime(1970, 1, 1, tzinfo=UTC)).isoformat())
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", "pushgate")
     for flight in flights:
@@ -49,12 +51,15 @@ def render(flights: Sequence[FlightRow], *, title: str, self_url: str, home: str
         _text(entry, "title", flight.subject or f"[{flight.branch} test] {flight.flight}")
         _text(entry, "id", link)
         ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": link})
-        _text(entry, "updated", flight.ingested.isoformat())
-        if flight.started:
-            _text(entry, "published", flight.started.isoformat())
+        _text(entry, "updated", _moment(flight).isoformat())
+        _text(entry, "published", _moment(flight).isoformat())
         _text(entry, "summary", _summary(flight))
         ET.SubElement(entry, f"{{{ATOM}}}category", {"term": flight.verdict.value})
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + bytes(ET.tostring(feed, encoding="utf-8"))
+
+
+def _moment(flight: FlightRow) -> datetime:
+    return flight.started or flight.ingested
 
 
 def _atom(body: bytes) -> Response:

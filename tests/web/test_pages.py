@@ -203,6 +203,11 @@ def test_the_atom_feeds_list_the_newest_flights_with_their_verdicts(client):
     assert len(titles) == 6
     link = next(feed.iter(f"{atom}entry")).find(f"{atom}link").get("href")
     assert link == "http://localhost/flights/17006"
+    # Each entry's moment is when its flight ran, not when it was ingested (today).
+    started = client.get("/api/v1/flights/17006").get_json()["started"]
+    newest = next(feed.iter(f"{atom}entry"))
+    assert newest.findtext(f"{atom}updated") == started
+    assert feed.findtext(f"{atom}updated") == started
     branch = client.get("/branches/xen-unstable/feed.atom")
     assert branch.status_code == 200
     assert client.get("/branches/nothing/feed.atom").status_code == 404
