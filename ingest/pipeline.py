@@ -238,7 +238,7 @@ def store_parsed(
         policy=settings.policy(),
     )
     if saved.judgement is not None:  # stored now: a freeze it passed is kept as it stands
-        freeze_due(session, settings.policy(), now)
+        freeze_due(session, settings.policy(), now, arrived=flight)
         keep_days(session, settings.policy())  # and the readiness of the days it changed
     news: dict[str, Any] | None = None
     if webhook_urls(settings) and saved.judgement is not None:

@@ -1,10 +1,11 @@
 """The freeze, frozen: every feature's readiness kept at its release's feature and code freezes,
 and a release's readiness as of any day beside today's.
 
-A milestone's snapshot is taken once, when the first flight of the release's branch that
-started after the milestone is stored (`freeze_due`), from the flights stored then; later
-ingests and re-judges do not change it. A day that is no kept milestone is judged as of then
-from the flights stored now.
+A milestone's snapshot is taken when the first flight of the release's branch that started
+after the milestone is stored (`freeze_due`), and taken again when a flight that started
+before the milestone arrives later: so it is the readiness of the flights started by then,
+whatever order they came in. A day that is no kept milestone is judged as of then from the
+flights stored now.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from gate.model import Flight
 from gate.policy import Policy
 from gate.read.features import ReleaseDates
 from gate.read.readiness import readiness
@@ -27,9 +29,12 @@ from gate.store.roadmap import release_of, release_record
 MILESTONES = ("feature_freeze", "code_freeze")  # the milestones whose readiness is kept
 
 
-def freeze_due(session: Session, policy: Policy, taken: datetime) -> list[tuple[str, str]]:
+def freeze_due(
+    session: Session, policy: Policy, taken: datetime, *, arrived: Flight | None = None
+) -> list[tuple[str, str]]:
     """Keep the snapshots of the milestones that a stored flight has passed and that have none
-    yet; return the (release, milestone) pairs kept now."""
+    yet, and take again those that `arrived` (a flight just stored) started before; return the
+    (release, milestone) pairs kept now."""
     kept = []
     for record in session.scalars(select(ReleaseRecord).order_by(ReleaseRecord.id)):
         release = release_of(record)
@@ -45,8 +50,15 @@ def freeze_due(session: Session, policy: Policy, taken: datetime) -> list[tuple[
                     SnapshotRecord.release_id == record.id, SnapshotRecord.milestone == milestone
                 )
             )
-            if done:
+            if done and not _before(arrived, release.branch, moment):
                 continue
+            if done:  # a flight of before the milestone came late: what it says counts
+                session.execute(
+                    delete(SnapshotRecord).where(
+                        SnapshotRecord.release_id == record.id,
+                        SnapshotRecord.milestone == milestone,
+                    )
+                )
             _rel, judged = readiness(session, policy, moment, release.name)
             session.add_all(
                 SnapshotRecord(
@@ -66,6 +78,16 @@ def freeze_due(session: Session, policy: Policy, taken: datetime) -> list[tuple[
             session.flush()
             kept.append((release.name, milestone))
     return kept
+
+
+def _before(flight: Flight | None, branch: str, moment: datetime) -> bool:
+    """Tell whether a flight of the branch started before a moment."""
+    return (
+        flight is not None
+        and flight.branch == branch
+        and flight.started is not None
+        and as_utc(flight.started) < moment
+    )
 
 
 @dataclass(frozen=True)
