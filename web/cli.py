@@ -76,7 +76,13 @@ def db() -> None:
 @db.command("upgrade")
 @click.pass_obj
 def db_upgrade(obj: Context) -> None:
-    """Create the schema, or upgrade it to this pushgate's version."""
+    """Create the schema, or upgrade it to this pushgate's version.
+
+    Example:
+
+    \b
+      pushgate --database postgresql+psycopg://gate@db.example.org/pushgate db upgrade
+    """
     before, after = upgrade(obj.engine(ensure=False))
     _keep_days(obj)
     if before == after:
@@ -90,7 +96,13 @@ def db_upgrade(obj: Context) -> None:
 def db_rebuild_summaries(obj: Context) -> None:
     """Work out again, from the stored steps, every summary the pages read (after a restore, or
     to check the kept ones): the roadmap's links, step counts per flight and feature, first
-    passes."""
+    passes.
+
+    Example:
+
+    \b
+      pushgate db rebuild-summaries
+    """
     engine = obj.reader()
     click.echo("rebuilding the summaries from the stored steps...", err=True)
     rebuild_summaries(engine)
@@ -165,6 +177,11 @@ def prune(
     later ones. Each batch of flights is a transaction of its own, so the dashboard and the
     other writers are not kept waiting. On SQLite the file keeps its size (the space is
     reused): `sqlite3 FILE VACUUM`, run while nothing else uses it, gives it back.
+
+    Example:
+
+    \b
+      pushgate prune --older-than 400 --dry-run
     """
     given = click.get_current_context().get_parameter_source("delete_after")
     try:
@@ -265,6 +282,11 @@ def ingest(
 
     Each document is one flight, judged against the lower flights of its branch and stored in
     one transaction. A bad document is reported on stderr and the others are still ingested.
+
+    Example:
+
+    \b
+      pushgate ingest --allow-file allow.xen-unstable results/*.xml
     """
     inputs = expand(paths)
     if flight is not None and len(inputs) > 1:
@@ -334,12 +356,24 @@ def _short(revisions: Mapping[str, str]) -> str:
 
 @main.command()
 @click.option("--branch", help="Only the flights of this branch.")
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="How many flights, newest first.",
+)
 @FORMAT
 @click.option("--now", "now_text", help="Only the flights that had started by this date.")
 @click.pass_obj
 def flights(obj: Context, branch: str | None, limit: int, fmt: str, now_text: str | None) -> None:
-    """List flights, newest first, with their verdicts (the JSON is the /api/v1/flights twin's)."""
+    """List flights, newest first, with their verdicts (the JSON is the /api/v1/flights twin's).
+
+    Example:
+
+    \b
+      pushgate flights --branch xen-unstable --limit 5
+    """
     now = parse_now(now_text or obj.settings.now or None)
     with Session(obj.reader()) as session:
         page = flights_page(session, branch=branch, verdict=None, page=1, per_page=limit, now=now)
@@ -394,7 +428,13 @@ def report(
     send: bool,
     to: tuple[str, ...],
 ) -> None:
-    """Print a flight's report: osstest's e-mail, or JSON; or mail it (--send --to ADDRESS)."""
+    """Print a flight's report: osstest's e-mail, or JSON; or mail it (--send --to ADDRESS).
+
+    Example:
+
+    \b
+      pushgate report 17003 --headers
+    """
     now = parse_now(now_text or obj.settings.now or None)
     with Session(obj.reader()) as session:
         found = flight_detail(
@@ -468,7 +508,13 @@ def serve(
     obj: Context, host: str, port: int, workers: int | None, timeout: int, now_text: str | None
 ) -> None:
     """Serve the dashboard: from gunicorn's worker processes with --workers, for production,
-    else from Flask's development server."""
+    else from Flask's development server.
+
+    Example:
+
+    \b
+      pushgate serve --workers 4 --port 8080
+    """
     if now_text is not None:
         parse_now(now_text)  # a bad date stops it here, in one sentence
     given = click.get_current_context().get_parameter_source("timeout")
@@ -499,7 +545,13 @@ def serve(
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--port",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port the demo dashboard listens on.",
+)
 @click.option("--no-serve", is_flag=True, help="Build the database and stop.")
 @click.option("--seed", default=43, show_default=True, help="Seed of the generated story.")
 @click.option(
@@ -516,6 +568,11 @@ def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text
 
     The flights (xen-unstable, October 2012 to July 2013) are written as JUnit files and
     ingested through the same pipeline as real results.
+
+    Example:
+
+    \b
+      pushgate demo --no-serve
     """
     from ingest import demo as demo_story
     from ingest.demo_repo import REPO_NAME, DemoRepo

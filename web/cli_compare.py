@@ -29,7 +29,13 @@ from web.twin import to_json
 @click.pass_obj
 def compare(obj: Context, a: int, b: int, page: int, fmt: str, now_text: str | None) -> None:
     """Compare flight A with flight B: each step whose outcome differs, by kind (regression,
-    new failure, not run, disappeared, appeared, fixed, new pass), then those still failing."""
+    new failure, not run, disappeared, appeared, fixed, new pass), then those still failing.
+
+    Example:
+
+    \b
+      pushgate compare 16566 16594
+    """
     now = parse_now(now_text or obj.settings.now or None)
     with Session(obj.reader()) as session:
         try:

@@ -177,6 +177,11 @@ def pull(
     loses the database (a restarted server), the next one resuming from the cursor.
 
     The exit status is 1 when a --once round had a failure, 130 when Ctrl-C cut it short.
+
+    Example:
+
+    \b
+      pushgate pull http://logs.test-lab.example.org/osstest/logs/ --interval 600
     """
     if once and interval is not None:
         raise click.UsageError("--once and --interval exclude each other")

@@ -63,7 +63,13 @@ def roadmap_import(
 ) -> None:
     """Import FILE, one dated update of a release's roadmap (docs/roadmap.md): print what it
     changes (new features, statuses old -> new, updates, features missing from it), then store
-    it. Only the release that FILE names is touched."""
+    it. Only the release that FILE names is touched.
+
+    Example:
+
+    \b
+      pushgate roadmap import --dry-run roadmap-4.4.toml
+    """
     with click.open_file(file, encoding="utf-8") as f:
         text = f.read()
     update = read_update(text, "standard input" if file == "-" else file)
@@ -117,7 +123,13 @@ def sent_to(obj: Context, mail: Mail) -> None:
 )
 @click.pass_obj
 def roadmap_export(obj: Context, release: str | None, history: bool, output: str) -> None:
-    """Write the release's roadmap as its newest update, TOML that imports back to no change."""
+    """Write the release's roadmap as its newest update, TOML that imports back to no change.
+
+    Example:
+
+    \b
+      pushgate roadmap export --release 4.3 --history -o roadmap-4.3.toml
+    """
     with Session(obj.reader()) as session:
         found, features = load_roadmap(session, release)
     newest = found.updates[-1] if found.updates else None
@@ -134,7 +146,13 @@ def roadmap_export(obj: Context, release: str | None, history: bool, output: str
 
 @roadmap.command("template")
 def roadmap_template() -> None:
-    """Print a commented roadmap file to start from."""
+    """Print a commented roadmap file to start from.
+
+    Example:
+
+    \b
+      pushgate roadmap template > roadmap.toml
+    """
     click.echo(TEMPLATE, nl=False)
 
 
@@ -156,7 +174,13 @@ def _rate(value: float | None) -> str:
 @FORMAT
 @click.pass_obj
 def features(obj: Context, release: str | None, now_text: str | None, fmt: str) -> None:
-    """Show every feature's readiness: its declaration next to its tests' evidence."""
+    """Show every feature's readiness: its declaration next to its tests' evidence.
+
+    Example:
+
+    \b
+      pushgate features --release 4.3 --now 2013-03-18
+    """
     now = parse_now(now_text)
     with Session(obj.reader()) as session:
         release_record(session, release)  # no such release: one sentence, not an empty table
@@ -219,7 +243,13 @@ def _feature_text(f: FeaturePage) -> str:
 @FORMAT
 @click.pass_obj
 def feature(obj: Context, slug: str, release: str | None, now_text: str | None, fmt: str) -> None:
-    """Show one feature: readiness, reasons, projection and status history."""
+    """Show one feature: readiness, reasons, projection and status history.
+
+    Example:
+
+    \b
+      pushgate feature pvh --release 4.3
+    """
     with Session(obj.reader()) as session:
         release_record(session, release)  # no such release: one sentence
         match = feature_detail(session, slug, obj.settings.policy(), parse_now(now_text), release)
@@ -236,7 +266,13 @@ def feature(obj: Context, slug: str, release: str | None, now_text: str | None, 
 @FORMAT
 @click.pass_obj
 def links(obj: Context, release: str | None, fmt: str) -> None:
-    """List tests of the release branch linked to no feature, and features no test serves."""
+    """List tests of the release branch linked to no feature, and features no test serves.
+
+    Example:
+
+    \b
+      pushgate links --release 4.3
+    """
     with Session(obj.reader()) as session:
         found = coverage(session, release)
     if fmt == "json":
@@ -293,7 +329,13 @@ def roadmap_status(
 ) -> None:
     """Write the release's status update, as a release coordinator mails it: the freeze
     countdown, every feature by readiness with what its tests show, what changed since the last
-    update, and the features that need an owner."""
+    update, and the features that need an owner.
+
+    Example:
+
+    \b
+      pushgate roadmap status --release 4.3 --format markdown
+    """
     now = parse_now(now_text)
     try:
         since = None if since_text is None else parse_now(since_text)
@@ -329,7 +371,13 @@ def roadmap_readiness(
     obj: Context, release: str | None, slug: str | None, now_text: str | None, fmt: str
 ) -> None:
     """Show the release's readiness day by day over its cycle: how many features were in each
-    state as of the end of each day (the overview's burn-down), or one feature's readiness."""
+    state as of the end of each day (the overview's burn-down), or one feature's readiness.
+
+    Example:
+
+    \b
+      pushgate roadmap readiness --release 4.3 --feature pvh
+    """
     with Session(obj.reader()) as session:
         found = release_readiness(
             session, obj.settings.policy(), parse_now(now_text), release, feature=slug

@@ -23,7 +23,13 @@ def token() -> None:
 @click.argument("name")
 @click.pass_obj
 def token_create(obj: Context, name: str) -> None:
-    """Create a token named NAME and print it: only its hash is kept, so it is shown once."""
+    """Create a token named NAME and print it: only its hash is kept, so it is shown once.
+
+    Example:
+
+    \b
+      pushgate token create osstest-pusher
+    """
     with Session(writer(obj.engine())) as session:
         secret = tokens.create(session, name, datetime.now(UTC))
         session.commit()
@@ -48,7 +54,13 @@ def _token_dict(found: tokens.Token) -> dict[str, Any]:
 @FORMAT
 @click.pass_obj
 def token_list(obj: Context, fmt: str) -> None:
-    """List the tokens (never the tokens themselves): created, last used, revoked (UTC)."""
+    """List the tokens (never the tokens themselves): created, last used, revoked (UTC).
+
+    Example:
+
+    \b
+      pushgate token list --format json
+    """
     with Session(obj.reader()) as session:
         found = tokens.list_all(session)
     if fmt == "json":
@@ -70,7 +82,13 @@ def token_list(obj: Context, fmt: str) -> None:
 @click.argument("name")
 @click.pass_obj
 def token_revoke(obj: Context, name: str) -> None:
-    """Revoke the token named NAME: pushes with it are refused from now on."""
+    """Revoke the token named NAME: pushes with it are refused from now on.
+
+    Example:
+
+    \b
+      pushgate token revoke osstest-pusher
+    """
     with Session(writer(obj.engine())) as session:
         revoked = tokens.revoke(session, name, datetime.now(UTC))
         session.commit()
