@@ -38,8 +38,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--slow", action="store_true", help="Also run the tests marked slow.")
 
 
+# How many tests the run collected, when it is the whole suite (no path, no -k, no -m): what the
+# README says of the suite is checked against it (tests/test_readme.py).
+WHOLE_SUITE: list[int] = []
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip the slow tests unless --slow, PUSHGATE_SLOW=1 or CI asks for every test."""
+    whole = config.args_source is pytest.Config.ArgsSource.TESTPATHS
+    if whole and not config.getoption("keyword") and not config.getoption("markexpr"):
+        WHOLE_SUITE.append(len(items))
     if config.getoption("--slow") or IN_CI or os.environ.get("PUSHGATE_SLOW") == "1":
         return
     skip = pytest.mark.skip(reason=SLOW_REASON)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from gate.settings import SETTINGS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -33,3 +35,15 @@ def test_the_readme_names_each_field_limit_as_the_core_has_it():
     for field, limit in FIELD_LIMITS.items():
         assert f"{field} {limit}" in said, field
     assert f"1 to {MAX_NUMBER}" in said
+
+
+def test_the_readme_says_how_big_the_suite_is():
+    """Checked in a run of the whole suite (`python -m pytest`), within a tenth."""
+    from tests.conftest import WHOLE_SUITE
+
+    said = re.search(r"That runs most of the suite \(about ([\d,]+) tests\)", README.read_text())
+    assert said, "the README's 'Test it' says how many tests there are"
+    if not WHOLE_SUITE:
+        pytest.skip("only a run of the whole suite (`python -m pytest`) counts it")
+    stated = int(said.group(1).replace(",", ""))
+    assert abs(WHOLE_SUITE[0] - stated) <= stated / 10, (WHOLE_SUITE[0], stated)
