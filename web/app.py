@@ -7,21 +7,19 @@ import os
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
-import plotly
 from flask import Flask, Response, jsonify, render_template, request, send_file
 from werkzeug.exceptions import HTTPException
 
 from gate import __version__
 from gate.readiness import Readiness
 from gate.settings import Settings
-from web import api, compare, db, feed, pages, push, releases
+from web import api, assets, compare, db, feed, pages, push, releases
 from web.args import FlightNumber, Segment, Segments, carry_as_of
+from web.assets import PLOTLY_JS, asset_url
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 # Plotly inserts two <style> elements, allowed by their hashes rather than by 'unsafe-inline':
 # empty ones that it fills through the CSSOM (which CSP does not govern), and maplibre's fixed
 # stylesheet, whose hash changes with plotly.js (the browser tests name the new one).
@@ -77,6 +75,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(feed.bp)
     app.register_blueprint(releases.bp)
     app.register_blueprint(compare.bp)
+    app.register_blueprint(assets.bp)
+    app.jinja_env.globals["asset_url"] = asset_url
     app.register_error_handler(HTTPException, _error)
     app.after_request(_secure)
     # The development server (`pushgate serve`, `pushgate demo`) logs each request's URL.

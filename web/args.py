@@ -225,7 +225,7 @@ def carry_as_of(endpoint: str, values: dict[str, Any]) -> None:
     """Give every link built while serving a view of the past the same `as_of`, and every link
     built while showing a release other than the latest the same `release` (a `url_defaults`
     hook), so that the view can be followed and pasted as a permalink."""
-    if endpoint == "static" or not has_request_context():
+    if endpoint in ("static", "assets.asset", "plotly_js") or not has_request_context():
         return
     value = request.args.get(AS_OF)
     if value and AS_OF not in values:
