@@ -34,7 +34,7 @@ PAGES = {
     "search": "/search?q=guest",
 }
 CHARTS = {"overview": 1, "feature": 2, "branch": 4}
-WIDTHS = (1400, 800)  # a desktop's window, and a narrow one: no page may overflow it
+WIDTHS = (1400, 800, 360)  # a desktop, a narrow window and a phone: no page may overflow them
 HEIGHT = 900
 CHROMIUM_ARGS = [
     "--headless",
@@ -157,6 +157,30 @@ def test_every_page_loads_cleanly_from_the_app_alone(visit, origin, name):
 @pytest.mark.parametrize("name", PAGES)
 def test_no_page_overflows_a_narrow_window(visit, name):
     assert visit(name).overflow <= 0  # wide tables scroll inside their own box
+
+
+def test_a_wide_table_scrolls_in_its_box_with_its_first_column_pinned(context, origin):
+    page = context.new_page()
+    page.set_viewport_size({"width": min(WIDTHS), "height": HEIGHT})
+    page.goto(origin + PAGES["flight"])
+    moved = page.evaluate(
+        """() => {
+        const box = [...document.querySelectorAll('.scroll')]
+            .find(b => b.scrollWidth > b.clientWidth && b.querySelector('tbody td'));
+        if (!box) return null;
+        const first = box.querySelector('tbody tr > :first-child');
+        const last = box.querySelector('tbody tr > :last-child');
+        const before = first.getBoundingClientRect().left;
+        box.scrollLeft = box.scrollWidth;
+        const right = last.getBoundingClientRect().right;
+        return {scrolled: box.scrollLeft, pinned: first.getBoundingClientRect().left - before,
+                reached: right <= box.getBoundingClientRect().right + 1};
+    }"""
+    )
+    assert moved is not None, "no table of the flight page is wider than a phone"
+    assert moved["scrolled"] > 0 and moved["reached"]  # its last column can be reached
+    assert abs(moved["pinned"]) < 1  # and its first stays where it was
+    page.close()
 
 
 @pytest.mark.parametrize(("name", "count"), CHARTS.items())
