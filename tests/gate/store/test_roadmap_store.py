@@ -118,6 +118,21 @@ def _history(engine: Engine) -> tuple[object, ...]:
     )
 
 
+def _exported_into(engine: Engine, path: Path) -> str:
+    """Export 4.3 with its history, import the file into a new store at `path`, check that
+    it holds the same history, and return the file."""
+    with Session(engine) as session:
+        release, features = load_roadmap(session, "4.3")
+    newest = release.updates[-1]
+    text = render_roadmap(release, features, as_of=newest.at, summary=newest.summary, history=True)
+    other = _store(path)
+    with Session(other) as session:
+        _import(session, read_update(text, "exported.toml"))
+        session.commit()
+    assert _history(other) == _history(engine)
+    return text
+
+
 def test_updates_imported_in_any_order_give_the_same_history(tmp_path: Path, engine: Engine):
     orders = list(itertools.permutations(range(len(UPDATES))))
     histories = []
@@ -163,14 +178,7 @@ def test_an_export_with_its_history_gives_another_store_the_same_history(
         for index in (1, 0, 2):
             _import(session, _update(index))
         session.commit()
-        release, features = load_roadmap(session, "4.3")
-    newest = release.updates[-1]
-    text = render_roadmap(release, features, as_of=newest.at, summary=newest.summary, history=True)
-    other = _store(tmp_path / "other.sqlite")
-    with Session(other) as session:
-        _import(session, read_update(text, "exported.toml"))
-        session.commit()
-    assert _history(other) == _history(engine)
+    text = _exported_into(engine, tmp_path / "other.sqlite")
     with Session(engine) as session:  # and into the store it came from: no change
         again = read_update(text, "exported.toml")
         assert again.as_of is not None
@@ -203,12 +211,6 @@ def test_a_freeze_exception_is_kept_with_the_declaration_that_grants_it(
             Readiness.ON_TRACK,
             "granted a freeze exception: the last patches are in review",
         )
-        release, features = load_roadmap(session, "4.3")
+        _release, features = load_roadmap(session, "4.3")
     assert [d.exception for d in features[0].history] == ["", "the last patches are in review"]
-    newest = release.updates[-1]
-    text = render_roadmap(release, features, as_of=newest.at, summary=newest.summary, history=True)
-    other = _store(tmp_path / "other.sqlite")
-    with Session(other) as session:
-        _import(session, read_update(text, "exported.toml"))
-        session.commit()
-    assert _history(other) == _history(engine)
+    _exported_into(engine, tmp_path / "other.sqlite")
