@@ -20,11 +20,18 @@ from gate.model import (
 from gate.policy import Policy
 from gate.read.branch import GateStatus, Mark, branch_marks, gate_status, mark_of
 from gate.read.cells import Cell, stored_cell
-from gate.read.readiness import observed, readiness
+from gate.read.readiness import flight_window, observed, readiness
 from gate.read.release import ReleaseDates as ReleaseDates  # re-exported: its old home
 from gate.read.steps import not_passing_since, notable_steps
 from gate.read.timeline import DayCount, DayReadiness, burn_down, readiness_timeline
-from gate.readiness import FeatureReadiness, Observation, Readiness, Strength, sentences
+from gate.readiness import (
+    FeatureReadiness,
+    FlightPoint,
+    Observation,
+    Readiness,
+    Strength,
+    sentences,
+)
 from gate.roadmap import Declared
 from gate.store.bulk import in_chunks
 from gate.store.findings import findings_elsewhere
@@ -171,6 +178,8 @@ class Overview:
     readiness_states: tuple[Readiness, ...] = Readiness.by_severity()
     as_of: datetime | None = None  # the moment it shows the dashboard as of
     burn_down: tuple[DayCount, ...] = ()  # the features in each state, every day of the cycle
+    # The oldest and newest flight of the window the pass rates and trends are read from.
+    trend_span: tuple[FlightPoint, ...] = ()
 
 
 def overview(
@@ -212,7 +221,12 @@ def overview(
         readiness_states=Readiness.in_phase(release.phase_at(now)),
         as_of=now,
         burn_down=burn_down(session, policy, now, release.name, today=judged).days,
+        trend_span=_span(flight_window(session, release.branch, policy, now)),
     )
+
+
+def _span(window: Sequence[FlightPoint]) -> tuple[FlightPoint, ...]:
+    return (window[0], window[-1]) if window else ()
 
 
 def blocking_in(

@@ -365,3 +365,14 @@ def test_the_overview_and_a_feature_link_the_releases_pages(client):
         assert client.get(f"{page}?as_of=2013-03-06").status_code == 200
     feature = client.get("/features/pvh?as_of=2013-03-06").get_data(as_text=True)
     assert 'href="/releases/4.3/readiness?feature=pvh&amp;as_of=2013-03-06"' in feature
+
+
+def test_the_overviews_trend_column_says_which_flights_and_days_it_spans(client):
+    data = client.get("/api/v1/overview").get_json()
+    first, last = data["trend_span"]
+    flights = [f["flight"] for f in client.get("/api/v1/flights").get_json()["flights"]]
+    assert last["number"] == max(flights) and first["number"] == min(flights)  # 6 < 10 flights
+    html = client.get("/").get_data(as_text=True)
+    days = f'{first["at"][5:10]} – {last["at"][5:10]}'
+    assert f'Trend<div class="muted spark-span">{days}</div>' in html
+    assert f"flights {first['number']} (" in html
