@@ -144,11 +144,16 @@ def moved(a: Mapping[TestKey, Status], b: Mapping[TestKey, Status]) -> dict[Test
 _STEP_NUMBER = re.compile(r"\(\d+\)$")  # `capture-logs(19)`: the step's number, in its name
 
 
-def compare(a: Mapping[TestKey, Status], b: Mapping[TestKey, Status]) -> list[StepChange]:
+def compare(
+    a: Mapping[TestKey, Status],
+    b: Mapping[TestKey, Status],
+    pairs: Mapping[TestKey, TestKey] | None = None,
+) -> list[StepChange]:
     """Return the steps of two flights' outcomes that changed (or still fail), in order: by
-    kind, worst first, then job, then testid. A step that only moved (`moved`) is matched
-    under its name in B: it is news only if its status changed."""
-    pairs = moved(a, b)
+    kind, worst first, then job, then testid. A step that only moved (`moved`, or the `pairs`
+    a caller worked out already) is matched under its name in B: it is news only if its
+    status changed."""
+    pairs = moved(a, b) if pairs is None else pairs
     a = {pairs.get(key, key): status for key, status in a.items()}
     found = []
     for key in a.keys() | b.keys():

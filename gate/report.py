@@ -19,7 +19,6 @@ from typing import NamedTuple
 
 from gate.changes import PEOPLE_HEADING
 from gate.model import (
-    PSEUDO_TESTIDS,
     Classification,
     Finding,
     Flight,
@@ -178,7 +177,7 @@ def squeeze(text: str, width: int = WIDTH) -> str:
 def failure_line(finding: Finding) -> str:
     """Return a finding's line in the report: job, stepno, testid, status and summary."""
     step = finding.step
-    stepno = "" if step.key.testid in PSEUDO_TESTIDS else str(step.stepno)
+    stepno = "" if step.key.pseudo else str(step.stepno)
     return squeeze(
         f" {step.key.job:<{JOB_WIDTH}} {stepno:>2} {step.key.testid:<{TESTID_WIDTH}}"
         f" {step.status.value:<{STATUS_WIDTH}} {described(finding)}"

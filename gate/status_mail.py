@@ -120,11 +120,7 @@ class BlockedStep:
     def sentence(self) -> str:
         """`guest-start regressed (REGR. vs. 16566), came in in 16594 (4 flights; xen
         5f3c2a1b9e0d)`, said before its jobs are named."""
-        said = (
-            f"{self.testid} {self.what} ({self.summary})"
-            if self.summary
-            else (f"{self.testid} {self.what}")
-        )
+        said = f"{self.testid} {self.what}" + (f" ({self.summary})" if self.summary else "")
         if self.infrastructure:
             said = f"infrastructure: {said}"
         if self.came_in is None:

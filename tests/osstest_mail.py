@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.parser import HeaderParser
 from pathlib import Path
 
 from gate.allow import AllowList
 from gate.model import PSEUDO_TESTIDS, Flight, Job, Status, Step, TestKey, Verdict
 from gate.report import HEADLINES, Analysis
+from ingest.junit import job_status
 
 MAILS = Path(__file__).with_name("osstest_mails")
 ANCIENT_REVISION = "0" * 40  # the made-up flight in which every compared step once passed
@@ -130,7 +131,7 @@ def read_file(path: Path) -> Mail:
         "",
     )
     found = read_mail(mail)
-    return Mail(**{**found.__dict__, "path": path, "source": source})
+    return replace(found, path=path, source=source)
 
 
 def read_mail(text: str) -> Mail:
@@ -246,16 +247,8 @@ class _Draft:
                 Step(TestKey(name, testid), stepno, st)
                 for testid, (stepno, st) in sorted(found.items(), key=lambda kv: kv[1][0])
             ]
-            seen = {s.status for s in steps}
-            worst = next(
-                (
-                    s
-                    for s in (Status.BROKEN, Status.FAIL, Status.BLOCKED, Status.STARVED)
-                    if s in seen
-                ),
-                Status.PASS,
-            )
-            jobs.append(Job(name, status or worst, tuple(steps)))
+            # A job the mail does not give a status of has its worst step's, as ingest says.
+            jobs.append(Job(name, status or job_status(None, steps), tuple(steps)))
         return Flight(
             number=self.number,
             branch=branch,

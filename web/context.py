@@ -98,9 +98,10 @@ def parsed_url(url: str) -> URL:
 
 def unusable(url: str, exc: DatabaseError) -> str:
     """Say in one line why the database of a URL cannot be used, and what to do."""
-    shown = parsed_url(url).render_as_string(hide_password=True)
+    parsed = parsed_url(url)
+    shown = parsed.render_as_string(hide_password=True)
     said = " ".join(str(exc.orig).split())
-    if make_url(url).get_backend_name() == "sqlite":
+    if parsed.get_backend_name() == "sqlite":
         hint = "give --database the SQLite file that `pushgate ingest` or `pushgate demo` made"
     else:
         hint = "is the server running, and are the host, port, user and database of the URL right?"

@@ -86,8 +86,8 @@ def comparison(session: Session, a: int, b: int, now: datetime, *, page: int = 1
     flight_a, judgement_a = _load(session, a, now)
     flight_b, judgement_b = _load(session, b, now)
     seen_a, seen_b = outcomes(flight_a), outcomes(flight_b)
-    changes = compare(seen_a, seen_b)
-    renumbered = len(moved(seen_a, seen_b))
+    pairs = moved(seen_a, seen_b)
+    changes = compare(seen_a, seen_b, pairs)
     pages = max(1, -(-len(changes) // COMPARE_LINES))
     page = min(max(1, page), pages)
     chosen = changes[(page - 1) * COMPARE_LINES : page * COMPARE_LINES]
@@ -110,7 +110,7 @@ def comparison(session: Session, a: int, b: int, now: datetime, *, page: int = 1
         len(changes),
         page,
         pages,
-        renumbered,
+        len(pairs),
     )
 
 

@@ -175,12 +175,12 @@ def judge_days(
     memo: dict[tuple[str, str, str, str, int, int], tuple[Readiness, float | None]] = {}
     for moment in moments:
         seen, ran = bisect_right(times, moment), bisect_right(every, moment)
+        phase = rel.phase_at(moment)
         for feature in features:
             as_then = feature.as_of(moment)
             if as_then is None:  # not declared yet: no judgement that day
                 judged[feature.slug].append(None)
                 continue
-            phase = rel.phase_at(moment)
             key = (feature.slug, as_then.status.value, as_then.exception, phase.value, seen, ran)
             if key not in memo:
                 ids = material.linked[feature.slug]

@@ -373,6 +373,6 @@ def test_the_overviews_trend_column_says_which_flights_and_days_it_spans(client)
     flights = [f["flight"] for f in client.get("/api/v1/flights").get_json()["flights"]]
     assert last["number"] == max(flights) and first["number"] == min(flights)  # 6 < 10 flights
     html = client.get("/").get_data(as_text=True)
-    days = f'{first["at"][5:10]} – {last["at"][5:10]}'
+    days = f"{first['at'][5:10]} – {last['at'][5:10]}"
     assert f'Trend<div class="muted spark-span">{days}</div>' in html
     assert f"flights {first['number']} (" in html
