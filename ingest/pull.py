@@ -25,7 +25,13 @@ from sqlalchemy.orm import Session
 from gate.allow import AllowList
 from gate.settings import Settings
 from gate.store import sources
-from gate.store.db import DatabaseLocked, analyze, database_failures, write_retrying, writer
+from gate.store.db import (
+    DatabaseLocked,
+    analyze,
+    database_failures,
+    unit_of_work,
+    write_retrying,
+)
 from ingest.junit import Overrides
 from ingest.pipeline import IngestResult, Outcome, announce, parse_document, store_parsed
 from ingest.pull_http import NotThereYet, PullError, fetch_flight
@@ -197,9 +203,8 @@ def pull_round(
     if not summary.not_modified and not summary.stopped:
         # After a failure the next round must read the index again, not hear 304.
         etag, last_modified = (found.etag, found.last_modified) if summary.clean else (None, None)
-        with Session(writer(engine)) as writing:
+        with unit_of_work(engine) as writing:
             sources.remember(writing, key, etag, last_modified)
-            writing.commit()
     if any(result.stored for result in summary.results):
         analyze(engine)  # the history changed shape: let the planner see it
     return summary

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -87,3 +88,21 @@ def test_only_the_entrypoints_import_the_app_factory():
     paths = {f.relative_to(ROOT).as_posix(): f for f in files}
     offenders = [p for p, f in paths.items() if p not in allowed and imports_web_app(f)]
     assert offenders == []
+
+
+def _lines(pattern: str, *packages: str, skip: tuple[str, ...] = ()) -> list[str]:
+    found = re.compile(pattern)
+    return [
+        f"{path.relative_to(ROOT)}:{n}"
+        for package in packages
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if path.relative_to(ROOT).as_posix() not in skip and "migrations" not in path.parts
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if found.search(line)
+    ]
+
+
+def test_every_write_goes_through_the_unit_of_work():
+    # gate.store.db.unit_of_work opens the writer's session and commits it; nothing else does.
+    assert _lines(r"\.commit\(\)", "gate", "ingest", "web") == []
+    assert _lines(r"Session\(writer\(", "gate", "ingest", "web", skip=("gate/store/db.py",)) == []

@@ -30,6 +30,7 @@ from gate.store.db import (
     ensure_schema,
     make_engine,
     rebuild_summaries,
+    unit_of_work,
     upgrade,
 )
 from gate.store.flights import flight_stored
@@ -113,9 +114,8 @@ def db_rebuild_summaries(obj: Context) -> None:
 
 def _keep_days(obj: Context) -> None:
     """Judge and keep the readiness of the days that are not kept (`gate.read.timeline`)."""
-    with Session(obj.engine()) as session:
+    with unit_of_work(obj.engine()) as session:
         keep_days(session, obj.settings.policy())
-        session.commit()
 
 
 def _days_or_never(_ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
@@ -604,13 +604,12 @@ def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text
         for path in demo_story.ROADMAP_UPDATES
     ]
     first = story.flights[0].started or datetime.now(UTC)
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         for update in updates:
             assert update.as_of is not None  # each of the demo's updates is dated
             save_plan(session, plan_update(session, update, update.as_of), update.as_of)
         freeze_due(session, settings.policy(), datetime.now(UTC))
         keep_days(session, settings.policy())
-        session.commit()
     release, features = updates[-1].release, updates[-1].features
     last = story.flights[-1].started or datetime.now(UTC)
     click.echo(

@@ -17,6 +17,7 @@ from gate.read.status import SinceNotBefore, StatusReport, status_mail
 from gate.read.timeline import ReadinessTimeline, keep_days, release_readiness
 from gate.settings import SettingsError, parse_moment
 from gate.status_mail import render_markdown
+from gate.store.db import unit_of_work
 from gate.store.roadmap import load_roadmap, plan_update, release_record, save_plan
 from ingest.mail import Mail, MailError, addresses
 from ingest.mail import send as send_mail
@@ -81,17 +82,21 @@ def roadmap_import(
             raise click.BadParameter(str(exc), param_hint="'--as-of'") from None
     else:
         as_of = update.as_of or datetime.combine(clock.date(), time(), tzinfo=UTC)
-    engine = obj.reader() if dry_run else obj.engine()
-    with Session(engine) as session:
-        plan = plan_update(
-            session, update, as_of, new_release=new_release, drop_missing=drop_missing
-        )
-        if not dry_run and plan.changed:
-            save_plan(session, plan, clock)
-            # Flights stored already may have passed a freeze: it is kept from them.
-            freeze_due(session, obj.settings.policy(), clock)
-            keep_days(session, obj.settings.policy())  # every day of the release, judged anew
-            session.commit()
+    if dry_run:
+        with Session(obj.reader()) as session:
+            plan = plan_update(
+                session, update, as_of, new_release=new_release, drop_missing=drop_missing
+            )
+    else:
+        with unit_of_work(obj.engine()) as session:
+            plan = plan_update(
+                session, update, as_of, new_release=new_release, drop_missing=drop_missing
+            )
+            if plan.changed:
+                save_plan(session, plan, clock)
+                # Flights stored already may have passed a freeze: it is kept from them.
+                freeze_due(session, obj.settings.policy(), clock)
+                keep_days(session, obj.settings.policy())  # every day of the release, anew
     for line in plan.lines():
         click.echo(line)
     if dry_run:

@@ -10,7 +10,7 @@ import click
 from sqlalchemy.orm import Session
 
 from gate.store import tokens
-from gate.store.db import writer
+from gate.store.db import unit_of_work
 from web.context import FORMAT, Context, Group
 
 
@@ -30,9 +30,8 @@ def token_create(obj: Context, name: str) -> None:
     \b
       pushgate token create osstest-pusher
     """
-    with Session(writer(obj.engine())) as session:
+    with unit_of_work(obj.engine()) as session:
         secret = tokens.create(session, name, datetime.now(UTC))
-        session.commit()
     click.echo(secret)
     click.echo(f"token {name} created: copy it now, it will not be shown again", err=True)
 
@@ -89,7 +88,6 @@ def token_revoke(obj: Context, name: str) -> None:
     \b
       pushgate token revoke osstest-pusher
     """
-    with Session(writer(obj.engine())) as session:
+    with unit_of_work(obj.engine()) as session:
         revoked = tokens.revoke(session, name, datetime.now(UTC))
-        session.commit()
     click.echo(f"token {name} revoked on {_when(revoked.revoked)} UTC")

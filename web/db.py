@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from gate.read.timeline import keep_days
 from gate.settings import Settings, parse_moment
-from gate.store.db import ensure_schema, make_engine, writer
+from gate.store.db import ensure_schema, make_engine, unit_of_work
 from web.args import as_of
 
 EXTENSION = "pushgate"
@@ -32,9 +32,8 @@ def ensure_ready(engine: Engine, settings: Settings) -> None:
     readiness of the days that the new schema keeps (`gate.read.timeline.keep_days`), so that
     the pages do not judge them on every request until the next flight."""
     if ensure_schema(engine):
-        with Session(writer(engine)) as session:
+        with unit_of_work(engine) as session:
             keep_days(session, settings.policy())
-            session.commit()
 
 
 def session() -> Session:

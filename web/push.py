@@ -21,7 +21,7 @@ from gate.read.flights import flight_page
 from gate.report import ReportContext
 from gate.settings import Settings
 from gate.store import tokens
-from gate.store.db import writer
+from gate.store.db import unit_of_work
 from gate.store.flights import load_flight
 from ingest.junit import Overrides
 from ingest.pipeline import IngestResult, Outcome, announce, parse_document, store_parsed
@@ -172,10 +172,9 @@ def push_flight() -> Any:
     source = f"POST /api/v1/flights by {name} ({what})"
     parsed = parse_document(opener, path=source, settings=current, overrides=metadata)
     now = datetime.now(UTC)
-    with Session(writer(engine())) as unit:
+    with unit_of_work(engine()) as unit:
         tokens.mark_used(unit, name, now)
         result = store_parsed(unit, parsed, settings=current, now=now, allow=allow)
         report = stored_report(unit, result)
-        unit.commit()
     announce(result, current)
     return answer(result, report)

@@ -115,6 +115,19 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(pushgate_writer=True)
 
 
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[Session]:
+    """Open a writer's session and its one transaction: committed when the block ends, rolled
+    back whole when it raises.
+
+    Every write of pushgate (an ingest, a pull's cursor, a roadmap import, a freeze snapshot,
+    the kept days, a prune's batch, a token) goes through here; the store's functions take the
+    session and never commit, and the pages only ever open a reader's session.
+    """
+    with Session(writer(engine)) as session, session.begin():
+        yield session
+
+
 def is_locked(exc: OperationalError) -> bool:
     """Tell whether an error is SQLite's "database is locked": another writer kept the lock."""
     code = getattr(exc.orig, "sqlite_errorcode", None)
@@ -150,9 +163,8 @@ def write_retrying(
     pauses = lock_pauses(attempts, rng or random.Random())  # noqa: S311 - jitter, not secrecy
     for attempt in range(attempts):
         try:
-            with Session(writer(engine)) as session:
+            with unit_of_work(engine) as session:
                 done = work(session)
-                session.commit()
             return done
         except OperationalError as exc:
             if not is_locked(exc):
@@ -213,7 +225,7 @@ def rebuild_summaries(engine: Engine) -> None:
     """Work out every summary again from the step rows, in one transaction."""
     from gate.store.summaries import rebuild
 
-    with Session(writer(engine)) as session, session.begin():
+    with unit_of_work(engine) as session:
         rebuild(session)
 
 
@@ -226,12 +238,12 @@ def analyze(engine: Engine) -> None:
     migration), so that it chooses the indexes judging and the pages rely on."""
     # ANALYZE writes: a deferred transaction would fail at once, not wait, beside another writer.
     try:
-        with writer(engine).begin() as connection:
+        with unit_of_work(engine) as session:
             if engine.dialect.name == "sqlite":
-                connection.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
-                connection.exec_driver_sql("ANALYZE")
+                session.execute(text(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}"))
+                session.execute(text("ANALYZE"))
             elif engine.dialect.name == "postgresql":
-                connection.exec_driver_sql(f"ANALYZE {', '.join(ANALYZED)}")
+                session.execute(text(f"ANALYZE {', '.join(ANALYZED)}"))
     except OperationalError as exc:
         # Statistics are a hint: a writer locked out of them leaves them to the next refresh.
         if not is_locked(exc):
