@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, jsonify
 
 from gate import read
+from gate.pages.branch import branch_detail
 from gate.read.search import search as find
 from ingest.git_log import history
 from web.args import (
@@ -80,9 +81,7 @@ def branch(branch: str | None = None) -> Any:
     name = branch if branch is not None else required("branch")
     return jsonify(
         to_json(
-            found(
-                read.branch_detail(session(), name, settings().policy(), now()), f"branch {name!r}"
-            )
+            found(branch_detail(session(), name, settings().policy(), now()), f"branch {name!r}")
         )
     )
 

@@ -11,10 +11,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from gate import read
+from gate.pages.branch import branch_detail
 from gate.read.features import DESCENDING_FIRST, SeriesPoint
-from gate.read.release import release_branch
 from gate.read.search import search as find
-from gate.store.roadmap import release_names
+from gate.store.roadmap import release_branch, release_names
 from ingest.git_log import history
 from web import charts, export, readiness_charts
 from web.args import (
@@ -157,7 +157,7 @@ def test_csv() -> Response:
 def branch(branch: str | None = None) -> str:
     name = branch if branch is not None else required("branch")
     policy = settings().policy()
-    data = found(read.branch_detail(session(), name, policy, now()), f"branch {name!r}")
+    data = found(branch_detail(session(), name, policy, now()), f"branch {name!r}")
     figures = charts.branch_charts(data, policy.at_risk_below)
     return render_template("branch.html", data=data, charts=figures)
 

@@ -4,7 +4,6 @@ The store (`gate.store`) holds the records and the queries that save and load th
 modules turn them into what each page shows. No function here commits.
 """
 
-from gate.read.branch import branch_detail, gate_status
 from gate.read.compare import Comparison, NoFlight, comparison
 from gate.read.features import feature_detail, features, overview, release_dates, select_features
 from gate.read.flights import FlightReport, flight_detail, flight_report, flights_page
@@ -16,14 +15,12 @@ __all__ = [
     "FlightReport",
     "NoFlight",
     "StatusReport",
-    "branch_detail",
     "comparison",
     "feature_detail",
     "features",
     "flight_detail",
     "flight_report",
     "flights_page",
-    "gate_status",
     "overview",
     "release_dates",
     "select_features",

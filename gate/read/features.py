@@ -17,12 +17,12 @@ from gate.model import (
     Status,
     TestKey,
 )
+from gate.pages.branch import gate_status
 from gate.policy import Policy
-from gate.read.branch import GateStatus, Mark, branch_marks, gate_status, mark_of
+from gate.read.branch import GateStatus, Mark, mark_of
 from gate.read.cells import Cell, stored_cell
 from gate.read.readiness import flight_window, observed, readiness
 from gate.read.release import ReleaseDates as ReleaseDates  # re-exported: its old home
-from gate.read.steps import not_passing_since, notable_steps
 from gate.read.timeline import DayCount, DayReadiness, burn_down, readiness_timeline
 from gate.readiness import (
     FeatureReadiness,
@@ -33,6 +33,7 @@ from gate.readiness import (
     sentences,
 )
 from gate.roadmap import Declared
+from gate.store.branch import branch_marks
 from gate.store.bulk import in_chunks
 from gate.store.findings import findings_elsewhere
 from gate.store.keys import test_ids
@@ -44,6 +45,7 @@ from gate.store.roadmap import (
     release_record,
     release_with,
 )
+from gate.store.steps import not_passing_since, notable_steps
 
 GRID_FLIGHTS = 30
 GRID_ROWS = 50  # steps a page of a feature's grid shows

@@ -22,10 +22,9 @@ from gate.model import (
     TestKey,
     Verdict,
 )
+from gate.pages.branch import flight_age
 from gate.policy import Policy
-from gate.read.branch import flight_age
 from gate.read.cells import Cell, cell
-from gate.read.steps import not_passing_since
 from gate.report import (
     HEADLINES,
     Analysis,
@@ -48,6 +47,7 @@ from gate.store.flights import (
     load_flight,
 )
 from gate.store.records import BranchRecord, FlightRecord, TestRecord
+from gate.store.steps import not_passing_since
 from gate.trends import FlightAge, PushAge
 
 

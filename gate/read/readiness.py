@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from gate.model import Finding, Status, TestKey
 from gate.policy import Policy
-from gate.read.steps import not_passing_since, notable_steps
 from gate.readiness import (
     Evidence,
     FeatureReadiness,
@@ -39,6 +38,7 @@ from gate.store.records import (
     as_utc,
 )
 from gate.store.roadmap import load_roadmap
+from gate.store.steps import not_passing_since, notable_steps
 
 
 def flight_window(

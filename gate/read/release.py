@@ -1,17 +1,12 @@
-"""A release's milestones as the pages show them, and the release a branch is heading for."""
+"""A release's milestones as the pages show them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from gate.readiness import freeze_view
 from gate.roadmap import Phase, Release
-from gate.store.records import ReleaseRecord
-from gate.store.roadmap import release_of
 
 
 @dataclass(frozen=True)
@@ -51,23 +46,3 @@ class ReleaseDates:
         if self.days_to_code_freeze >= 0:
             return self.code_freeze
         return None
-
-
-def branch_release(session: Session, branch: str, now: datetime) -> ReleaseDates | None:
-    """The milestones of the release made from a branch (the latest release date's), or None."""
-    record = session.scalars(
-        select(ReleaseRecord)
-        .where(ReleaseRecord.branch == branch)
-        .order_by(ReleaseRecord.release_date.desc(), ReleaseRecord.id.desc())
-        .limit(1)
-    ).first()
-    return None if record is None else ReleaseDates.of(release_of(record), now)
-
-
-def release_branch(session: Session) -> str | None:
-    """The branch of the latest release (the one the overview shows), or None before a roadmap."""
-    return session.scalar(
-        select(ReleaseRecord.branch)
-        .order_by(ReleaseRecord.release_date.desc(), ReleaseRecord.id.desc())
-        .limit(1)
-    )

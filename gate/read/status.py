@@ -13,8 +13,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from gate.pages.branch import gate_status
 from gate.policy import Policy
-from gate.read.branch import gate_status
 from gate.read.features import ReleaseDates, blocking_in
 from gate.read.readiness import readiness
 from gate.readiness import freeze_view

@@ -302,3 +302,23 @@ def snapshot_states(session: Session, release_id: int, milestone: str, now: date
             )
         )
     )
+
+
+def branch_release(session: Session, branch: str) -> Release | None:
+    """Return the release made from a branch (the one with the latest release date), or None."""
+    record = session.scalars(
+        select(ReleaseRecord)
+        .where(ReleaseRecord.branch == branch)
+        .order_by(ReleaseRecord.release_date.desc(), ReleaseRecord.id.desc())
+        .limit(1)
+    ).first()
+    return None if record is None else release_of(record)
+
+
+def release_branch(session: Session) -> str | None:
+    """Return the branch of the latest release (the one the overview shows), or None."""
+    return session.scalar(
+        select(ReleaseRecord.branch)
+        .order_by(ReleaseRecord.release_date.desc(), ReleaseRecord.id.desc())
+        .limit(1)
+    )

@@ -18,7 +18,7 @@ from tests.builders import flight
 
 P, F = Status.PASS, Status.FAIL
 # gate.read exports functions named like these modules: import the modules themselves.
-branch_page = importlib.import_module("gate.read.branch")
+branch_page = importlib.import_module("gate.pages.branch")
 feature_page = importlib.import_module("gate.read.features")
 START = datetime(2013, 3, 1, tzinfo=UTC)
 NOW = START + timedelta(days=30)
