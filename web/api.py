@@ -7,8 +7,12 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify
 
-from gate import read
 from gate.pages.branch import branch_detail
+from gate.pages.flights import flight_detail, flights_page
+from gate.read.features import feature_detail, select_features
+from gate.read.features import features as features_of
+from gate.read.features import overview as overview_of
+from gate.read.history import test_detail
 from gate.read.search import search as find
 from ingest.git_log import history
 from web.args import (
@@ -30,21 +34,21 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 @bp.get("/overview")
 def overview() -> Any:
-    data = known_release(read.overview, session(), settings().policy(), now(), release())
-    shown = read.select_features(data.features, **asdict(feature_args()))
+    data = known_release(overview_of, session(), settings().policy(), now(), release())
+    shown = select_features(data.features, **asdict(feature_args()))
     return jsonify(to_json(replace(data, features=shown)))
 
 
 @bp.get("/features")
 def features() -> Any:
-    rows = known_release(read.features, session(), settings().policy(), now(), release())
-    return jsonify(to_json(read.select_features(rows, **asdict(feature_args()))))
+    rows = known_release(features_of, session(), settings().policy(), now(), release())
+    return jsonify(to_json(select_features(rows, **asdict(feature_args()))))
 
 
 @bp.get("/features/<slug>")
 def feature(slug: str) -> Any:
     data = known_release(
-        read.feature_detail,
+        feature_detail,
         session(),
         slug,
         settings().policy(),
@@ -57,13 +61,13 @@ def feature(slug: str) -> Any:
 
 @bp.get("/flights")
 def flights() -> Any:
-    return jsonify(to_json(read.flights_page(session(), **asdict(flight_args()), now=now())))
+    return jsonify(to_json(flights_page(session(), **asdict(flight_args()), now=now())))
 
 
 @bp.get("/flights/<flight:number>")
 def flight(number: int) -> Any:
     history_of = history(settings())
-    data = read.flight_detail(session(), number, settings().policy(), now(), history=history_of)
+    data = flight_detail(session(), number, settings().policy(), now(), history=history_of)
     return jsonify(to_json(found(data, f"flight {number}")))
 
 
@@ -71,7 +75,7 @@ def flight(number: int) -> Any:
 @bp.get("/tests")
 def test(job: str | None = None, testid: str | None = None) -> Any:
     key = test_key(job, testid)
-    data = read.test_detail(session(), *key, now())
+    data = test_detail(session(), *key, now())
     return jsonify(to_json(found(data, f"test {key.job} {key.testid}")))
 
 

@@ -50,7 +50,7 @@ class FeatureArgs:
 
 @dataclass(frozen=True)
 class FlightArgs:
-    """What a link to the flight list asks for; the keywords of `gate.read.flights_page`."""
+    """What a link to the flight list asks for; the keywords of `gate.pages.flights.flights_page`."""
 
     branch: str | None = None
     verdict: Verdict | None = None

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from gate import __version__
 from gate.model import Finding
-from gate.read import flight_detail, flight_report, flights_page
+from gate.pages.flights import flight_detail, flight_report, flights_page
 from gate.read.freeze import freeze_due
 from gate.read.timeline import keep_days
 from gate.retention import DELETE_FACTOR, Retention, RetentionError

@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, abort, url_for
 
-from gate import read
+from gate.pages.flights import flights_page
 from gate.read.flights import FlightRow
 from web.args import text
 from web.db import now, session
@@ -71,9 +71,7 @@ def everything() -> Response:
     named = text("branch")
     if named is not None:
         return branch(named)
-    data = read.flights_page(
-        session(), branch=None, verdict=None, page=1, per_page=ENTRIES, now=now()
-    )
+    data = flights_page(session(), branch=None, verdict=None, page=1, per_page=ENTRIES, now=now())
     return _atom(
         render(
             data.flights,
@@ -88,9 +86,7 @@ def everything() -> Response:
 # url_for's form for a name that a path cannot hold: `everything` reads its ?branch=.
 @bp.get("/feed.atom", build_only=True)
 def branch(branch: str) -> Response:
-    data = read.flights_page(
-        session(), branch=branch, verdict=None, page=1, per_page=ENTRIES, now=now()
-    )
+    data = flights_page(session(), branch=branch, verdict=None, page=1, per_page=ENTRIES, now=now())
     if not data.flights:
         abort(404, description=f"There is no flight of branch {branch!r}.")
     return _atom(

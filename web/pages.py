@@ -10,9 +10,17 @@ from flask import Blueprint, Response, redirect, render_template, send_file, url
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from gate import read
 from gate.pages.branch import branch_detail
-from gate.read.features import DESCENDING_FIRST, SeriesPoint
+from gate.pages.flights import flight_detail, flights_page
+from gate.read.features import (
+    DESCENDING_FIRST,
+    SeriesPoint,
+    feature_detail,
+    features,
+    select_features,
+)
+from gate.read.features import overview as overview_of
+from gate.read.history import test_detail
 from gate.read.search import search as find
 from gate.store.roadmap import release_branch, release_names
 from ingest.git_log import history
@@ -71,8 +79,8 @@ def _gate_branch() -> str | None:
 @bp.get("/")
 def overview() -> str:
     args = feature_args()
-    data = known_release(read.overview, session(), settings().policy(), now(), release())
-    shown = read.select_features(data.features, **asdict(args))
+    data = known_release(overview_of, session(), settings().policy(), now(), release())
+    shown = select_features(data.features, **asdict(args))
     return render_template(
         "overview.html",
         data=data,
@@ -86,8 +94,8 @@ def overview() -> str:
 @bp.get("/features.csv")
 def features_csv() -> Response:
     """The features table as the overview shows it (the same filters and order), as CSV."""
-    rows = known_release(read.features, session(), settings().policy(), now(), release())
-    shown = read.select_features(rows, **asdict(feature_args()))
+    rows = known_release(features, session(), settings().policy(), now(), release())
+    shown = select_features(rows, **asdict(feature_args()))
     return export.attachment(export.features_csv(shown), "features.csv")
 
 
@@ -95,9 +103,7 @@ def features_csv() -> Response:
 def feature(slug: str) -> str:
     policy = settings().policy()
     data = found(
-        known_release(
-            read.feature_detail, session(), slug, policy, now(), release(), page=grid_page()
-        ),
+        known_release(feature_detail, session(), slug, policy, now(), release(), page=grid_page()),
         f"feature {slug!r}" + (f" in release {release()!r}" if release() else ""),
     )
     chart = charts.feature_pass_rate(data, policy.at_risk_below)
@@ -107,7 +113,7 @@ def feature(slug: str) -> str:
 
 @bp.get("/flights")
 def flights() -> str:
-    data = read.flights_page(session(), **asdict(flight_args()), now=now())
+    data = flights_page(session(), **asdict(flight_args()), now=now())
     return render_template(
         "flights.html", data=data, push_blessing=settings().policy().push_blessing
     )
@@ -116,9 +122,7 @@ def flights() -> str:
 @bp.get("/flights/<flight:number>")
 def flight(number: int) -> str:
     data = found(
-        read.flight_detail(
-            session(), number, settings().policy(), now(), history=history(settings())
-        ),
+        flight_detail(session(), number, settings().policy(), now(), history=history(settings())),
         f"flight {number}",
     )
     return render_template("flight.html", data=data)
@@ -127,9 +131,7 @@ def flight(number: int) -> str:
 @bp.get("/flights/<flight:number>/report.txt")
 def report(number: int) -> Response:
     data = found(
-        read.flight_detail(
-            session(), number, settings().policy(), now(), history=history(settings())
-        ),
+        flight_detail(session(), number, settings().policy(), now(), history=history(settings())),
         f"flight {number}",
     )
     return Response(data.text, mimetype="text/plain")
@@ -139,7 +141,7 @@ def report(number: int) -> Response:
 @bp.get("/tests")
 def test(job: str | None = None, testid: str | None = None) -> str:
     key = test_key(job, testid)
-    data = found(read.test_detail(session(), *key, now()), f"test {key.job} {key.testid}")
+    data = found(test_detail(session(), *key, now()), f"test {key.job} {key.testid}")
     return render_template("test.html", data=data)
 
 
@@ -148,7 +150,7 @@ def test_csv() -> Response:
     """A test's history as its page shows it, as CSV: /tests.csv?job=JOB&testid=TESTID (a
     query, since a testid may hold slashes and end in anything)."""
     key = test_key(None, None)
-    data = found(read.test_detail(session(), *key, now()), f"test {key.job} {key.testid}")
+    data = found(test_detail(session(), *key, now()), f"test {key.job} {key.testid}")
     return export.attachment(export.history_csv(data), f"{key.job}_{key.testid}.csv")
 
 

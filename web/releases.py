@@ -8,10 +8,10 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template
 
-from gate import read
 from gate.read.freeze import FrozenView, frozen_view
 from gate.read.releases import release_list, release_page
 from gate.read.status import SinceNotBefore, StatusReport
+from gate.read.status import status as status_of
 from gate.read.timeline import ReadinessTimeline, release_readiness
 from gate.store.roadmap import UnknownRelease
 from web.args import known_release, moment, text
@@ -60,7 +60,7 @@ def status_json(name: str) -> Any:
 
 def _report(name: str) -> StatusReport:
     try:
-        return read.status(
+        return status_of(
             session(),
             settings().policy(),
             now(),

@@ -1,29 +1,4 @@
-"""The read side: one function per page builds what the page, its JSON twin and the CLI show.
-
-The store (`gate.store`) holds the records and the queries that save and load them; these
-modules turn them into what each page shows. No function here commits.
+"""The read side, pure: the pages' values and the functions that shape them from what the store
+read. Nothing here opens a session, queries or writes: `gate.pages` fetches through
+`gate.store` and hands the values over.
 """
-
-from gate.read.compare import Comparison, NoFlight, comparison
-from gate.read.features import feature_detail, features, overview, release_dates, select_features
-from gate.read.flights import FlightReport, flight_detail, flight_report, flights_page
-from gate.read.history import test_detail
-from gate.read.status import StatusReport, status
-
-__all__ = [
-    "Comparison",
-    "FlightReport",
-    "NoFlight",
-    "StatusReport",
-    "comparison",
-    "feature_detail",
-    "features",
-    "flight_detail",
-    "flight_report",
-    "flights_page",
-    "overview",
-    "release_dates",
-    "select_features",
-    "status",
-    "test_detail",
-]

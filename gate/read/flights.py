@@ -1,16 +1,13 @@
-"""The flight list and a flight's page: its report, its osstest sections and its scoreboard."""
+"""The flight list and a flight's page: its report, its osstest sections and its scoreboard,
+shaped from the stored flight and what `gate.pages.flights` read beside it."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from gate.changes import Commits, History, people
+from gate.changes import Commits
 from gate.model import (
     Blocker,
     Classification,
@@ -22,13 +19,10 @@ from gate.model import (
     TestKey,
     Verdict,
 )
-from gate.pages.branch import flight_age
-from gate.policy import Policy
 from gate.read.cells import Cell, cell
 from gate.report import (
     HEADLINES,
     Analysis,
-    FlightLine,
     ReportContext,
     analysis,
     baseline_test,
@@ -38,16 +32,7 @@ from gate.report import (
     subject,
     summary,
 )
-from gate.store.flights import (
-    FlightSummary,
-    count_flights,
-    flight_happened,
-    happened_by,
-    list_flights,
-    load_flight,
-)
-from gate.store.records import BranchRecord, FlightRecord, TestRecord
-from gate.store.steps import not_passing_since
+from gate.store.flights import FlightSummary
 from gate.trends import FlightAge, PushAge
 
 
@@ -105,34 +90,6 @@ class FlightsPage:
     verdicts: tuple[Verdict, ...] = tuple(Verdict)
 
 
-def flights_page(
-    session: Session,
-    *,
-    branch: str | None,
-    verdict: Verdict | None,
-    page: int,
-    per_page: int = 50,
-    now: datetime | None = None,
-) -> FlightsPage:
-    """A page of the flight list, newest first, filtered by branch and verdict; only the flights
-    that happened by `now`, when given."""
-    total = count_flights(session, branch=branch, verdict=verdict, now=now)
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    rows = list_flights(
-        session,
-        branch=branch,
-        verdict=verdict,
-        limit=per_page,
-        offset=(page - 1) * per_page,
-        now=now,
-    )
-    branches = session.scalars(select(BranchRecord.name).order_by(BranchRecord.name)).all()
-    return FlightsPage(
-        tuple(FlightRow.of(r) for r in rows), page, pages, total, branch, verdict, tuple(branches)
-    )
-
-
 @dataclass(frozen=True)
 class FlightReport:
     """A stored flight with its judgement and what its report shows beyond them."""
@@ -140,35 +97,6 @@ class FlightReport:
     flight: Flight
     judgement: Judgement
     context: ReportContext
-
-
-def flight_report(
-    session: Session, number: int, policy: Policy, now: datetime
-) -> FlightReport | None:
-    """Load a flight for its report: the retests of its revisions and its push-gate age; None
-    for a flight that had not happened by `now`."""
-    if not flight_happened(session, number, now):
-        return None
-    loaded = load_flight(session, number, texts=False)
-    if loaded is None:
-        return None
-    flight, judgement, _ids = loaded
-    if flight.log_url is None:
-        flight = dataclasses.replace(flight, log_url=policy.log_url(flight.branch, number))
-    rows = session.execute(
-        select(
-            FlightRecord.id,
-            FlightRecord.blessing,
-            FlightRecord.intended,
-            FlightRecord.log_url,
-        ).where(FlightRecord.id.in_(list(judgement.retests)))
-    ).all()
-    retests = tuple(
-        FlightLine(r.id, r.blessing, r.intended, r.log_url or policy.log_url(flight.branch, r.id))
-        for r in rows
-    )
-    age = flight_age(session, flight.branch, number, policy, now)
-    return FlightReport(flight, judgement, ReportContext(retests=retests, push_age=age))
 
 
 @dataclass(frozen=True)
@@ -422,109 +350,43 @@ def flight_page(
     )
 
 
-def flight_detail(
-    session: Session,
-    number: int,
-    policy: Policy,
-    now: datetime,
-    *,
-    history: History | None = None,
-) -> FlightPage | None:
-    """A flight: its report, its osstest sections, and the scoreboard of jobs by testids; with
-    the trees' `history`, the commits under test, their authors and those of each regression's
-    revision range."""
-    found = flight_report(session, number, policy, now)
-    if found is None:
-        return None
-    flight, judgement, context = found.flight, found.judgement, found.context
-    previous = previous_flight(session, flight.branch, number, now)
-    log = _Log(history)
-    changes = tuple(
-        log.range(tree, base, judgement.tested[tree])
+def changed_trees(judgement: Judgement) -> list[tuple[str, str, str]]:
+    """Return (tree, baseline revision, tested revision) of each tree the flight moved on."""
+    return [
+        (tree, base, judgement.tested[tree])
         for tree, base in sorted(judgement.baseline.items())
         if judgement.tested.get(tree, base) != base
-    )
-    read = [c.log for c in changes if c.log is not None and c.log.reason is None]
-    if read:  # the report names people only when some tree's commits could be read
-        context = dataclasses.replace(context, people=people(read))
-    hints = bisect_hints(session, flight, judgement, policy, log)
-    return flight_page(
-        flight, judgement, context, previous_flight=previous, changes=changes, bisect=hints
-    )
+    ]
 
 
-class _Log:
-    """The history of a page's trees, each range read once."""
-
-    def __init__(self, history: History | None) -> None:
-        self.history = history
-        self.seen: dict[tuple[str, str, str], Commits | None] = {}
-
-    def range(self, tree: str, base: str, tip: str) -> TreeRange:
-        key = (tree, base, tip)
-        if key not in self.seen:
-            self.seen[key] = self.history(*key) if self.history is not None else None
-        return TreeRange(tree, base, tip, self.seen[key])
-
-
-def bisect_hints(
-    session: Session, flight: Flight, judgement: Judgement, policy: Policy, log: _Log
-) -> tuple[BisectHint, ...]:
-    """Return where each regression of the flight came in: the revisions of the compared trees
-    from its last pass (the reference flight) to its first failure since then."""
-    assert flight.number is not None
-    # A blocking finding that names a reference flight is a regression against it (`REGR. vs.
-    # N`); each step once, its own finding before another flight's.
+def regressions(judgement: Judgement) -> list[Finding]:
+    """Return the findings to bisect: a blocking finding that names a reference flight is a
+    regression against it (`REGR. vs. N`); each step once, its own finding before another
+    flight's."""
     first: dict[TestKey, Finding] = {}
     for finding in judgement.findings:
         if finding.blocking and finding.ref_flight:
             first.setdefault(finding.step.key, finding)
-    wanted = list(first.values())
-    if not wanted:
-        return ()
-    blessings = sorted(policy.blessings(flight.branch))
-    firsts: list[tuple[int, int]] = []  # each one's first failing flight and its run's length
-    for finding in wanted:
-        key = finding.step.key
-        test_id = session.scalar(
-            select(TestRecord.id).where(TestRecord.job == key.job, TestRecord.testid == key.testid)
-        )
-        upto = finding.in_flight or flight.number
-        since, runs = (
-            not_passing_since(session, flight.branch, test_id, upto, blessings)
-            if test_id is not None
-            else (None, 0)
-        )
-        firsts.append((since or upto, max(runs, 1)))
-    numbers = {f.ref_flight for f in wanted if f.ref_flight} | {since for since, _ in firsts}
-    revisions = _revisions(session, numbers)
-    hints = []
-    for finding, (since, runs) in zip(wanted, firsts, strict=True):
-        assert finding.ref_flight is not None
-        passed, failed = revisions.get(finding.ref_flight, {}), revisions.get(since, {})
-        ranges = tuple(
-            log.range(tree, passed[tree], failed[tree])
-            for tree in sorted(judgement.baseline)
-            if tree in passed and tree in failed
-        )
-        key = finding.step.key
-        hints.append(BisectHint(key.job, key.testid, finding.ref_flight, since, runs, ranges))
-    return tuple(hints)
+    return list(first.values())
 
 
-def _revisions(session: Session, numbers: Collection[int]) -> dict[int, dict[str, str]]:
-    rows = session.execute(
-        select(FlightRecord.id, FlightRecord.revisions).where(FlightRecord.id.in_(list(numbers)))
+def bisect_hint(
+    finding: Finding,
+    since: int,
+    runs: int,
+    passed: Mapping[str, str],
+    failed: Mapping[str, str],
+    ranges: Callable[[str, str, str], TreeRange],
+    trees: Collection[str],
+) -> BisectHint:
+    """Return where a regression came in: the revisions of the compared `trees` from those
+    `passed` (its reference flight's) to those `failed` (flight `since`, the first of the
+    `runs` flights that did not pass), each range read through `ranges`."""
+    assert finding.ref_flight is not None
+    found = tuple(
+        ranges(tree, passed[tree], failed[tree])
+        for tree in sorted(trees)
+        if tree in passed and tree in failed
     )
-    return {number: dict(revisions) for number, revisions in rows}
-
-
-def previous_flight(session: Session, branch: str, number: int, now: datetime) -> int | None:
-    """Return the newest flight of the branch below flight `number` that had happened by `now`."""
-    return session.scalar(
-        select(FlightRecord.id)
-        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
-        .where(BranchRecord.name == branch, FlightRecord.id < number, happened_by(now))
-        .order_by(FlightRecord.id.desc())
-        .limit(1)
-    )
+    key = finding.step.key
+    return BisectHint(key.job, key.testid, finding.ref_flight, since, runs, found)

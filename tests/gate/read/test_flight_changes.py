@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from gate.changes import Commit, Commits, people_of
 from gate.model import Classification, Status
+from gate.pages.flights import flight_detail
 from gate.policy import Policy
-from gate.read import flight_detail
 from gate.read.flights import TreeRange
 from gate.store.flights import save_flight
 from tests.builders import flight
