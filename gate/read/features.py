@@ -18,10 +18,11 @@ from gate.model import (
     TestKey,
 )
 from gate.pages.branch import gate_status
+from gate.pages.readiness import readiness
 from gate.policy import Policy
 from gate.read.branch import GateStatus, Mark, mark_of
 from gate.read.cells import Cell, stored_cell
-from gate.read.readiness import flight_window, observed, readiness
+from gate.read.readiness import observed
 from gate.read.release import ReleaseDates as ReleaseDates  # re-exported: its old home
 from gate.read.timeline import DayCount, DayReadiness, burn_down, readiness_timeline
 from gate.readiness import (
@@ -37,6 +38,7 @@ from gate.store.branch import branch_marks
 from gate.store.bulk import in_chunks
 from gate.store.findings import findings_elsewhere
 from gate.store.keys import test_ids
+from gate.store.readiness import flight_window
 from gate.store.records import StepRecord, TestRecord
 from gate.store.roadmap import (
     UnknownRelease,

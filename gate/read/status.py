@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gate.pages.branch import gate_status
+from gate.pages.readiness import readiness
 from gate.policy import Policy
 from gate.read.features import ReleaseDates, blocking_in
-from gate.read.readiness import readiness
 from gate.readiness import freeze_view
 from gate.roadmap import Update
 from gate.status_mail import (

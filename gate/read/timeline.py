@@ -22,12 +22,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gate.pages.readiness import readiness
 from gate.policy import Policy
-from gate.read.readiness import Material, flight_window, last_ran, readiness
 from gate.read.release import ReleaseDates
 from gate.readiness import RULES, FeatureReadiness, FlightPoint, Readiness, judge_feature
 from gate.roadmap import Feature, Release
 from gate.store.flights import flight_span, happened_by
+from gate.store.readiness import flight_window, last_ran, material
 from gate.store.records import BranchRecord, FlightRecord, ReleaseRecord, as_utc
 from gate.store.roadmap import release_of, release_record, roadmap_of
 from gate.store.timeline import Kept, keep, kept, kept_counts, kept_days, start_keeping
@@ -171,7 +172,7 @@ def judge_days(
         taken = seen
         windows[seen] = tuple(point for _n, point in sorted(newest))
     wanted = sorted({p.number for window in windows.values() for p in window})
-    material = Material.load(session, rel.branch, features, wanted)
+    loaded = material(session, rel.branch, features, wanted)
     memo: dict[tuple[str, str, str, str, int, int], tuple[Readiness, float | None]] = {}
     for moment in moments:
         seen, ran = bisect_right(times, moment), bisect_right(every, moment)
@@ -183,12 +184,12 @@ def judge_days(
                 continue
             key = (feature.slug, as_then.status.value, as_then.exception, phase.value, seen, ran)
             if key not in memo:
-                ids = material.linked[feature.slug]
+                ids = loaded.linked[feature.slug]
 
                 def last_seen(ids: list[int] = ids, moment: datetime = moment) -> int | None:
                     return last_ran(session, rel.branch, ids, moment)
 
-                evidence = material.evidence(as_then, windows[seen], last_seen)
+                evidence = loaded.evidence(as_then, windows[seen], last_seen)
                 found = judge_feature(as_then, evidence, policy, moment, rel)
                 memo[key] = (found.readiness, found.pass_rate)
             judged[feature.slug].append(memo[key])

@@ -11,8 +11,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from gate.model import Status
+from gate.pages.readiness import readiness
 from gate.policy import Policy
-from gate.read.readiness import readiness
 from gate.read.timeline import burn_down, declared_on, end_of, keep_days, readiness_timeline
 from gate.readiness import Readiness
 from gate.retention import Retention

@@ -334,8 +334,8 @@ def test_the_demo_of_7cfa704_upgrades_keeping_every_feature_its_release_history_
 
     from sqlalchemy.orm import Session
 
+    from gate.pages.readiness import readiness
     from gate.policy import Policy
-    from gate.read.readiness import readiness
     from gate.store.roadmap import load_roadmap
 
     assert schema_revision(demo_0009) == "0009"
