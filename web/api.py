@@ -8,10 +8,11 @@ from typing import Any
 from flask import Blueprint, abort, jsonify
 
 from gate.pages.branch import branch_detail
+from gate.pages.features import feature_detail
+from gate.pages.features import features as features_of
+from gate.pages.features import overview as overview_of
 from gate.pages.flights import flight_detail, flights_page
-from gate.read.features import feature_detail, select_features
-from gate.read.features import features as features_of
-from gate.read.features import overview as overview_of
+from gate.read.features import select_features
 from gate.read.history import test_detail
 from gate.read.search import search as find
 from ingest.git_log import history

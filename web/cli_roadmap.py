@@ -9,9 +9,10 @@ from datetime import UTC, datetime, time
 import click
 from sqlalchemy.orm import Session
 
+from gate.pages.features import feature_detail, release_dates
+from gate.pages.features import features as read_features
 from gate.pages.readiness import coverage
-from gate.read.features import FeaturePage, feature_detail, release_dates
-from gate.read.features import features as read_features
+from gate.read.features import FeaturePage
 from gate.read.freeze import freeze_due
 from gate.read.status import SinceNotBefore, StatusReport, status_mail
 from gate.read.timeline import ReadinessTimeline, keep_days, release_readiness

@@ -1,30 +1,23 @@
-"""The overview, the features table and a feature's page: readiness and what blocks the push."""
+"""The overview, the features table and a feature's page: readiness and what blocks the push,
+shaped from what `gate.pages.features` read and judged."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from gate.model import (
     Classification,
     Status,
     TestKey,
 )
-from gate.pages.branch import gate_status
-from gate.pages.readiness import readiness
-from gate.policy import Policy
 from gate.read.branch import GateStatus, Mark, mark_of
-from gate.read.cells import Cell, stored_cell
-from gate.read.readiness import observed
-from gate.read.release import ReleaseDates as ReleaseDates  # re-exported: its old home
-from gate.read.timeline import DayCount, DayReadiness, burn_down, readiness_timeline
+from gate.read.cells import Cell
+from gate.read.release import ReleaseDates
+from gate.read.timeline import DayCount, DayReadiness
 from gate.readiness import (
     FeatureReadiness,
     FlightPoint,
@@ -33,21 +26,9 @@ from gate.readiness import (
     Strength,
     sentences,
 )
-from gate.roadmap import Declared
-from gate.store.branch import branch_marks
-from gate.store.bulk import in_chunks
-from gate.store.findings import findings_elsewhere
-from gate.store.keys import test_ids
-from gate.store.readiness import flight_window
-from gate.store.records import StepRecord, TestRecord
-from gate.store.roadmap import (
-    UnknownRelease,
-    carried_to,
-    release_of,
-    release_record,
-    release_with,
-)
-from gate.store.steps import not_passing_since, notable_steps
+from gate.roadmap import Declared, Release
+from gate.store.steps import NotableRow
+from gate.trends import FlightMark
 
 GRID_FLIGHTS = 30
 GRID_ROWS = 50  # steps a page of a feature's grid shows
@@ -186,123 +167,9 @@ class Overview:
     trend_span: tuple[FlightPoint, ...] = ()
 
 
-def overview(
-    session: Session, policy: Policy, now: datetime, release_name: str | None = None
-) -> Overview:
-    """The overview of a release (the latest by default): its dates, its branch's gate, every
-    feature, what blocks the push."""
-    try:
-        release, judged = readiness(session, policy, now, release_name)
-    except UnknownRelease:
-        if release_name is not None:
-            raise
-        return Overview(None, None, (), (), as_of=now)
-    troubled = [j for j in judged if j.blocking or j.failures]
-    # Features with a regression first, then by slug.
-    troubled.sort(key=lambda j: (not any(o.regressed for o in j.blocking), j.feature.slug))
-    blockers = [
-        Blocker(
-            j.feature.slug,
-            j.feature.title,
-            j.readiness,
-            tuple(sentences([*j.blocking, *j.failures])),
-        )
-        for j in troubled
-    ]
-    gate = gate_status(session, release.branch, policy, now)
-    served = {key for j in judged for key in j.tests}
-    if gate.newest is not None:
-        orphans = tuple(
-            sentences(blocking_in(session, release.branch, gate.newest.flight, policy, served))
-        )
-        if orphans:
-            blockers.append(Blocker(None, "No feature", Readiness.BLOCKED, orphans))
-    return Overview(
-        ReleaseDates.of(release, now),
-        gate,
-        tuple(FeatureRow.of(j) for j in judged),
-        tuple(blockers),
-        readiness_states=Readiness.in_phase(release.phase_at(now)),
-        as_of=now,
-        burn_down=burn_down(session, policy, now, release.name, today=judged).days,
-        trend_span=_span(flight_window(session, release.branch, policy, now)),
-    )
-
-
-def _span(window: Sequence[FlightPoint]) -> tuple[FlightPoint, ...]:
+def span(window: Sequence[FlightPoint]) -> tuple[FlightPoint, ...]:
+    """Return the oldest and the newest flight of a window (none of an empty one)."""
     return (window[0], window[-1]) if window else ()
-
-
-def blocking_in(
-    session: Session, branch: str, flight: int, policy: Policy, but: Collection[TestKey] = ()
-) -> list[Observation]:
-    """Return the blocking findings of one flight's judgement, its heisenbug flights' included,
-    but those of the tests `but`; each of its own steps says since when it has not passed
-    (`not_passing_since`)."""
-    rows = session.execute(
-        select(
-            TestRecord.id,
-            TestRecord.job,
-            TestRecord.testid,
-            StepRecord.status,
-            StepRecord.classification,
-            StepRecord.ref_flight,
-            StepRecord.ref_status,
-            StepRecord.ref_blessing,
-        )
-        .join(StepRecord, StepRecord.test_id == TestRecord.id)
-        .where(
-            StepRecord.flight_id == flight,
-            StepRecord.classification.in_([c.value for c in Classification if c.blocking]),
-        )
-        .order_by(StepRecord.position)
-    )
-    found = []
-    for test_id, job, testid, status, cls, ref, ref_status, ref_blessing in rows:
-        if TestKey(job, testid) in but:
-            continue
-        since, runs = not_passing_since(session, branch, test_id, flight, policy.evidence_blessings)
-        found.append(
-            Observation(
-                flight,
-                TestKey(job, testid),
-                Status(status),
-                Classification(str(cls)),
-                ref,
-                Status(ref_status) if ref_status else None,
-                ref_blessing,
-                since=since,
-                attempts=runs,
-            )
-        )
-    elsewhere = findings_elsewhere(session, [flight]).get(flight, [])
-    return found + [observed(flight, f) for f in elsewhere if f.blocking and f.step.key not in but]
-
-
-def features(
-    session: Session, policy: Policy, now: datetime, release: str | None = None
-) -> tuple[FeatureRow, ...]:
-    """Every feature of a release (the latest by default) with its readiness; none without one."""
-    try:
-        _release, judged = readiness(session, policy, now, release)
-    except UnknownRelease:
-        if release is not None:
-            raise
-        return ()
-    return tuple(FeatureRow.of(j) for j in judged)
-
-
-def release_dates(
-    session: Session, now: datetime, release: str | None = None
-) -> ReleaseDates | None:
-    """A release's milestones (the latest's by default) and the days left to each, or None."""
-    try:
-        record = release_record(session, release)
-    except UnknownRelease:
-        if release is not None:
-            raise
-        return None
-    return ReleaseDates.of(release_of(record), now)
 
 
 SORT_KEYS = (
@@ -393,86 +260,97 @@ class FeaturePage(FeatureRow):
     carried_to: tuple[str, ...] = ()  # the releases it was carried on to
 
 
-def feature_detail(
-    session: Session,
-    slug: str,
-    policy: Policy,
-    now: datetime,
-    release_name: str | None = None,
-    *,
-    page: int = 1,
-) -> FeaturePage | None:
-    """One feature of a release (by default the latest release that has it): readiness,
-    reasons, its declarations, and a page of the grid of its steps."""
-    if release_name is None:
-        release_name = release_with(session, slug)
-    try:
-        release, judged = readiness(session, policy, now, release_name, only=slug)
-    except UnknownRelease:
-        if release_name is not None:
-            raise
-        return None
-    found = next((j for j in judged if j.feature.slug == slug), None)
-    if found is None:
-        return None
-    every = branch_marks(
-        session, release.branch, now, newest=max(GRID_FLIGHTS, policy.window_flights)
+def grid_order(
+    notable: Sequence[NotableRow], key_of: Mapping[int, TestKey], newest: int
+) -> list[int]:
+    """Return the tests that are rows of a feature's grid: those failing in the `newest` flight
+    first, then the others that did not pass or were rerun, each by name."""
+    failing_now = {r.test_id for r in notable if r.flight == newest and r.status != "pass"}
+    return sorted(
+        {r.test_id for r in notable}, key=lambda t: (t not in failing_now, str(key_of[t]))
     )
-    when = {m.number: m.at for m in every}
-    marks = every[-GRID_FLIGHTS:]
+
+
+def grid_pages(rows: int) -> int:
+    """Return how many pages a grid of so many rows takes."""
+    return max(1, -(-rows // GRID_ROWS))
+
+
+def grid_page(noted: Sequence[int], page: int) -> Sequence[int]:
+    """Return the rows on one page of the grid."""
+    return noted[(page - 1) * GRID_ROWS : page * GRID_ROWS]
+
+
+def grid(
+    marks: tuple[Mark, ...],
+    key_of: Mapping[int, TestKey],
+    noted: Sequence[int],
+    page: int,
+    cells: Mapping[int, Mapping[int, Cell]],
+) -> Grid:
+    """Build a page of a feature's grid from its rows (`grid_order`) and their cells."""
+    flights = [m.flight for m in marks]
+    pages = grid_pages(len(noted))
+    chosen = grid_page(noted, page)
+    rows = tuple(
+        GridRow(key_of[t].job, key_of[t].testid, tuple(cells.get(t, {}).get(n) for n in flights))
+        for t in chosen
+    )
+    return Grid(marks, rows, len(key_of) - len(noted), min(page, pages), pages, len(noted))
+
+
+def overview_blockers(judged: Sequence[FeatureReadiness]) -> list[Blocker]:
+    """Return what blocks the push, by feature: those with a regression first, then by slug."""
+    troubled = [j for j in judged if j.blocking or j.failures]
+    troubled.sort(key=lambda j: (not any(o.regressed for o in j.blocking), j.feature.slug))
+    return [
+        Blocker(
+            j.feature.slug,
+            j.feature.title,
+            j.readiness,
+            tuple(sentences([*j.blocking, *j.failures])),
+        )
+        for j in troubled
+    ]
+
+
+def orphan_blocker(orphans: Sequence[Observation]) -> Blocker | None:
+    """Return the blocker of the steps that serve no feature, if any blocks."""
+    said = tuple(sentences(orphans))
+    return Blocker(None, "No feature", Readiness.BLOCKED, said) if said else None
+
+
+def feature_page(
+    found: FeatureReadiness,
+    release: Release,
+    marks: Sequence[FlightMark],
+    grid: Grid,
+    timeline: tuple[DayReadiness, ...],
+    carried_to: tuple[str, ...],
+    now: datetime,
+) -> FeaturePage:
+    """Build a feature's page from its readiness, the branch's newest flights (`marks`, the
+    window's and the grid's), its grid, its days and where it was carried on to."""
+    when = {m.number: m.at for m in marks}
     row = FeatureRow.of(found)
     series = tuple(
         dataclasses.replace(point, started=when.get(point.flight)) for point in row.series
     )
     fields = {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
-    shown = tuple(m for m in (mark_of(m) for m in marks) if m is not None)
     return FeaturePage(
         **{**fields, "series": series},
         release=ReleaseDates.of(release, now),
-        grid=_grid(session, list(found.tests), shown, page),
-        timeline=readiness_timeline(session, policy, now, release.name, only=slug, today=[found])
-        .features[0]
-        .days,
+        grid=grid,
+        timeline=timeline,
         declarations=tuple(
             DeclarationLine(d.at, d.status, d.notes)
             for d in reversed(found.feature.history)
             if d.at <= now
         ),
-        carried_to=tuple(carried_to(session, release.name, slug).get(slug, ())),
+        carried_to=carried_to,
     )
 
 
-def _grid(session: Session, keys: list[TestKey], marks: tuple[Mark, ...], page: int) -> Grid:
-    flights = [m.flight for m in marks]
-    if not keys or not flights:
-        return Grid(marks, ())
-    ids = test_ids(session, keys, create=False)
-    key_of = {test_id: key for key, test_id in ids.items()}
-    notable = notable_steps(session, flights, key_of)
-    newest = flights[-1]
-    failing_now = {r.test_id for r in notable if r.flight == newest and r.status != "pass"}
-    noted = sorted(
-        {r.test_id for r in notable}, key=lambda t: (t not in failing_now, str(key_of[t]))
-    )
-    pages = max(1, -(-len(noted) // GRID_ROWS))
-    chosen = noted[(page - 1) * GRID_ROWS : page * GRID_ROWS]
-    cells: dict[int, dict[int, Cell]] = defaultdict(dict)
-    for chunk in in_chunks(chosen):
-        rows = session.execute(
-            select(
-                StepRecord.test_id,
-                StepRecord.flight_id,
-                StepRecord.status,
-                StepRecord.classification,
-                StepRecord.ref_flight,
-                StepRecord.ref_status,
-                StepRecord.ref_blessing,
-            ).where(StepRecord.test_id.in_(chunk), StepRecord.flight_id.in_(flights))
-        )
-        for test_id, flight, status, cls, ref, ref_status, ref_blessing in rows:
-            cells[test_id][flight] = stored_cell(status, cls, ref, ref_status, ref_blessing)
-    grid = tuple(
-        GridRow(key_of[t].job, key_of[t].testid, tuple(cells[t].get(n) for n in flights))
-        for t in chosen
-    )
-    return Grid(marks, grid, len(ids) - len(noted), min(page, pages), pages, len(noted))
+def grid_marks(marks: Sequence[FlightMark]) -> tuple[Mark, ...]:
+    """Return the flights a feature's grid shows: the newest GRID_FLIGHTS."""
+    return tuple(m for m in (mark_of(m) for m in marks[-GRID_FLIGHTS:]) if m is not None)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from gate.model import Flight
 from gate.pages.readiness import readiness
 from gate.policy import Policy
-from gate.read.features import ReleaseDates
+from gate.read.release import ReleaseDates
 from gate.readiness import FeatureReadiness, Readiness
 from gate.roadmap import Declared
 from gate.store.flights import flight_span

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from gate.pages.branch import gate_status
 from gate.pages.readiness import readiness
 from gate.policy import Policy
-from gate.read.features import ReleaseDates, blocking_in
+from gate.read.release import ReleaseDates
 from gate.readiness import freeze_view
 from gate.roadmap import Update
 from gate.status_mail import (
@@ -30,6 +30,7 @@ from gate.status_mail import (
     render_text,
 )
 from gate.store.flights import revisions_of
+from gate.store.readiness import blocking_in
 
 
 class SinceNotBefore(ValueError):

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gate.model import Status, TestKey
+from gate.model import Classification, Status, TestKey
 from gate.policy import Policy
 from gate.read.readiness import Material, observed
 from gate.readiness import FlightPoint, Observation
@@ -32,7 +32,7 @@ from gate.store.records import (
     TestRecord,
     as_utc,
 )
-from gate.store.steps import notable_steps
+from gate.store.steps import not_passing_since, notable_steps
 
 
 def flight_window(
@@ -199,3 +199,49 @@ def tests_ran_on(session: Session, branch: str) -> list[int]:
             .distinct()
         )
     )
+
+
+def blocking_in(
+    session: Session, branch: str, flight: int, policy: Policy, but: Collection[TestKey] = ()
+) -> list[Observation]:
+    """Return the blocking findings of one flight's judgement, its heisenbug flights' included,
+    but those of the tests `but`; each of its own steps says since when it has not passed
+    (`not_passing_since`)."""
+    rows = session.execute(
+        select(
+            TestRecord.id,
+            TestRecord.job,
+            TestRecord.testid,
+            StepRecord.status,
+            StepRecord.classification,
+            StepRecord.ref_flight,
+            StepRecord.ref_status,
+            StepRecord.ref_blessing,
+        )
+        .join(StepRecord, StepRecord.test_id == TestRecord.id)
+        .where(
+            StepRecord.flight_id == flight,
+            StepRecord.classification.in_([c.value for c in Classification if c.blocking]),
+        )
+        .order_by(StepRecord.position)
+    )
+    found = []
+    for test_id, job, testid, status, cls, ref, ref_status, ref_blessing in rows:
+        if TestKey(job, testid) in but:
+            continue
+        since, runs = not_passing_since(session, branch, test_id, flight, policy.evidence_blessings)
+        found.append(
+            Observation(
+                flight,
+                TestKey(job, testid),
+                Status(status),
+                Classification(str(cls)),
+                ref,
+                Status(ref_status) if ref_status else None,
+                ref_blessing,
+                since=since,
+                attempts=runs,
+            )
+        )
+    elsewhere = findings_elsewhere(session, [flight]).get(flight, [])
+    return found + [observed(flight, f) for f in elsewhere if f.blocking and f.step.key not in but]

@@ -99,3 +99,24 @@ def not_passing_since(
         )
     ).one()
     return since, int(runs or 0)
+
+
+def step_cells(
+    session: Session, test_ids: Sequence[int], flights: Sequence[int]
+) -> list[tuple[int, int, str, str | None, int | None, str | None, str | None]]:
+    """Return, for these tests in these flights, each step's test, flight, status,
+    classification and reference (flight, status, blessing), as the grid's cells show them."""
+    found: list[tuple[int, int, str, str | None, int | None, str | None, str | None]] = []
+    for chunk in in_chunks(list(test_ids)):
+        found += session.execute(
+            select(
+                StepRecord.test_id,
+                StepRecord.flight_id,
+                StepRecord.status,
+                StepRecord.classification,
+                StepRecord.ref_flight,
+                StepRecord.ref_status,
+                StepRecord.ref_blessing,
+            ).where(StepRecord.test_id.in_(chunk), StepRecord.flight_id.in_(flights))
+        ).tuples()
+    return found

@@ -19,7 +19,8 @@ from tests.builders import flight
 P, F = Status.PASS, Status.FAIL
 # gate.read exports functions named like these modules: import the modules themselves.
 branch_page = importlib.import_module("gate.pages.branch")
-feature_page = importlib.import_module("gate.read.features")
+feature_page = importlib.import_module("gate.pages.features")
+feature_grid = importlib.import_module("gate.read.features")
 START = datetime(2013, 3, 1, tzinfo=UTC)
 NOW = START + timedelta(days=30)
 RELEASE = Release("4.3", "xen-unstable", date(2013, 3, 25), date(2013, 4, 15), date(2013, 6, 15))
@@ -45,7 +46,7 @@ def _store(engine: Engine, flights: list[dict[str, Status]], revisions: list[str
 def test_the_grid_shows_the_steps_that_did_not_pass_a_page_at_a_time(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(feature_page, "GRID_ROWS", 2)
+    monkeypatch.setattr(feature_grid, "GRID_ROWS", 2)
     quiet = {f"test-amd64-amd64-xl step{n}": P for n in range(20)}
     old = {**quiet, "test-a-xl early": F, "test-b-xl later": P, "test-c-xl now": P}
     new = {**quiet, "test-a-xl early": P, "test-b-xl later": F, "test-c-xl now": F}

@@ -12,9 +12,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gate.model import Status
+from gate.pages.features import feature_detail
 from gate.pages.readiness import readiness
 from gate.policy import Policy
-from gate.read.features import feature_detail
 from gate.readiness import Readiness, missed_freeze
 from gate.roadmap import Declaration, Declared, Feature, Release, TestPattern
 from gate.roadmap_import import RoadmapUpdate
