@@ -23,7 +23,7 @@ from gate.report import summary_of
 from gate.roadmap import Declared, Feature, Phase, Release
 from gate.trends import pass_rate_of
 
-# The edition of the rules below: kept judgements of days (`gate.read.timeline`) made under
+# The edition of the rules below: kept judgements of days (`gate.keep.days`) made under
 # another are judged anew. Raise it with any change that can change a feature's state.
 RULES = 3
 

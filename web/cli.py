@@ -18,10 +18,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from gate import __version__
+from gate.keep.days import keep_days
 from gate.model import Finding
 from gate.pages.flights import flight_detail, flight_report, flights_page
 from gate.read.freeze import freeze_due
-from gate.read.timeline import keep_days
 from gate.retention import DELETE_FACTOR, Retention, RetentionError
 from gate.settings import Settings, SettingsError
 from gate.store.db import (
@@ -113,7 +113,7 @@ def db_rebuild_summaries(obj: Context) -> None:
 
 
 def _keep_days(obj: Context) -> None:
-    """Judge and keep the readiness of the days that are not kept (`gate.read.timeline`)."""
+    """Judge and keep the readiness of the days that are not kept (`gate.keep.days`)."""
     with unit_of_work(obj.engine()) as session:
         keep_days(session, obj.settings.policy())
 

@@ -8,7 +8,7 @@ from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from gate.read.timeline import keep_days
+from gate.keep.days import keep_days
 from gate.settings import Settings, parse_moment
 from gate.store.db import ensure_schema, make_engine, unit_of_work
 from web.args import as_of
@@ -29,7 +29,7 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 def ensure_ready(engine: Engine, settings: Settings) -> None:
     """Create or upgrade the schema (`ensure_schema`); after an upgrade, judge and keep the
-    readiness of the days that the new schema keeps (`gate.read.timeline.keep_days`), so that
+    readiness of the days that the new schema keeps (`gate.keep.days.keep_days`), so that
     the pages do not judge them on every request until the next flight."""
     if ensure_schema(engine):
         with unit_of_work(engine) as session:

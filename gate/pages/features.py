@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from gate.model import TestKey
 from gate.pages.branch import gate_status
 from gate.pages.readiness import readiness
+from gate.pages.timeline import burn_down, readiness_timeline
 from gate.policy import Policy
 from gate.read.branch import Mark
 from gate.read.cells import Cell, stored_cell
@@ -29,7 +30,6 @@ from gate.read.features import (
     span,
 )
 from gate.read.release import ReleaseDates
-from gate.read.timeline import burn_down, readiness_timeline
 from gate.readiness import Readiness
 from gate.store.branch import branch_marks
 from gate.store.keys import test_ids

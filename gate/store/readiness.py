@@ -245,3 +245,19 @@ def blocking_in(
         )
     elsewhere = findings_elsewhere(session, [flight]).get(flight, [])
     return found + [observed(flight, f) for f in elsewhere if f.blocking and f.step.key not in but]
+
+
+def flight_moments(
+    session: Session, branch: str, after: datetime, upto: datetime
+) -> list[datetime]:
+    """Return when each of the branch's flights (of any blessing) happened after `after` and by
+    `upto`, in order."""
+    at = func.coalesce(FlightRecord.started, FlightRecord.ingested)
+    return sorted(
+        as_utc(moment)
+        for moment in session.scalars(
+            select(at)
+            .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
+            .where(BranchRecord.name == branch, at > after, happened_by(upto))
+        )
+    )

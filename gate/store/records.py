@@ -353,7 +353,7 @@ class SnapshotRecord(Base):
 
 class ReadinessDayRecord(Base):
     """A feature's readiness as of the end of one day of its release's cycle, kept from the
-    flights stored so far (`gate.read.timeline.keep_days`): a cache, which every stored, replaced
+    flights stored so far (`gate.keep.days.keep_days`): a cache, which every stored, replaced
     or pruned flight clears from its day on, and a roadmap import clears whole."""
 
     __tablename__ = "readiness_day"

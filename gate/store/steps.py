@@ -108,7 +108,7 @@ def step_cells(
     classification and reference (flight, status, blessing), as the grid's cells show them."""
     found: list[tuple[int, int, str, str | None, int | None, str | None, str | None]] = []
     for chunk in in_chunks(list(test_ids)):
-        found += session.execute(
+        rows = session.execute(
             select(
                 StepRecord.test_id,
                 StepRecord.flight_id,
@@ -118,5 +118,6 @@ def step_cells(
                 StepRecord.ref_status,
                 StepRecord.ref_blessing,
             ).where(StepRecord.test_id.in_(chunk), StepRecord.flight_id.in_(flights))
-        ).tuples()
+        )
+        found += [(t, f, status, cls, ref, rs, rb) for t, f, status, cls, ref, rs, rb in rows]
     return found

@@ -1,11 +1,11 @@
 """The kept readiness of every day of a release's cycle (`readiness_day`, with each day's counts
 of each state in `readiness_count`) and which days it holds (`readiness_kept`): a cache of the
-judgements that `gate.read.timeline` works out and reads.
+judgements that `gate.keep.days` works out and `gate.pages.timeline` reads.
 
 A day's readiness depends only on the flights that had happened by its end and on the roadmap, so
 the store forgets the days a change can alter: from the day of a stored, replaced, re-judged or
 deleted flight on, for the releases of its branch; every day of every release when the roadmap
-or the summaries change. `gate.read.timeline.keep_days` judges the forgotten days again.
+or the summaries change. `gate.keep.days.keep_days` judges the forgotten days again.
 """
 
 from __future__ import annotations

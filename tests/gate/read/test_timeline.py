@@ -10,10 +10,12 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from gate.keep.days import keep_days
 from gate.model import Status
 from gate.pages.readiness import readiness
+from gate.pages.timeline import burn_down, readiness_timeline
 from gate.policy import Policy
-from gate.read.timeline import burn_down, declared_on, end_of, keep_days, readiness_timeline
+from gate.read.timeline import declared_on, end_of
 from gate.readiness import Readiness
 from gate.retention import Retention
 from gate.roadmap import Declared, Feature, Release, TestPattern
