@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 
 from gate.allow import AllowList
 from gate.keep.days import keep_days
+from gate.keep.freeze import freeze_due
 from gate.model import Counts, Flight, over_limit
-from gate.read.freeze import freeze_due
 from gate.settings import Settings
 from gate.store.db import DatabaseLocked, analyze, write_retrying
 from gate.store.flights import SaveStatus, save_flight

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from gate import __version__
 from gate.keep.days import keep_days
+from gate.keep.freeze import freeze_due
 from gate.model import Finding
 from gate.pages.flights import flight_detail, flight_report, flights_page
-from gate.read.freeze import freeze_due
 from gate.retention import DELETE_FACTOR, Retention, RetentionError
 from gate.settings import Settings, SettingsError
 from gate.store.db import (

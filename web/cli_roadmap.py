@@ -10,12 +10,12 @@ import click
 from sqlalchemy.orm import Session
 
 from gate.keep.days import keep_days
+from gate.keep.freeze import freeze_due
 from gate.pages.features import feature_detail, release_dates
 from gate.pages.features import features as read_features
 from gate.pages.readiness import coverage
 from gate.pages.timeline import release_readiness
 from gate.read.features import FeaturePage
-from gate.read.freeze import freeze_due
 from gate.read.status import SinceNotBefore, StatusReport, status_mail
 from gate.read.timeline import ReadinessTimeline
 from gate.settings import SettingsError, parse_moment
