@@ -14,9 +14,10 @@ from gate.keep.freeze import freeze_due
 from gate.pages.features import feature_detail, release_dates
 from gate.pages.features import features as read_features
 from gate.pages.readiness import coverage
+from gate.pages.status import status_mail
 from gate.pages.timeline import release_readiness
 from gate.read.features import FeaturePage
-from gate.read.status import SinceNotBefore, StatusReport, status_mail
+from gate.read.status import SinceNotBefore, StatusReport
 from gate.read.timeline import ReadinessTimeline
 from gate.settings import SettingsError, parse_moment
 from gate.status_mail import render_markdown

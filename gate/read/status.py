@@ -8,16 +8,13 @@ come from each feature's history. Both judgements read the roadmap as it is stor
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
-from gate.pages.branch import gate_status
-from gate.pages.readiness import readiness
-from gate.policy import Policy
+from gate.read.branch import GateStatus
 from gate.read.release import ReleaseDates
-from gate.readiness import freeze_view
+from gate.readiness import Observation
 from gate.roadmap import Update
 from gate.status_mail import (
     LAST_UPDATE,
@@ -26,11 +23,8 @@ from gate.status_mail import (
     PushGate,
     ReadinessGroup,
     StatusMail,
-    compose,
     render_text,
 )
-from gate.store.flights import revisions_of
-from gate.store.readiness import blocking_in
 
 
 class SinceNotBefore(ValueError):
@@ -70,66 +64,37 @@ class StatusReport:
         )
 
 
-def status_mail(
-    session: Session,
-    policy: Policy,
-    now: datetime,
-    release: str | None = None,
-    *,
-    since: datetime | None = None,
-    base_url: str = "",
-) -> StatusMail:
-    """Write a release's status update (the latest release's by default) as of `now`, with
-    what changed since `since` (by default `LAST_UPDATE` earlier)."""
+def last_update(now: datetime, since: datetime | None) -> datetime:
+    """Return the moment of the last update: `since`, by default `LAST_UPDATE` before `now`;
+    raise SinceNotBefore when it is not before `now`."""
     since = now - LAST_UPDATE if since is None else since
     if since >= now:
         raise SinceNotBefore(
             f"the last update ({since:%Y-%m-%d %H:%M}) must be before this one "
             f"({now:%Y-%m-%d %H:%M})"
         )
-    found, judged = readiness(session, policy, now, release)
-    _same, before = readiness(session, policy, since, found.name)
-    return compose(
-        freeze_view(found, now),
-        judged,
-        before,
-        as_of=now,
-        since=since,
-        policy=policy,
-        gate=push_gate(session, found.branch, policy, now),
-        base_url=base_url,
-    )
+    return since
 
 
-def push_gate(session: Session, branch: str, policy: Policy, now: datetime) -> PushGate:
-    """The branch's push gate as of `now`, for the mail: the last push and what blocks now."""
-    found = gate_status(session, branch, policy, now)
-    newest = found.newest.flight if found.newest else None
-    blocking = tuple(blocking_in(session, branch, newest, policy)) if newest else ()
-    came_in = {o.since or o.flight for o in blocking if o.in_flight is None}
+def came_in(blocking: Sequence[Observation]) -> set[int]:
+    """Return the flights where the blocking steps of the newest flight came in (its own)."""
+    return {o.since or o.flight for o in blocking if o.in_flight is None}
+
+
+def push_gate_of(
+    found: GateStatus,
+    blocking: tuple[Observation, ...],
+    revisions: Mapping[int, Mapping[str, str]],
+) -> PushGate:
+    """The branch's push gate for the mail: the last push, and what blocks its newest flight
+    with the revisions of the flights where it came in."""
     return PushGate(
-        branch=branch,
+        branch=found.branch,
         last_push=found.last_push.flight if found.last_push else None,
         last_push_at=found.last_push.started if found.last_push else None,
         days_since_push=found.days_since_push,
         flights_since=found.flights_since_push,
-        newest=newest,
+        newest=found.newest.flight if found.newest else None,
         blocking=blocking,
-        revisions=revisions_of(session, came_in) if came_in else {},
-    )
-
-
-def status(
-    session: Session,
-    policy: Policy,
-    now: datetime,
-    release: str | None = None,
-    *,
-    since: datetime | None = None,
-    base_url: str = "",
-) -> StatusReport:
-    """A release's status update as the page, its twin and the command show it; with a
-    `base_url`, its text links each feature and flight to its page."""
-    return StatusReport.of(
-        status_mail(session, policy, now, release, since=since, base_url=base_url)
+        revisions=dict(revisions),
     )

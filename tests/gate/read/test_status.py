@@ -11,8 +11,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gate.model import Flight, Status
+from gate.pages.status import status
 from gate.policy import Policy
-from gate.read.status import SinceNotBefore, status
+from gate.read.status import SinceNotBefore
 from gate.readiness import Readiness
 from gate.roadmap import Declared, Feature, Release, TestPattern
 from gate.store.flights import save_flight
