@@ -15,7 +15,6 @@ from gate.read.flights import (
     BisectHint,
     FlightPage,
     FlightReport,
-    FlightRow,
     FlightsPage,
     TreeRange,
     bisect_hint,
@@ -58,7 +57,7 @@ def flights_page(
         now=now,
     )
     return FlightsPage(
-        tuple(FlightRow.of(r) for r in rows),
+        tuple(rows),
         page,
         pages,
         total,

@@ -32,13 +32,12 @@ from gate.report import (
     subject,
     summary,
 )
-from gate.store.flights import FlightSummary
 from gate.trends import FlightAge, PushAge
 
 
 @dataclass(frozen=True)
 class FlightRow:
-    """One row of the flight list."""
+    """One row of the flight list, as the store lists it (`gate.store.flights.list_flights`)."""
 
     flight: int
     branch: str
@@ -54,26 +53,6 @@ class FlightRow:
     started: datetime | None
     ingested: datetime
     subject: str
-
-    @classmethod
-    def of(cls, row: FlightSummary) -> FlightRow:
-        counts = row.counts
-        return cls(
-            row.number,
-            row.branch,
-            row.blessing,
-            row.revisions,
-            row.verdict,
-            row.pushed,
-            counts.tests,
-            counts.failures,
-            counts.errors,
-            counts.skipped,
-            row.blocking,
-            row.started,
-            row.ingested,
-            row.subject,
-        )
 
 
 @dataclass(frozen=True)

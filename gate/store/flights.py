@@ -33,6 +33,7 @@ from gate.model import (
     Verdict,
 )
 from gate.policy import Policy, is_retest
+from gate.read.flights import FlightRow
 from gate.rules import built, judge
 from gate.store.bulk import JOB, STEP, TAG, bulk_insert, in_chunks, insert_ignoring_duplicates
 from gate.store.evidence import prior_flights
@@ -86,23 +87,6 @@ class Saved:
     rejudged: int = 0
     judgement: Judgement | None = None  # when the flight was judged now (created or replaced)
     changes: tuple[Change, ...] = ()  # the other flights whose verdict or push it changed
-
-
-@dataclass(frozen=True)
-class FlightSummary:
-    """One row of the flight list."""
-
-    number: int
-    branch: str
-    blessing: str
-    revisions: dict[str, str]
-    verdict: Verdict
-    pushed: bool
-    counts: Counts
-    blocking: int
-    started: datetime | None
-    ingested: datetime
-    subject: str = ""
 
 
 def _judge(
@@ -570,7 +554,7 @@ def list_flights(
     limit: int = 50,
     offset: int = 0,
     now: datetime | None = None,
-) -> list[FlightSummary]:
+) -> list[FlightRow]:
     """List flights, newest first, optionally of one branch or one verdict, and only those that
     happened by `now` when given."""
     query = (
@@ -582,14 +566,17 @@ def list_flights(
         .offset(offset)
     )
     return [
-        FlightSummary(
-            number=r.id,
+        FlightRow(
+            flight=r.id,
             branch=name,
             blessing=r.blessing,
-            revisions=r.revisions,
+            revision=r.revisions,
             verdict=Verdict(r.verdict),
             pushed=r.pushed,
-            counts=Counts(r.tests, r.failures, r.errors, r.skipped),
+            tests=r.tests,
+            failures=r.failures,
+            errors=r.errors,
+            skipped=r.skipped,
             blocking=r.blocking,
             started=as_utc(r.started),
             ingested=as_utc(r.ingested),

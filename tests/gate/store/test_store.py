@@ -122,7 +122,7 @@ def test_a_flight_arriving_late_rejudges_the_flights_above_it(engine: Engine):
     saved = save(engine, flight(101, GOOD, xen="a"), "d101")
     assert saved.rejudged == 1
     with Session(engine) as session:
-        rows = {r.number: r for r in list_flights(session)}
+        rows = {r.flight: r for r in list_flights(session)}
         loaded = load_flight(session, 102)
     assert rows[102].verdict is Verdict.REGRESSIONS
     assert rows[102].blocking == 1
@@ -136,8 +136,8 @@ def test_the_flight_list_counts_and_filters_by_branch(engine: Engine):
     with Session(engine) as session:
         everything = list_flights(session)
         qemu = list_flights(session, branch="qemu-upstream-unstable")
-    assert [r.number for r in everything] == [101, 100]
-    assert [(r.number, r.counts.tests, r.counts.failures) for r in qemu] == [(101, 2, 1)]
+    assert [r.flight for r in everything] == [101, 100]
+    assert [(r.flight, r.tests, r.failures) for r in qemu] == [(101, 2, 1)]
     assert qemu[0].ingested == NOW
 
 
