@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from fnmatch import fnmatchcase
@@ -382,13 +382,17 @@ def _jobs(
 
 
 def story(
-    seed: int = 4_3, allow: AllowList | None = None, revisions: Revisions = as_drawn
+    seed: int = 4_3,
+    allow: AllowList | None = None,
+    revisions: Revisions = as_drawn,
+    played: Callable[[], None] | None = None,
 ) -> Story:
     """Play the 4.3 cycle flight by flight, judging each so that pushes move the baseline.
 
     Give the allow list that pushgate will ingest the flights with (`ALLOW_FILE` for the demo),
     so that pushgate judges every flight as the story did, and what makes the xen revisions
-    (a `DemoRepo` for the demo): whatever their ids, the story is the same.
+    (a `DemoRepo` for the demo): whatever their ids, the story is the same. `played` is told
+    of each flight as it is judged (of `FLIGHTS`).
     """
     rng = random.Random(seed)  # noqa: S311 - a story, not a secret
     schedule = _schedule(rng)
@@ -432,11 +436,18 @@ def story(
         prior.append(PriorFlight.of(flight, judgement.pushed))
         pushed = xen if judgement.pushed else pushed
         flights.append(flight)
+        if played is not None:
+            played()
     return Story(tuple(flights), judgements)
 
 
-def write_story(flights: Sequence[Flight], directory: Path) -> list[Path]:
-    """Write each flight as `<directory>/<number>.xml` in osstest's JUnit; return the paths."""
+def write_story(
+    flights: Sequence[Flight], directory: Path, written: Callable[[], None] | None = None
+) -> list[Path]:
+    """Write each flight as `<directory>/<number>.xml` in osstest's JUnit; return the paths.
+
+    `written` is told of each file as it is written.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for flight in flights:
@@ -444,4 +455,6 @@ def write_story(flights: Sequence[Flight], directory: Path) -> list[Path]:
         with path.open("wb") as out:
             write_flight(flight, out)
         paths.append(path)
+        if written is not None:
+            written()
     return paths

@@ -158,13 +158,15 @@ def pull_round(
     session: requests.Session,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
+    listed: Callable[[int], None] | None = None,
 ) -> RoundSummary:
     """Discover a source's flights and ingest the new ones in flight order, each on its own.
 
     A flight that is stored, unchanged or in conflict moves the cursor in the transaction that
     stores it; one that fails to fetch or parse is logged and tried again next round. The
     index's validators are kept only after a round that left nothing to retry, so that a 304
-    never hides a flight that failed. `stop`, once set, ends the round between flights. Raises
+    never hides a flight that failed. `stop`, once set, ends the round between flights.
+    `listed` is told how many new flights the index lists before the first is fetched. Raises
     PullError when the index cannot be read, gate.store.db's DatabaseUnavailable when the
     database fails (the flight being stored is rolled back: the next round resumes from the
     cursor).
@@ -180,6 +182,8 @@ def pull_round(
         last_modified=cursor.last_modified,
     )
     todo = [f for f in found.flights if f.number not in cursor.pulled]
+    if listed is not None:
+        listed(len(todo))
     results: list[IngestResult] = []
     for position, flight in enumerate(todo, start=1):
         if stop is not None and stop.is_set():

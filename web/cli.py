@@ -49,6 +49,7 @@ from web.cli_pull import pull
 from web.cli_roadmap import feature, features, links, roadmap, sent_to
 from web.cli_tokens import token
 from web.context import ALLOW_FILE, DEMO_DATABASE, FORMAT, Context, Group, parse_now
+from web.progress import QUIET, Reporter
 from web.twin import to_json
 
 
@@ -265,6 +266,7 @@ def _result_line(result: IngestResult) -> str:
 @click.option("--replace", is_flag=True, help="Replace a stored flight whose content differs.")
 @ALLOW_FILE
 @FORMAT
+@QUIET
 @click.pass_obj
 def ingest(
     obj: Context,
@@ -277,11 +279,13 @@ def ingest(
     replace: bool,
     allow_file: str | None,
     fmt: str,
+    quiet: bool,
 ) -> None:
     """Ingest JUnit XML results: files, directories (every *.xml and *.xml.gz below) and globs.
 
     Each document is one flight, judged against the lower flights of its branch and stored in
     one transaction. A bad document is reported on stderr and the others are still ingested.
+    With several inputs, progress shows on stderr: a bar on a terminal, else one closing line.
 
     Example:
 
@@ -295,39 +299,41 @@ def ingest(
     allow = obj.allow(allow_file)
     engine = obj.engine()
     failed = 0
-    show_bar = fmt == "json" and len(inputs) > 1 and sys.stderr.isatty()
     attempts = obj.settings.write_attempts
+    # One file is quick work, and its result line says it all.
+    progress = Reporter(quiet=quiet or len(inputs) < 2)
+    with progress.stage("ingesting files", len(inputs)) as stage:
 
-    def retrying(path: str, attempt: int) -> None:
-        locked = "the database is locked by another writer"
-        click.echo(f"pushgate: {path}: {locked}, attempt {attempt} of {attempts}", err=True)
+        def retrying(path: str, attempt: int) -> None:
+            locked = "the database is locked by another writer"
+            stage.echo(f"pushgate: {path}: {locked}, attempt {attempt} of {attempts}", err=True)
 
-    results = ingest_paths(
-        engine,
-        [item.path for item in inputs if item.error is None],
-        settings=obj.settings,
-        overrides=overrides,
-        allow=allow,
-        replace=replace,
-        retrying=retrying,
-    )
-    with click.progressbar(inputs, label="ingesting", file=sys.stderr, hidden=not show_bar) as bar:
-        for number, item in enumerate(bar, start=1):
+        results = ingest_paths(
+            engine,
+            [item.path for item in inputs if item.error is None],
+            settings=obj.settings,
+            overrides=overrides,
+            allow=allow,
+            replace=replace,
+            retrying=retrying,
+        )
+        for number, item in enumerate(inputs, start=1):
             if item.error is not None:
                 result = IngestResult.refused(item.path, item.error)
             else:
                 result = next(results)
+            stage.advance()
             if result.failed:
                 failed += 1
                 hint = " (--replace replaces it)" if result.conflict else ""
-                click.echo(f"pushgate: {result.path}: {result.error}{hint}", err=True)
+                stage.echo(f"pushgate: {result.path}: {result.error}{hint}", err=True)
             if fmt == "json":
-                click.echo(json.dumps(result.as_dict()))
+                stage.echo(json.dumps(result.as_dict()))
             elif not result.failed:
                 prefix = f"[{number}/{len(inputs)}] " if len(inputs) > 1 else ""
-                click.echo(prefix + _result_line(result))
-    for _rest in results:  # none is left: this lets ingest_paths finish (its last refresh)
-        pass
+                stage.echo(prefix + _result_line(result))
+        for _rest in results:  # none is left: this lets ingest_paths finish (its last refresh)
+            pass
     notify.drain()
     if failed:
         sys.exit(1)
@@ -562,12 +568,16 @@ def serve(
     metavar="DATE",
     help="Show the gate as it was on this day (a week before the 4.3 feature freeze).",
 )
+@QUIET
 @click.pass_obj
-def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text: str) -> None:
+def demo(
+    obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text: str, quiet: bool
+) -> None:
     """Build pushgate-demo.sqlite here: Xen 4.3's roadmap over ~200 generated flights; serve it.
 
     The flights (xen-unstable, October 2012 to July 2013) are written as JUnit files and
-    ingested through the same pipeline as real results.
+    ingested through the same pipeline as real results. Each stage shows its progress on
+    stderr: a bar on a terminal, else one line when it ends.
 
     Example:
 
@@ -586,30 +596,31 @@ def demo(obj: Context, host: str, port: int, no_serve: bool, seed: int, now_text
     engine = make_engine(url)
     ensure_schema(engine)
     allow = read_allow_list(str(demo_story.ALLOW_FILE))
-    click.echo("generating the Xen 4.3 story...", err=True)
-    repo = DemoRepo.create(path.with_name(REPO_NAME))  # its commits are the xen revisions
-    story = demo_story.story(seed, allow, repo)
-    repo.finish()
+    progress = Reporter(quiet=quiet)
+    with progress.stage("generating flights", demo_story.FLIGHTS) as stage:
+        repo = DemoRepo.create(path.with_name(REPO_NAME))  # its commits are the xen revisions
+        story = demo_story.story(seed, allow, repo, played=stage.advance)
+        repo.finish()
     with tempfile.TemporaryDirectory(prefix="pushgate-demo-") as scratch:
-        paths = [str(p) for p in demo_story.write_story(story.flights, Path(scratch))]
-        results = ingest_paths(engine, paths, settings=settings, allow=allow)
-        with click.progressbar(
-            results, length=len(paths), label="ingesting flights", file=sys.stderr
-        ) as bar:
-            for result in bar:
+        with progress.stage("writing them as JUnit", len(story.flights)) as stage:
+            written = demo_story.write_story(story.flights, Path(scratch), written=stage.advance)
+        paths = [str(p) for p in written]
+        with progress.stage("ingesting flights", len(paths)) as stage:
+            for result in ingest_paths(engine, paths, settings=settings, allow=allow):
                 if result.failed:
                     raise click.ClickException(f"{result.path}: {result.error}")
-    updates = [
-        read_update(path.read_text(encoding="utf-8"), str(path))
-        for path in demo_story.ROADMAP_UPDATES
-    ]
-    first = story.flights[0].started or datetime.now(UTC)
-    with unit_of_work(engine) as session:
+                stage.advance()
+    with progress.stage("judging the roadmap's days"), unit_of_work(engine) as session:
+        updates = [
+            read_update(path.read_text(encoding="utf-8"), str(path))
+            for path in demo_story.ROADMAP_UPDATES
+        ]
         for update in updates:
             assert update.as_of is not None  # each of the demo's updates is dated
             save_plan(session, plan_update(session, update, update.as_of), update.as_of)
         freeze_due(session, settings.policy(), datetime.now(UTC))
         keep_days(session, settings.policy())
+    first = story.flights[0].started or datetime.now(UTC)
     release, features = updates[-1].release, updates[-1].features
     last = story.flights[-1].started or datetime.now(UTC)
     click.echo(

@@ -9,7 +9,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any
 
 import click
 import requests
@@ -23,6 +22,7 @@ from ingest.pull import RoundSummary, pull_round
 from ingest.pull_http import PullError, make_session
 from ingest.pull_index import source_key
 from web.context import ALLOW_FILE, FORMAT, Context
+from web.progress import QUIET, Reporter
 
 INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C
 
@@ -44,35 +44,6 @@ def stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-class Progress:
-    """Show a round's flights: a bar on a terminal, each failure on stderr as one line."""
-
-    def __init__(self, label: str, *, bar: bool) -> None:
-        self.label = label
-        self.show_bar = bar
-        self._bar: Any = None
-        self._failures: list[IngestResult] = []
-
-    def __call__(self, result: IngestResult, position: int, total: int) -> None:
-        if self.show_bar and self._bar is None:
-            self._bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
-            self._bar.__enter__()
-        if self._bar is not None:
-            self._bar.update(1)
-            if result.failed:
-                self._failures.append(result)  # printed under the finished bar
-        elif result.failed:
-            _say_failure(result.path, result.error)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-            self._bar = None
-        for result in self._failures:
-            _say_failure(result.path, result.error)
-        self._failures = []
 
 
 def _say_failure(where: str, reason: str | None) -> None:
@@ -106,21 +77,30 @@ def _round(
     allow: AllowList,
     stop: threading.Event,
     fmt: str,
+    progress: Reporter,
 ) -> bool:
     """Pull one round and report it; return whether it went without failure."""
-    progress = Progress(f"round {number}", bar=sys.stderr.isatty())
     try:
-        summary = pull_round(
-            obj.engine(),
-            base_url,
-            settings=obj.settings,
-            overrides=overrides,
-            junit_name=junit_name,
-            allow=allow,
-            session=session,
-            progress=progress,
-            stop=stop,
-        )
+        # The round's line on stdout says what it did: plain stderr gets no line of its own.
+        with progress.stage(f"round {number}", summary=False) as stage:
+
+            def ingested(result: IngestResult, _position: int, _total: int) -> None:
+                stage.advance()
+                if result.failed:
+                    stage.echo(f"pushgate: {result.path}: {result.error}", err=True)
+
+            summary = pull_round(
+                obj.engine(),
+                base_url,
+                settings=obj.settings,
+                overrides=overrides,
+                junit_name=junit_name,
+                allow=allow,
+                session=session,
+                progress=ingested,
+                stop=stop,
+                listed=stage.expect,
+            )
     except (PullError, DatabaseUnavailable) as exc:
         _say_failure(source_key(base_url), str(exc))
         if fmt == "json":
@@ -128,8 +108,6 @@ def _round(
                 json.dumps({"round": number, "source": source_key(base_url), "error": str(exc)})
             )
         return False
-    finally:
-        progress.close()
     if fmt == "json":
         click.echo(json.dumps({"round": number, **summary.as_dict()}))
     else:
@@ -156,6 +134,7 @@ def _round(
 )
 @ALLOW_FILE
 @FORMAT
+@QUIET
 @click.pass_obj
 def pull(
     obj: Context,
@@ -166,6 +145,7 @@ def pull(
     junit_name: str,
     allow_file: str | None,
     fmt: str,
+    quiet: bool,
 ) -> None:
     """Ingest the new flights of the results server at BASE_URL, in flight order.
 
@@ -174,7 +154,8 @@ def pull(
     17001, its results at 17001/NAME). Each flight is ingested like `pushgate ingest` does, and
     the flights already pulled from BASE_URL are never fetched again. A flight that fails to
     fetch or parse gets one line on stderr and is tried again next round; so does a round that
-    loses the database (a restarted server), the next one resuming from the cursor.
+    loses the database (a restarted server), the next one resuming from the cursor. On a
+    terminal, a bar on stderr counts a round's new flights.
 
     The exit status is 1 when a --once round had a failure, 130 when Ctrl-C cut it short.
 
@@ -188,6 +169,7 @@ def pull(
     overrides = Overrides(branch=branch)
     allow = obj.allow(allow_file)
     stop = threading.Event()
+    progress = Reporter(quiet=quiet)
     number = 0
     with make_session(obj.settings) as session, stop_on_interrupt(stop):
         while True:
@@ -202,6 +184,7 @@ def pull(
                 allow=allow,
                 stop=stop,
                 fmt=fmt,
+                progress=progress,
             )
             if interval is None or stop.is_set() or stop.wait(interval):
                 break

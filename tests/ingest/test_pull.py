@@ -32,6 +32,7 @@ from ingest.pull import RoundSummary, pull_round
 from ingest.pull_http import PullError, make_session
 from ingest.pull_index import RemoteFlight, index_url, parse_index, source_key
 from tests.builders import flight, write
+from tests.terminal import on_terminal
 from web.cli import main
 
 P, F, B = Status.PASS, Status.FAIL, Status.BROKEN
@@ -694,3 +695,69 @@ def test_a_restarted_postgresql_costs_the_pool_not_the_round(postgres_url, serve
     publish(server, flight(17004, GOOD, xen="d", baseline="c"))
     assert [r.flight for r in pull().results] == [17004]
     engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress: told how many flights a round lists, a bar on a terminal, lines for long rounds.
+
+
+def test_a_round_says_how_many_new_flights_the_index_lists_before_fetching_them(sqlite_url, server):
+    url = three(server)
+    settings = Settings()
+    engine = make_engine(sqlite_url)
+    told: list[tuple[str, int]] = []
+
+    def round_() -> RoundSummary:
+        with make_session(settings) as session:
+            return pull_round(
+                engine,
+                url,
+                settings=settings,
+                overrides=Overrides(),
+                junit_name="junit.xml",
+                allow=None,
+                session=session,
+                listed=lambda total: told.append(("listed", total)),
+                progress=lambda result, position, total: told.append((result.path, position)),
+            )
+
+    round_()
+    publish(server, flight(17004, GOOD, xen="d", baseline="c"))
+    round_()
+    engine.dispose()
+    assert told == [
+        ("listed", 3),
+        (f"{url}17001/junit.xml", 1),
+        (f"{url}17002/junit.xml", 2),
+        (f"{url}17003/junit.xml", 3),
+        ("listed", 1),
+        (f"{url}17004/junit.xml", 1),
+    ]
+
+
+def test_a_round_on_a_terminal_draws_a_bar_of_its_listed_flights(
+    pushgate, sqlite_url, server, tmp_path
+):
+    url = three(server)
+    ran = on_terminal("--database", sqlite_url, "pull", url, cwd=tmp_path)
+    assert ran.returncode == 0, ran.terminal
+    assert ran.stdout == "round 1: 3 discovered, 3 new, 3 ingested, 0 failed\n"
+    assert "round 1  [------------------------]  0/3  " in ran.terminal
+    [bar] = ran.screen()
+    assert bar.startswith("round 1  [########################]  3/3  ")
+    assert verdicts(pushgate) == {17001: "perfect", 17002: "regressions", 17003: "perfect"}
+
+
+def test_a_long_round_on_plain_stderr_says_how_far_it_got_unless_quiet(
+    pushgate, server, monkeypatch
+):
+    monkeypatch.setattr("web.progress.PERIOD", 0.0)  # every flight is past the period
+    url = three(server)
+    result = pushgate("pull", url)
+    assert result.stdout == "round 1: 3 discovered, 3 new, 3 ingested, 0 failed\n"
+    said = [line.partition(" after ")[0] for line in result.stderr.splitlines()]
+    assert said == ["round 1: 1/3", "round 1: 2/3", "round 1: 3/3"]
+    publish(server, flight(17004, GOOD, xen="d", baseline="c"))
+    quiet = pushgate("pull", url, "--quiet")
+    assert quiet.stdout == "round 1: 4 discovered, 1 new, 1 ingested, 0 failed\n"
+    assert quiet.stderr == ""

@@ -314,7 +314,9 @@ def test_many_files_are_parsed_ahead_and_still_stored_in_order(pushgate, gate_fi
         (paths[3], "created", "regressions"),
         (paths[4], "created", "perfect"),
     ]
-    assert result.stderr.count("\n") == 2
+    *failures, progress = result.stderr.splitlines()  # a line each, then the closing count
+    assert [line.startswith("pushgate: ") for line in failures] == [True, True]
+    assert progress.startswith("ingesting files: 5/5 in ")
 
 
 @pytest.mark.slow  # generates the Xen 4.3 story and ingests its 200 flights
@@ -323,6 +325,14 @@ def test_demo_builds_its_database_here_and_can_stop_there(tmp_path, monkeypatch)
     (tmp_path / "pushgate-demo.sqlite").write_text("an older demo, to be replaced")
     result = CliRunner().invoke(main, ["demo", "--no-serve"])
     assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    stages = [line.partition(" in ")[0] for line in result.stderr.splitlines()[:4]]
+    assert stages == [  # one line each on a stderr that is no terminal
+        "generating flights: 200/200",
+        "writing them as JUnit: 200/200",
+        "ingesting flights: 200/200",
+        "judging the roadmap's days: done",
+    ]
     assert "200 flights of xen-unstable from 2012-10-01 to 2013-07-08" in result.stderr
     url = f"sqlite:///{tmp_path / 'pushgate-demo.sqlite'}"
     flights = json.loads(
