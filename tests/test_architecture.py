@@ -33,8 +33,8 @@ def test_the_core_and_ingest_never_import_flask(package):
     assert offenders == []
 
 
-@pytest.mark.parametrize("package", ["gate/read", "gate/store"])
-def test_the_read_side_and_the_store_may_use_sqlalchemy_but_never_flask(package):
+@pytest.mark.parametrize("package", ["gate/pages", "gate/keep", "gate/store"])
+def test_the_pages_the_keepers_and_the_store_may_use_sqlalchemy_but_never_flask(package):
     files = sorted((ROOT / package).rglob("*.py"))
     assert files
     offenders = [str(f.relative_to(ROOT)) for f in files if "flask" in imported(f)]
@@ -106,3 +106,67 @@ def test_every_write_goes_through_the_unit_of_work():
     # gate.store.db.unit_of_work opens the writer's session and commits it; nothing else does.
     assert _lines(r"\.commit\(\)", "gate", "ingest", "web") == []
     assert _lines(r"Session\(writer\(", "gate", "ingest", "web", skip=("gate/store/db.py",)) == []
+
+
+def _imports_from(path: Path) -> list[tuple[str, str]]:
+    """Return (module, name) of every `from module import name` in a file."""
+    return [
+        (node.module or "", alias.name)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    ]
+
+
+READ_SIDE = sorted((ROOT / "gate" / "read").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", READ_SIDE, ids=lambda p: p.name)
+def test_the_read_side_is_pure(path):
+    """gate/read shapes values: no SQLAlchemy, no session, no query, and from the store only its
+    value types (classes), never a function that would reach the database."""
+    names = imported(path)
+    assert "sqlalchemy" not in names
+    text = path.read_text(encoding="utf-8")
+    assert "select(" not in text and "Session" not in text
+    tree = ast.parse(text)
+    params = {
+        a.arg for node in ast.walk(tree) if isinstance(node, ast.arguments) for a in node.args
+    }
+    assert "session" not in params
+    functions = [
+        f"{module}.{name}"
+        for module, name in _imports_from(path)
+        if module.startswith(("gate.store", "gate.pages", "gate.keep")) and not name[0].isupper()
+    ]
+    assert functions == []
+
+
+def test_the_read_side_is_found():
+    assert {"features.py", "flights.py", "branch.py"} <= {p.name for p in READ_SIDE}
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "gate" / "pages").glob("*.py")), ids=lambda p: p.name
+)
+def test_the_pages_never_write_nor_query_themselves(path):
+    """gate/pages fetches through the store's functions: no SQL of its own, no session method,
+    nothing of the write side."""
+    text = path.read_text(encoding="utf-8")
+    assert "select(" not in text
+    assert re.findall(r"\bsession\.\w+", text) == []
+    assert not imported(path) & {"ingest", "web"}
+    found = _imports_from(path)
+    assert not [m for m, _name in found if m.startswith("gate.keep")]
+    assert "unit_of_work" not in {name for _m, name in found}
+
+
+def test_the_store_never_imports_the_pages_or_the_keepers():
+    files = sorted((ROOT / "gate" / "store").rglob("*.py"))
+    offenders = [
+        f"{f.relative_to(ROOT)}: {module}"
+        for f in files
+        for module, _name in _imports_from(f)
+        if module.startswith(("gate.pages", "gate.keep"))
+    ]
+    assert offenders == []
