@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, jsonify
 
 from gate import read
-from gate.read.search import search as find
+from gate.pages.search import search as find
 from ingest.git_log import history
 from web.args import (
     feature_args,

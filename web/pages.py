@@ -11,9 +11,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from gate import read
+from gate.pages.search import search as find
 from gate.read.features import DESCENDING_FIRST, SeriesPoint
 from gate.read.release import release_branch
-from gate.read.search import search as find
 from gate.store.roadmap import release_names
 from ingest.git_log import history
 from web import charts, export, readiness_charts

@@ -274,6 +274,11 @@ def releases(session: Session) -> list[ReleaseRecord]:
     )
 
 
+def roadmaps(session: Session) -> list[tuple[Release, list[Feature]]]:
+    """Load every release with its features (`roadmap_of`), the latest release date first."""
+    return [roadmap_of(session, record) for record in releases(session)]
+
+
 def release_names(session: Session, now: datetime) -> list[str]:
     """Return the releases whose roadmap had an update by `now`, the latest release first."""
     written = (
