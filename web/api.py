@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, jsonify
 
 from gate import read
+from gate.pages.history import test_detail
 from gate.pages.search import search as find
 from ingest.git_log import history
 from web.args import (
@@ -70,7 +71,7 @@ def flight(number: int) -> Any:
 @bp.get("/tests")
 def test(job: str | None = None, testid: str | None = None) -> Any:
     key = test_key(job, testid)
-    data = read.test_detail(session(), *key, now())
+    data = test_detail(session(), *key, now())
     return jsonify(to_json(found(data, f"test {key.job} {key.testid}")))
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from gate import read
+from gate.pages.history import test_detail
 from gate.pages.search import search as find
 from gate.read.features import DESCENDING_FIRST, SeriesPoint
 from gate.read.release import release_branch
@@ -139,7 +140,7 @@ def report(number: int) -> Response:
 @bp.get("/tests")
 def test(job: str | None = None, testid: str | None = None) -> str:
     key = test_key(job, testid)
-    data = found(read.test_detail(session(), *key, now()), f"test {key.job} {key.testid}")
+    data = found(test_detail(session(), *key, now()), f"test {key.job} {key.testid}")
     return render_template("test.html", data=data)
 
 
@@ -148,7 +149,7 @@ def test_csv() -> Response:
     """A test's history as its page shows it, as CSV: /tests.csv?job=JOB&testid=TESTID (a
     query, since a testid may hold slashes and end in anything)."""
     key = test_key(None, None)
-    data = found(read.test_detail(session(), *key, now()), f"test {key.job} {key.testid}")
+    data = found(test_detail(session(), *key, now()), f"test {key.job} {key.testid}")
     return export.attachment(export.history_csv(data), f"{key.job}_{key.testid}.csv")
 
 

@@ -8,7 +8,6 @@ from gate.read.branch import branch_detail, gate_status
 from gate.read.compare import Comparison, NoFlight, comparison
 from gate.read.features import feature_detail, features, overview, release_dates, select_features
 from gate.read.flights import FlightReport, flight_detail, flight_report, flights_page
-from gate.read.history import test_detail
 from gate.read.status import StatusReport, status
 
 __all__ = [
@@ -28,5 +27,4 @@ __all__ = [
     "release_dates",
     "select_features",
     "status",
-    "test_detail",
 ]
