@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template
 
-from gate import read
+from gate.pages.compare import NoFlight, comparison
+from gate.read.compare import Comparison
 from web.args import LARGEST, whole
 from web.db import now, session
 from web.twin import to_json
@@ -24,10 +25,10 @@ def twin(a: int, b: int) -> Any:
     return jsonify(to_json(_comparison(a, b)))
 
 
-def _comparison(a: int, b: int) -> read.Comparison:
+def _comparison(a: int, b: int) -> Comparison:
     """Read `page` and compare the flights; a 404 names a flight that is not there."""
     page = whole("page", default=1, least=1, most=LARGEST)
     try:
-        return read.comparison(session(), a, b, now(), page=page)
-    except read.NoFlight as exc:
+        return comparison(session(), a, b, now(), page=page)
+    except NoFlight as exc:
         abort(404, description=str(exc))

@@ -5,18 +5,14 @@ modules turn them into what each page shows. No function here commits.
 """
 
 from gate.read.branch import branch_detail, gate_status
-from gate.read.compare import Comparison, NoFlight, comparison
 from gate.read.features import feature_detail, features, overview, release_dates, select_features
 from gate.read.flights import FlightReport, flight_detail, flight_report, flights_page
 from gate.read.status import StatusReport, status
 
 __all__ = [
-    "Comparison",
     "FlightReport",
-    "NoFlight",
     "StatusReport",
     "branch_detail",
-    "comparison",
     "feature_detail",
     "features",
     "flight_detail",
