@@ -9,8 +9,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, render_template
 
 from gate import read
+from gate.pages.releases import release_list, release_page
 from gate.read.freeze import FrozenView, frozen_view
-from gate.read.releases import release_list, release_page
 from gate.read.status import SinceNotBefore, StatusReport
 from gate.read.timeline import ReadinessTimeline, release_readiness
 from gate.store.roadmap import UnknownRelease
