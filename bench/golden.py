@@ -69,7 +69,9 @@ def compare(before: dict[str, list[object]], after: dict[str, list[object]]) -> 
         print(f"differs: {url} {before[url]} -> {after[url]}")
     for url in only:
         print(f"only in {'before' if url in before else 'after'}: {url}")
-    print(f"{len(before)} before, {len(after)} after, {len(differ)} differ, {len(only)} in one only")
+    print(
+        f"{len(before)} before, {len(after)} after, {len(differ)} differ, {len(only)} in one only"
+    )
     return len(differ) + len(only)
 
 

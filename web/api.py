@@ -12,9 +12,9 @@ from gate.pages.features import feature_detail
 from gate.pages.features import features as features_of
 from gate.pages.features import overview as overview_of
 from gate.pages.flights import flight_detail, flights_page
+from gate.pages.history import test_detail
+from gate.pages.search import search as find
 from gate.read.features import select_features
-from gate.read.history import test_detail
-from gate.read.search import search as find
 from ingest.git_log import history
 from web.args import (
     feature_args,

@@ -8,7 +8,8 @@ import click
 from sqlalchemy.orm import Session
 
 from gate.model import Status
-from gate.read.compare import ComparedFlight, Comparison, NoFlight, comparison
+from gate.pages.compare import NoFlight, comparison
+from gate.read.compare import ComparedFlight, Comparison
 from web.args import LARGEST
 from web.context import FORMAT, Context, parse_now
 from web.twin import to_json

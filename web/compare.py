@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template
 
-from gate.read.compare import Comparison, NoFlight, comparison
+from gate.pages.compare import NoFlight, comparison
+from gate.read.compare import Comparison
 from web.args import LARGEST, whole
 from web.db import now, session
 from web.twin import to_json

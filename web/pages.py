@@ -14,9 +14,9 @@ from gate.pages.branch import branch_detail
 from gate.pages.features import feature_detail, features
 from gate.pages.features import overview as overview_of
 from gate.pages.flights import flight_detail, flights_page
+from gate.pages.history import test_detail
+from gate.pages.search import search as find
 from gate.read.features import DESCENDING_FIRST, SeriesPoint, select_features
-from gate.read.history import test_detail
-from gate.read.search import search as find
 from gate.store.roadmap import release_branch, release_names
 from ingest.git_log import history
 from web import charts, export, readiness_charts

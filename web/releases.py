@@ -9,10 +9,10 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, render_template
 
 from gate.pages.freeze import frozen_view
+from gate.pages.releases import release_list, release_page
 from gate.pages.status import status as status_of
 from gate.pages.timeline import release_readiness
 from gate.read.freeze import FrozenView
-from gate.read.releases import release_list, release_page
 from gate.read.status import SinceNotBefore, StatusReport
 from gate.read.timeline import ReadinessTimeline
 from gate.store.roadmap import UnknownRelease

@@ -8,23 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 
-from sqlalchemy.orm import Session
-
 from gate.compare import Change, StepChange, compare, moved, outcomes
 from gate.model import Finding, Flight, Judgement, Status, TestKey, Verdict
 from gate.report import summary
-from gate.store.flights import flight_happened, flight_stored, load_flight
 
 COMPARE_LINES = 500  # steps a page of a comparison shows
-
-
-class NoFlight(LookupError):
-    """A flight to compare is not stored, or had not happened by the moment of the view."""
-
-    def __init__(self, number: int, *, stored: bool) -> None:
-        super().__init__(f"no flight {number}")
-        self.number = number
-        self.stored = stored  # stored, but it had not happened by then
 
 
 @dataclass(frozen=True)
@@ -80,11 +68,16 @@ class Comparison:
     moved: int = 0  # steps that only moved, their number changed in their name: not listed
 
 
-def comparison(session: Session, a: int, b: int, now: datetime, *, page: int = 1) -> Comparison:
-    """Compare flight `a` with flight `b` step by step, a page of COMPARE_LINES steps at a time;
-    raise NoFlight for a flight that had not happened by `now`."""
-    flight_a, judgement_a = _load(session, a, now)
-    flight_b, judgement_b = _load(session, b, now)
+def compared(
+    flight_a: Flight,
+    judgement_a: Judgement,
+    flight_b: Flight,
+    judgement_b: Judgement,
+    *,
+    page: int = 1,
+) -> Comparison:
+    """Compare flight A with flight B step by step, a page of COMPARE_LINES steps at a time (a
+    page out of range shows the nearest), with B's findings on its steps."""
     seen_a, seen_b = outcomes(flight_a), outcomes(flight_b)
     pairs = moved(seen_a, seen_b)
     changes = compare(seen_a, seen_b, pairs)
@@ -112,15 +105,6 @@ def comparison(session: Session, a: int, b: int, now: datetime, *, page: int = 1
         pages,
         len(pairs),
     )
-
-
-def _load(session: Session, number: int, now: datetime) -> tuple[Flight, Judgement]:
-    if not flight_happened(session, number, now):
-        raise NoFlight(number, stored=flight_stored(session, number))
-    loaded = load_flight(session, number, texts=False)
-    assert loaded is not None  # it happened, so it is stored
-    flight, judgement, _ids = loaded
-    return flight, judgement
 
 
 def _side(flight: Flight, judgement: Judgement, steps: int) -> ComparedFlight:

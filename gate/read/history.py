@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from gate.model import (
-    Classification,
-    Status,
-    TestKey,
-)
+from gate.model import Classification, Status, TestKey
 from gate.read.cells import stored_cell
-from gate.roadmap import linked_tests
-from gate.store.flights import happened_by
-from gate.store.keys import catalogue
-from gate.store.records import BranchRecord, FlightRecord, JobRecord, StepRecord, TestRecord, as_utc
-from gate.store.roadmap import UnknownRelease, load_roadmap
-from gate.trends import (
-    StepRecordView,
-    test_health,
-)
-
-HISTORY_FLIGHTS = 100
+from gate.roadmap import Feature, linked_tests
+from gate.store.history import TestRun
+from gate.trends import StepRecordView, test_health
 
 
 @dataclass(frozen=True)
@@ -60,75 +46,25 @@ class TestPage:
     history: tuple[HistoryEntry, ...]
 
 
-def test_detail(
-    session: Session, job: str, testid: str, now: datetime | None = None
-) -> TestPage | None:
-    """One test: its history over the newest flights (those that happened by `now`, when
-    given), flake rate, streak, hosts and features."""
-    test_id = session.scalar(
-        select(TestRecord.id).where(TestRecord.job == job, TestRecord.testid == testid)
-    )
-    if test_id is None:
-        return None
-    rows = session.execute(
-        select(
-            StepRecord.flight_id,
-            FlightRecord.started,
-            FlightRecord.ingested,
-            BranchRecord.name,
-            StepRecord.status,
-            StepRecord.classification,
-            StepRecord.ref_flight,
-            JobRecord.host,
-            StepRecord.ref_status,
-            StepRecord.ref_blessing,
-            StepRecord.attempts,
-        )
-        .join(FlightRecord, FlightRecord.id == StepRecord.flight_id)
-        .join(BranchRecord, BranchRecord.id == FlightRecord.branch_id)
-        .join(JobRecord, JobRecord.id == StepRecord.job_id)
-        .where(StepRecord.test_id == test_id, *([] if now is None else [happened_by(now)]))
-        .order_by(StepRecord.flight_id.desc())
-        .limit(HISTORY_FLIGHTS)
-    ).all()
-    records = [
-        StepRecordView(
-            flight=n,
-            at=as_utc(started or ingested),
-            status=Status(status),
-            classification=Classification(cls) if cls else None,
-            ref_flight=ref,
-            host=host,
-            attempts=attempts,
-        )
-        for n, started, ingested, _branch, status, cls, ref, host, _rs, _rb, attempts in reversed(
-            rows
-        )
-    ]
-    branch_of = {n: branch for n, _s, _i, branch, *_rest in rows}
-    refs = {r[0]: (r.ref_status, r.ref_blessing) for r in rows}
-    health = test_health(records)
-    history = []
-    for r in records:
-        seen = stored_cell(
-            r.status.value,
-            r.classification.value if r.classification else None,
-            r.ref_flight,
-            *refs[r.flight],
-        )
-        history.append(
-            HistoryEntry(
-                r.flight,
-                branch_of[r.flight],
-                r.at,
-                r.host,
-                seen.status,
-                seen.classification,
-                seen.ref_flight,
-                seen.summary,
-                seen.blocking,
+def history_page(
+    job: str, testid: str, runs: Sequence[TestRun], features: Iterable[str]
+) -> TestPage:
+    """Return a test's page from its runs (oldest first) and the features it serves: its
+    history, flake rate, streak and hosts."""
+    health = test_health(
+        [
+            StepRecordView(
+                flight=r.flight,
+                at=r.at,
+                status=r.status,
+                classification=r.classification,
+                ref_flight=r.ref_flight,
+                host=r.host,
+                attempts=r.attempts,
             )
-        )
+            for r in runs
+        ]
+    )
     return TestPage(
         job=job,
         testid=testid,
@@ -138,15 +74,35 @@ def test_detail(
         streak_since=health.streak_since,
         streak_length=health.streak_length,
         failed_on=tuple(health.failed_on),
-        features=tuple(_features_of(session, TestKey(job, testid))),
-        history=tuple(history),
+        features=tuple(features),
+        history=tuple(history_entry(r) for r in runs),
     )
 
 
-def _features_of(session: Session, key: TestKey) -> list[str]:
-    try:
-        _release, roadmap = load_roadmap(session)
-    except UnknownRelease:
-        return []
-    tags = catalogue(session).tags
+def history_entry(run: TestRun) -> HistoryEntry:
+    """Return a run of the test as its history shows it, the gate's finding in words."""
+    seen = stored_cell(
+        run.status.value,
+        run.classification.value if run.classification else None,
+        run.ref_flight,
+        run.ref_status.value if run.ref_status else None,
+        run.ref_blessing,
+    )
+    return HistoryEntry(
+        run.flight,
+        run.branch,
+        run.at,
+        run.host,
+        seen.status,
+        seen.classification,
+        seen.ref_flight,
+        seen.summary,
+        seen.blocking,
+    )
+
+
+def features_served(
+    key: TestKey, roadmap: Iterable[Feature], tags: Mapping[TestKey, frozenset[str]]
+) -> list[str]:
+    """Return the slugs of the features of a roadmap that a test serves, in roadmap order."""
     return [f.slug for f in roadmap if linked_tests(f, [key], tags)]

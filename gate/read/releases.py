@@ -4,21 +4,13 @@ and its features as declared, each with its notes and the releases it was carrie
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from gate.read.release import ReleaseDates
 from gate.readiness import Readiness
-from gate.roadmap import Declared, Update, declared_by
-from gate.store.roadmap import (
-    carried_to,
-    release_record,
-    releases,
-    roadmap_of,
-    snapshot_states,
-)
+from gate.roadmap import Declared, Feature, Release, Update, declared_by
 
 
 @dataclass(frozen=True)
@@ -65,39 +57,47 @@ class ReleasePage:
     later_updates: int  # updates written after the moment shown: not shown
 
 
-def release_list(session: Session, now: datetime) -> ReleaseList:
-    """List every release that had an update by `now`, the latest release date first."""
-    lines = []
-    for record in releases(session):
-        rel, features = roadmap_of(session, record)
-        updates = [u for u in rel.updates if u.at <= now]
-        if rel.updates and not updates:
-            continue  # its roadmap was written after `now`
-        counts = None
-        if rel.milestone_moment("feature_freeze") <= now:
-            kept = snapshot_states(session, record.id, "feature_freeze", now)
-            if kept:
-                tally = Counter(Readiness(state) for state in kept)
-                counts = {state: tally[state] for state in Readiness.by_severity()}
-        lines.append(
-            ReleaseLine(
-                ReleaseDates.of(rel, now),
-                len(declared_by(features, now)),
-                len(updates),
-                updates[-1].at if updates else None,
-                counts,
-            )
-        )
-    return ReleaseList(tuple(lines))
+def release_list_of(
+    roadmaps: Iterable[tuple[Release, Sequence[Feature]]],
+    at_feature_freeze: Mapping[str, Sequence[str]],
+    now: datetime,
+) -> ReleaseList:
+    """List every release that had an update by `now`, in the order given (the latest release
+    date first), from each one's roadmap and the readiness kept at its feature freeze, by name."""
+    lines = (
+        release_line(rel, features, at_feature_freeze.get(rel.name, ()), now)
+        for rel, features in roadmaps
+    )
+    return ReleaseList(tuple(line for line in lines if line is not None))
 
 
-def release_page(session: Session, now: datetime, name: str) -> ReleasePage:
+def release_line(
+    rel: Release, features: Sequence[Feature], at_feature_freeze: Sequence[str], now: datetime
+) -> ReleaseLine | None:
+    """Return a release as the list shows it at `now`, counting the readiness kept at its
+    feature freeze once the freeze has passed; None when its roadmap was written after `now`."""
+    updates = [u for u in rel.updates if u.at <= now]
+    if rel.updates and not updates:
+        return None
+    counts = None
+    if rel.milestone_moment("feature_freeze") <= now and at_feature_freeze:
+        tally = Counter(Readiness(state) for state in at_feature_freeze)
+        counts = {state: tally[state] for state in Readiness.by_severity()}
+    return ReleaseLine(
+        ReleaseDates.of(rel, now),
+        len(declared_by(features, now)),
+        len(updates),
+        updates[-1].at if updates else None,
+        counts,
+    )
+
+
+def release_page_of(
+    rel: Release, features: Iterable[Feature], carried: Mapping[str, Sequence[str]], now: datetime
+) -> ReleasePage:
     """Show a release as of `now`: the update in force, the earlier ones, and every feature as
-    declared then (`UnknownRelease` when there is none of that name)."""
-    record = release_record(session, name)
-    rel, features = roadmap_of(session, record)
+    declared then, each with the releases that carried it on (`carried`, by slug)."""
     written = [u for u in rel.updates if u.at <= now]
-    onward = carried_to(session, rel.name)
     shown = []
     for feature in features:
         declared = feature.declared_at(now)
@@ -112,7 +112,7 @@ def release_page(session: Session, now: datetime, name: str) -> ReleasePage:
                 notes=declared.notes,
                 declared_at=declared.at,
                 carried_from=feature.carried_from,
-                carried_to=tuple(onward.get(feature.slug, ())),
+                carried_to=tuple(carried.get(feature.slug, ())),
             )
         )
     return ReleasePage(

@@ -274,6 +274,11 @@ def releases(session: Session) -> list[ReleaseRecord]:
     )
 
 
+def roadmaps(session: Session) -> list[tuple[Release, list[Feature]]]:
+    """Load every release with its features (`roadmap_of`), the latest release date first."""
+    return [roadmap_of(session, record) for record in releases(session)]
+
+
 def release_names(session: Session, now: datetime) -> list[str]:
     """Return the releases whose roadmap had an update by `now`, the latest release first."""
     written = (
@@ -290,18 +295,17 @@ def release_names(session: Session, now: datetime) -> list[str]:
     )
 
 
-def snapshot_states(session: Session, release_id: int, milestone: str, now: datetime) -> list[str]:
-    """Return the readiness of each feature kept at a milestone of a release that had passed by
-    `now` (none when it had not, or nothing was kept)."""
-    return list(
-        session.scalars(
-            select(SnapshotRecord.readiness).where(
-                SnapshotRecord.release_id == release_id,
-                SnapshotRecord.milestone == milestone,
-                SnapshotRecord.at <= now,
-            )
-        )
-    )
+def states_kept_at(session: Session, milestone: str, now: datetime) -> dict[str, list[str]]:
+    """Return, by release name, the readiness of each feature kept at a milestone of the release
+    by `now` (a release with nothing kept by then is not named)."""
+    kept: dict[str, list[str]] = {}
+    for name, readiness in session.execute(
+        select(ReleaseRecord.name, SnapshotRecord.readiness)
+        .join(ReleaseRecord, ReleaseRecord.id == SnapshotRecord.release_id)
+        .where(SnapshotRecord.milestone == milestone, SnapshotRecord.at <= now)
+    ):
+        kept.setdefault(name, []).append(readiness)
+    return kept
 
 
 def branch_release(session: Session, branch: str) -> Release | None:

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 import gate.read.compare as compare_page
 from gate.compare import Change
 from gate.model import JOB_STATUS, Job, Status, Verdict
+from gate.pages.compare import NoFlight, comparison
 from gate.pages.flights import flight_detail
 from gate.policy import Policy
-from gate.read.compare import NoFlight, comparison
 from gate.store.flights import save_flight
 from tests.builders import flight
 

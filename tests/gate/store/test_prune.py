@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from gate.model import Classification, Flight, Status
 from gate.pages.branch import branch_detail
 from gate.pages.flights import flight_detail
+from gate.pages.history import test_detail as page_of_test
 from gate.policy import Policy
-from gate.read.history import test_detail as page_of_test
 from gate.retention import Protection, Retention
 from gate.store.flights import load_flight, save_flight
 from gate.store.prune import Stage, delete_flights, prune, read_headers

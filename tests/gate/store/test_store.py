@@ -69,7 +69,7 @@ def test_the_attempts_of_each_step_survive_a_save_and_a_load(engine: Engine):
 
 
 def test_a_stored_pass_after_failed_attempts_is_a_heisenbug_on_the_test_page(engine: Engine):
-    from gate.read.history import test_detail
+    from gate.pages.history import test_detail
 
     made = flight(100, GOOD, xen="a")
     build, test = made.jobs
