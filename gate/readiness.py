@@ -13,6 +13,7 @@ from gate.model import (
     JOB_STATUS,
     NONE_EXECUTED,
     PSEUDO_TESTIDS,
+    Blocker,
     Classification,
     Status,
     TestKey,
@@ -146,8 +147,12 @@ class Observation:
 
     @property
     def regressed(self) -> bool:
-        """Tell whether this is a regression of a step that failed (osstest's `regression`)."""
-        return self.blocking and self.status is Status.FAIL
+        """Tell whether osstest's blocker kind of the step is `regression`
+        (`Classification.blocker`): never a `<none executed>` line, which blocks as broken."""
+        return (
+            self.classification is not None
+            and self.classification.blocker(self.status) is Blocker.REGRESSION
+        )
 
     def summary(self) -> str:
         """Return the gate's summary of this step, e.g. `REGR. vs. 17079` or `in 17081 like 17060`."""

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from gate.model import Classification, Status, TestKey
+from gate.model import NONE_EXECUTED, Classification, Status, TestKey
 from gate.policy import Policy
 from gate.readiness import (
     Evidence,
@@ -134,6 +134,23 @@ def test_a_blocking_regression_in_the_newest_flight_blocks():
     )
     assert [o.key for o in judged.blocking] == [PAIR]
     assert judged.mismatch  # declared good while the tests block it
+
+
+def test_a_none_executed_line_of_a_failed_job_blocks_but_never_regressed():
+    """osstest's `sg-report-flight` gives a failed job with no failing step a `<none executed>`
+    line whose blocker is `broken`, never `regression` (see `Classification.blocker`): the
+    feature is blocked, and the sentence says the job's status, not `regressed`."""
+    none = TestKey("test-amd64-amd64-pair", NONE_EXECUTED)
+    observation = Observation(17080, none, F, Classification.NONE_EXECUTED)
+    assert observation.blocking and not observation.regressed
+    assert observation.sentence() == "test-amd64-amd64-pair <none executed> fail in 17080"
+    regression = Observation(17080, PAIR, F, REGR, ref_flight=17079)
+    broken = Observation(17080, PAIR, B, REGR, ref_flight=17079)
+    assert (regression.regressed, broken.regressed) == (True, False)
+    evidence = Evidence((PAIR,), window(), (observation,), 17080)
+    judged = judge(feature(), evidence)
+    assert judged.readiness is Readiness.BLOCKED
+    assert judged.reasons[0] == "test-amd64-amd64-pair <none executed> fail in 17080"
 
 
 def test_an_older_regression_that_was_fixed_does_not_block():
