@@ -384,6 +384,9 @@ class FeatureReadiness:
     tests: tuple[TestKey, ...]
     strength: Strength = Strength.NONE
     trouble: tuple[Observation, ...] = ()  # what the infrastructure kept from the newest flights
+    # At risk on its owner's word (`Declared.at_risk`): no linked test ran to say otherwise.
+    # The calendar may still overrule the state: `readiness` is the state.
+    on_owners_word: bool = False
 
 
 def pass_rate(counts: Iterable[Mapping[Status, int]]) -> float | None:
@@ -523,9 +526,10 @@ def judge_feature(
     trouble = tuple(o for o in evidence.trouble if o.flight == newest)
     rate = pass_rate(tally.values())
     reasons: list[str] = []
+    on_owners_word = False
     low_rate = rate is not None and rate < policy.at_risk_below
     tests_at_risk = low_rate or bool(failures)
-    declared_risk = feature.status in (Declared.FAIR, Declared.POOR, Declared.BLOCKED)
+    declared_risk = feature.status.at_risk
     ran = bool(tally) or bool(evidence.failing)
     if feature.status is Declared.DROPPED:
         state = Readiness.DROPPED
@@ -533,6 +537,7 @@ def judge_feature(
     elif declared_risk and not ran:
         # Its owner says it is at risk, and no test says otherwise: at risk on their word.
         state = Readiness.AT_RISK
+        on_owners_word = True
         if evidence.trouble:
             why = _in_the_way(evidence)
         elif evidence.last_seen is not None:
@@ -602,9 +607,9 @@ def judge_feature(
         status is Status.PASS for found in counted.values() for status, n in found.items() if n
     )
     mismatch = (
-        feature.status in (Declared.DONE, Declared.GOOD)
+        feature.status.all_well
         and (tested is Readiness.BLOCKED or (tested is Readiness.AT_RISK and tests_at_risk))
-    ) or (feature.status in (Declared.POOR, Declared.BLOCKED) and all_pass)
+    ) or (feature.status.in_trouble and all_pass)
     return FeatureReadiness(
         feature=feature,
         readiness=state,
@@ -618,6 +623,7 @@ def judge_feature(
         tests=evidence.tests,
         strength=strength_of(feature, evidence),
         trouble=trouble,
+        on_owners_word=on_owners_word,
     )
 
 

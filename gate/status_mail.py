@@ -270,8 +270,8 @@ def _found(judged: FeatureReadiness, policy: Policy, branch: str) -> str:
     if state is Readiness.BLOCKED:
         return "; also ".join(sentences(judged.blocking))
     rate = _rate(judged.pass_rate, window)
-    if state is Readiness.AT_RISK and judged.pass_rate is None and not judged.failures:
-        return judged.reasons[0]  # at risk on its owner's word: no test says otherwise
+    if state is Readiness.AT_RISK and judged.on_owners_word:
+        return judged.reasons[0]  # no test says otherwise: the reason is the owner's word
     if state is Readiness.AT_RISK:
         low = judged.pass_rate is not None and judged.pass_rate < policy.at_risk_below
         said = [rate + (f", below {policy.at_risk_below:.0%}" if low else "")]

@@ -98,6 +98,7 @@ def test_a_feature_its_owner_says_is_at_risk_is_at_risk_unless_a_test_says_other
             "linked to this feature",
         )
         assert judged.projection.on is None
+        assert judged.on_owners_word
 
 
 def test_on_track_is_not_said_to_meet_the_ready_conditions():
@@ -181,6 +182,7 @@ def test_a_pessimistic_declaration_puts_a_feature_at_risk(declared):
     judged = judge(feature(declared), history({PAIR: [P] * 10}))
     assert judged.readiness is Readiness.AT_RISK
     assert f"declared {declared.value}" in judged.reasons
+    assert not judged.on_owners_word  # a test ran: the tests have their say too
 
 
 def test_poor_or_blocked_while_every_step_passed_is_a_mismatch_but_fair_is_not():
