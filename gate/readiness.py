@@ -19,6 +19,7 @@ from gate.model import (
     TestKey,
     flight_label,
 )
+from gate.numbers import percent
 from gate.policy import Policy
 from gate.report import summary_of
 from gate.roadmap import Declared, Feature, Phase, Release
@@ -299,6 +300,7 @@ class Evidence:
 
 
 RESULTS = (Status.PASS, Status.FAIL)  # what counts as evidence for or against a feature
+NO_RATE_WORDS = "no rate"  # a reason's words for a rate nobody could count
 
 
 class Strength(StrEnum):
@@ -398,10 +400,6 @@ def pass_rate(counts: Iterable[Mapping[Status, int]]) -> float | None:
             if status in RESULTS:
                 total[status] = total.get(status, 0) + n
     return pass_rate_of(total)
-
-
-def _percent(rate: float | None) -> str:
-    return "no rate" if rate is None else f"{rate:.0%}"
 
 
 def _series(evidence: Evidence) -> tuple[tuple[int, float | None], ...]:
@@ -578,12 +576,14 @@ def judge_feature(
         reasons.append("declared done and every linked step passes")
     else:
         state = Readiness.ON_TRACK
-        reasons.append(f"linked steps pass ({_percent(rate)}) and declared {feature.status.value}")
+        said = percent(rate, NO_RATE_WORDS)
+        reasons.append(f"linked steps pass ({said}) and declared {feature.status.value}")
     if state in (Readiness.BLOCKED, Readiness.AT_RISK):
         if low_rate:
             reasons.append(
-                f"pass rate {_percent(rate)} over the last {len(evidence.window)} flights "
-                f"is below {policy.at_risk_below:.0%}"
+                f"pass rate {percent(rate, NO_RATE_WORDS)} over the last "
+                f"{len(evidence.window)} flights "
+                f"is below {percent(policy.at_risk_below)}"
             )
         reasons += sentences(failures)
         if declared_risk and ran:
