@@ -98,6 +98,22 @@ class Classification(StrEnum):
         """Tell whether the step was compared with the baseline flights to be judged so."""
         return self in _COMPARED
 
+    def blocker(self, status: Status) -> Blocker | None:
+        """Return osstest's blocker kind of a step of this status judged so: a regression only
+        for a step that failed and passed in the baseline; broken for a `<none executed>` or
+        `<job status>` line whatever the job's status, for an unexpected status, and for a
+        broken step that passed in the baseline; None for a step that does not block."""
+        match self:
+            case Classification.REGRESSION:
+                return Blocker.REGRESSION if status is Status.FAIL else Blocker.BROKEN
+            case Classification.UNFINISHED:
+                return Blocker.UNFINISHED
+            case (
+                Classification.NONE_EXECUTED | Classification.BROKEN_JOB | Classification.UNEXPECTED
+            ):
+                return Blocker.BROKEN
+        return None
+
 
 _BLOCKING = frozenset(
     {
@@ -413,17 +429,8 @@ class Finding:
 
     @property
     def blocker(self) -> Blocker | None:
-        """Return osstest's blocker kind: a fail that regressed is a regression, the rest broken."""
-        match self.classification:
-            case Classification.REGRESSION:
-                return Blocker.REGRESSION if self.step.status is Status.FAIL else Blocker.BROKEN
-            case Classification.UNFINISHED:
-                return Blocker.UNFINISHED
-            case (
-                Classification.NONE_EXECUTED | Classification.BROKEN_JOB | Classification.UNEXPECTED
-            ):
-                return Blocker.BROKEN
-        return None
+        """Return osstest's blocker kind of the step (`Classification.blocker`)."""
+        return self.classification.blocker(self.step.status)
 
     @property
     def ref_label(self) -> str | None:

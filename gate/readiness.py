@@ -13,11 +13,13 @@ from gate.model import (
     JOB_STATUS,
     NONE_EXECUTED,
     PSEUDO_TESTIDS,
+    Blocker,
     Classification,
     Status,
     TestKey,
     flight_label,
 )
+from gate.numbers import percent
 from gate.policy import Policy
 from gate.report import summary_of
 from gate.roadmap import Declared, Feature, Phase, Release
@@ -146,8 +148,12 @@ class Observation:
 
     @property
     def regressed(self) -> bool:
-        """Tell whether this is a regression of a step that failed (osstest's `regression`)."""
-        return self.blocking and self.status is Status.FAIL
+        """Tell whether osstest's blocker kind of the step is `regression`
+        (`Classification.blocker`): never a `<none executed>` line, which blocks as broken."""
+        return (
+            self.classification is not None
+            and self.classification.blocker(self.status) is Blocker.REGRESSION
+        )
 
     def summary(self) -> str:
         """Return the gate's summary of this step, e.g. `REGR. vs. 17079` or `in 17081 like 17060`."""
@@ -294,6 +300,7 @@ class Evidence:
 
 
 RESULTS = (Status.PASS, Status.FAIL)  # what counts as evidence for or against a feature
+NO_RATE_WORDS = "no rate"  # a reason's words for a rate nobody could count
 
 
 class Strength(StrEnum):
@@ -379,6 +386,9 @@ class FeatureReadiness:
     tests: tuple[TestKey, ...]
     strength: Strength = Strength.NONE
     trouble: tuple[Observation, ...] = ()  # what the infrastructure kept from the newest flights
+    # At risk on its owner's word (`Declared.at_risk`): no linked test ran to say otherwise.
+    # The calendar may still overrule the state: `readiness` is the state.
+    on_owners_word: bool = False
 
 
 def pass_rate(counts: Iterable[Mapping[Status, int]]) -> float | None:
@@ -390,10 +400,6 @@ def pass_rate(counts: Iterable[Mapping[Status, int]]) -> float | None:
             if status in RESULTS:
                 total[status] = total.get(status, 0) + n
     return pass_rate_of(total)
-
-
-def _percent(rate: float | None) -> str:
-    return "no rate" if rate is None else f"{rate:.0%}"
 
 
 def _series(evidence: Evidence) -> tuple[tuple[int, float | None], ...]:
@@ -518,9 +524,10 @@ def judge_feature(
     trouble = tuple(o for o in evidence.trouble if o.flight == newest)
     rate = pass_rate(tally.values())
     reasons: list[str] = []
+    on_owners_word = False
     low_rate = rate is not None and rate < policy.at_risk_below
     tests_at_risk = low_rate or bool(failures)
-    declared_risk = feature.status in (Declared.FAIR, Declared.POOR, Declared.BLOCKED)
+    declared_risk = feature.status.at_risk
     ran = bool(tally) or bool(evidence.failing)
     if feature.status is Declared.DROPPED:
         state = Readiness.DROPPED
@@ -528,6 +535,7 @@ def judge_feature(
     elif declared_risk and not ran:
         # Its owner says it is at risk, and no test says otherwise: at risk on their word.
         state = Readiness.AT_RISK
+        on_owners_word = True
         if evidence.trouble:
             why = _in_the_way(evidence)
         elif evidence.last_seen is not None:
@@ -568,12 +576,14 @@ def judge_feature(
         reasons.append("declared done and every linked step passes")
     else:
         state = Readiness.ON_TRACK
-        reasons.append(f"linked steps pass ({_percent(rate)}) and declared {feature.status.value}")
+        said = percent(rate, NO_RATE_WORDS)
+        reasons.append(f"linked steps pass ({said}) and declared {feature.status.value}")
     if state in (Readiness.BLOCKED, Readiness.AT_RISK):
         if low_rate:
             reasons.append(
-                f"pass rate {_percent(rate)} over the last {len(evidence.window)} flights "
-                f"is below {policy.at_risk_below:.0%}"
+                f"pass rate {percent(rate, NO_RATE_WORDS)} over the last "
+                f"{len(evidence.window)} flights "
+                f"is below {percent(policy.at_risk_below)}"
             )
         reasons += sentences(failures)
         if declared_risk and ran:
@@ -597,9 +607,9 @@ def judge_feature(
         status is Status.PASS for found in counted.values() for status, n in found.items() if n
     )
     mismatch = (
-        feature.status in (Declared.DONE, Declared.GOOD)
+        feature.status.all_well
         and (tested is Readiness.BLOCKED or (tested is Readiness.AT_RISK and tests_at_risk))
-    ) or (feature.status in (Declared.POOR, Declared.BLOCKED) and all_pass)
+    ) or (feature.status.in_trouble and all_pass)
     return FeatureReadiness(
         feature=feature,
         readiness=state,
@@ -613,6 +623,7 @@ def judge_feature(
         tests=evidence.tests,
         strength=strength_of(feature, evidence),
         trouble=trouble,
+        on_owners_word=on_owners_word,
     )
 
 

@@ -23,6 +23,22 @@ class Declared(StrEnum):
     BLOCKED = "blocked"
     DROPPED = "dropped"
 
+    @property
+    def at_risk(self) -> bool:
+        """Tell whether its owner says the feature is at risk: fair, poor or blocked."""
+        return self in (Declared.FAIR, Declared.POOR, Declared.BLOCKED)
+
+    @property
+    def all_well(self) -> bool:
+        """Tell whether its owner says all is well: done or good (tests that block belie it)."""
+        return self in (Declared.DONE, Declared.GOOD)
+
+    @property
+    def in_trouble(self) -> bool:
+        """Tell whether its owner says the feature is in trouble: poor or blocked (tests that
+        all pass belie it)."""
+        return self in (Declared.POOR, Declared.BLOCKED)
+
 
 @dataclass(frozen=True)
 class Update:

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import quote, urlencode
 
 from gate.model import TestKey
+from gate.numbers import percent
 from gate.policy import Policy
 from gate.readiness import (
     FeatureReadiness,
@@ -270,11 +271,11 @@ def _found(judged: FeatureReadiness, policy: Policy, branch: str) -> str:
     if state is Readiness.BLOCKED:
         return "; also ".join(sentences(judged.blocking))
     rate = _rate(judged.pass_rate, window)
-    if state is Readiness.AT_RISK and judged.pass_rate is None and not judged.failures:
-        return judged.reasons[0]  # at risk on its owner's word: no test says otherwise
+    if state is Readiness.AT_RISK and judged.on_owners_word:
+        return judged.reasons[0]  # no test says otherwise: the reason is the owner's word
     if state is Readiness.AT_RISK:
         low = judged.pass_rate is not None and judged.pass_rate < policy.at_risk_below
-        said = [rate + (f", below {policy.at_risk_below:.0%}" if low else "")]
+        said = [rate + (f", below {percent(policy.at_risk_below)}" if low else "")]
         said += [f"failing: {s}" for s in sentences(judged.failures)]
         return "; ".join(said)
     return rate
@@ -284,7 +285,7 @@ def _rate(rate: float | None, window: int) -> str:
     flights = "the last flight" if window == 1 else f"the last {window} flights"
     if rate is None:
         return f"no linked step was counted over {flights}"
-    return f"pass rate {rate:.0%} over {flights}"
+    return f"pass rate {percent(rate)} over {flights}"
 
 
 def compose(

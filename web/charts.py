@@ -212,7 +212,7 @@ def _threshold(figure: go.Figure, threshold: float) -> None:
         line_dash="dash",
         line_width=1,
         line_color=THRESHOLD_COLOUR,
-        annotation_text=f"at risk below {threshold:.0%}",
+        annotation_text=f"at risk below {percent(threshold)}",
         annotation_position="top left",
         annotation_font={"size": 10, "color": THRESHOLD_COLOUR},
     )
@@ -266,7 +266,7 @@ def _rate_text(
     return (
         f"Pass rate per flight over {len(points)} flights{span}: newest {percent(newest.pass_rate)} "
         f"(flight {newest.flight}), lowest {percent(lowest[1])} (flight {lowest[0]}); "
-        f"at risk below {threshold:.0%}. {release_sentence(release)}"
+        f"at risk below {percent(threshold)}. {release_sentence(release)}"
     ).rstrip()
 
 
@@ -465,5 +465,5 @@ def sparkline(
         y(threshold),
         scale,
         f"pass rate per flight over {n} flights, from {low_text} to {high_text}, "
-        f"newest {percent(rates[-1])}; at risk below {threshold:.0%}",
+        f"newest {percent(rates[-1])}; at risk below {percent(threshold)}",
     )

@@ -28,7 +28,7 @@ from ingest.mail import send as send_mail
 from ingest.roadmap_file import TEMPLATE, read_update, render_roadmap
 from web.context import FORMAT, Context, Group, parse_now
 from web.twin import to_json
-from web.words import days_from_now
+from web.words import days_from_now, percent
 
 
 @click.group(cls=Group)
@@ -174,7 +174,7 @@ NOW = click.option(
 
 
 def _rate(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
+    return percent(value, "-")  # a command's table: plain ASCII
 
 
 @click.command()

@@ -32,7 +32,7 @@ from web.args import (
     test_key,
 )
 from web.db import now, session, settings
-from web.words import cell_mark, days_from_now
+from web.words import cell_mark, days_from_now, percent
 
 bp = Blueprint("pages", __name__)
 FAVICON = Path(__file__).with_name("static") / "favicon.svg"
@@ -46,6 +46,11 @@ def _mark(cell: Any) -> str:
 @bp.app_template_filter("days_from_now")
 def _days(days: int) -> str:
     return days_from_now(days)
+
+
+@bp.app_template_filter("percent")
+def _percent(rate: float | None) -> str:
+    return percent(rate)
 
 
 @bp.app_template_global("spark")

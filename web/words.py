@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gate.model import Status
+from gate.numbers import percent as percent  # the pages write a rate as gate does
 from gate.read.cells import Cell
 from gate.read.history import HistoryEntry
 
@@ -18,11 +19,6 @@ def days_from_now(days: int) -> str:
     if days == -1:
         return "yesterday"
     return f"{-days} days ago"
-
-
-def percent(rate: float | None) -> str:
-    """Show a rate as a whole percentage (`97%`), or `–` when there is none."""
-    return "–" if rate is None else f"{rate:.0%}"
 
 
 # The letter of a grid cell or history strip cell that did not pass, so that colour is never

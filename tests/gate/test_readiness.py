@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from gate.model import Classification, Status, TestKey
+from gate.model import NONE_EXECUTED, Classification, Status, TestKey
 from gate.policy import Policy
 from gate.readiness import (
     Evidence,
@@ -98,6 +98,7 @@ def test_a_feature_its_owner_says_is_at_risk_is_at_risk_unless_a_test_says_other
             "linked to this feature",
         )
         assert judged.projection.on is None
+        assert judged.on_owners_word
 
 
 def test_on_track_is_not_said_to_meet_the_ready_conditions():
@@ -136,6 +137,23 @@ def test_a_blocking_regression_in_the_newest_flight_blocks():
     assert judged.mismatch  # declared good while the tests block it
 
 
+def test_a_none_executed_line_of_a_failed_job_blocks_but_never_regressed():
+    """osstest's `sg-report-flight` gives a failed job with no failing step a `<none executed>`
+    line whose blocker is `broken`, never `regression` (see `Classification.blocker`): the
+    feature is blocked, and the sentence says the job's status, not `regressed`."""
+    none = TestKey("test-amd64-amd64-pair", NONE_EXECUTED)
+    observation = Observation(17080, none, F, Classification.NONE_EXECUTED)
+    assert observation.blocking and not observation.regressed
+    assert observation.sentence() == "test-amd64-amd64-pair <none executed> fail in 17080"
+    regression = Observation(17080, PAIR, F, REGR, ref_flight=17079)
+    broken = Observation(17080, PAIR, B, REGR, ref_flight=17079)
+    assert (regression.regressed, broken.regressed) == (True, False)
+    evidence = Evidence((PAIR,), window(), (observation,), 17080)
+    judged = judge(feature(), evidence)
+    assert judged.readiness is Readiness.BLOCKED
+    assert judged.reasons[0] == "test-amd64-amd64-pair <none executed> fail in 17080"
+
+
 def test_an_older_regression_that_was_fixed_does_not_block():
     evidence = history({PAIR: [P] * 8 + [(F, REGR, 17077), P]})
     assert judge(feature(), evidence).readiness is Readiness.ON_TRACK  # 9/10 is not below 0.9
@@ -164,6 +182,7 @@ def test_a_pessimistic_declaration_puts_a_feature_at_risk(declared):
     judged = judge(feature(declared), history({PAIR: [P] * 10}))
     assert judged.readiness is Readiness.AT_RISK
     assert f"declared {declared.value}" in judged.reasons
+    assert not judged.on_owners_word  # a test ran: the tests have their say too
 
 
 def test_poor_or_blocked_while_every_step_passed_is_a_mismatch_but_fair_is_not():

@@ -86,3 +86,18 @@ def test_a_features_changes_are_the_declarations_that_changed_its_status():
         StatusChange(day(10), Declared.GOOD, Declared.DONE, "merged"),
     )
     assert feature.first_declared == day(1)
+
+
+def test_what_a_declared_status_means_is_said_by_the_status():
+    """Xen's coordinators' words, as readiness weighs them: fair, poor and blocked say the
+    feature is at risk; done and good that all is well; poor and blocked that it is in trouble."""
+    said = {d: (d.at_risk, d.all_well, d.in_trouble) for d in Declared}
+    assert said == {
+        Declared.DONE: (False, True, False),
+        Declared.GOOD: (False, True, False),
+        Declared.OK: (False, False, False),
+        Declared.FAIR: (True, False, False),
+        Declared.POOR: (True, False, True),
+        Declared.BLOCKED: (True, False, True),
+        Declared.DROPPED: (False, False, False),
+    }

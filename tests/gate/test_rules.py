@@ -105,6 +105,30 @@ def test_osstest_gives_a_non_pass_job_without_a_failing_step_a_none_executed_lin
     assert judgement.push is Push.NOT_PUSHING
 
 
+def test_osstest_blocker_kind_is_decided_by_the_classification_and_the_status():
+    """`justifyfailures` in `sg-report-flight` sets each failure's `Blocker`: `broken` for a
+    line without a step number (the `<none executed>` line of a job that did not pass with no
+    failing step, whatever the job's status, even `fail`), `unfinished` for a running step,
+    `broken` for a status other than fail and broken, and, when the strongest baseline
+    outcome is a pass there, `regression` only if the step is `fail` now (else the step's own
+    status, `broken`); every other outcome leaves it empty. Only `regression` makes the
+    headline `Regressions :-(`."""
+    kinds = {
+        (c, s): c.blocker(s) for c in Classification for s in Status if c.blocker(s) is not None
+    }
+    expected = {
+        **{(C.NONE_EXECUTED, s): Blocker.BROKEN for s in Status},
+        **{(C.BROKEN_JOB, s): Blocker.BROKEN for s in Status},
+        **{(C.UNEXPECTED, s): Blocker.BROKEN for s in Status},
+        **{(C.UNFINISHED, s): Blocker.UNFINISHED for s in Status},
+        **{(C.REGRESSION, s): Blocker.BROKEN for s in Status},
+        (C.REGRESSION, F): Blocker.REGRESSION,
+    }
+    assert kinds == expected
+    # A classification blocks exactly when it has a blocker kind.
+    assert all(c.blocking == (c.blocker(s) is not None) for c in Classification for s in Status)
+
+
 def test_today_osstest_gives_every_broken_job_a_blocking_job_status_line():
     """Today's osstest (report mails since about 2020, e.g. linux-linus 180274): a broken job
     gets a `<job status>` line that blocks as broken whatever its steps say, and no `<none
