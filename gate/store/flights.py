@@ -37,6 +37,7 @@ from gate.read.flights import FlightRow
 from gate.rules import built, judge
 from gate.store.bulk import JOB, STEP, TAG, bulk_insert, in_chunks, insert_ignoring_duplicates
 from gate.store.evidence import prior_flights
+from gate.store.failures import record_failures
 from gate.store.findings import finding_at, finding_of_row, judgement_columns
 from gate.store.keys import branch_id, test_ids
 from gate.store.passes import forget_passes, record_passes
@@ -221,6 +222,7 @@ def _save_flight(
     )
     session.flush()
     tagged = _insert_jobs_and_steps(session, flight, judgement, tests, texts)
+    record_failures(session, number)
     record_passes(session, branch, flight)
     record_flight(session, number, created | tagged)
     first = _first_affected(session, branch, flight, judgement)

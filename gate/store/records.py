@@ -392,3 +392,32 @@ class ReadinessKeptRecord(Base):
     policy: Mapped[str] = mapped_column(String(64))
     first: Mapped[date | None] = mapped_column(Date)
     through: Mapped[date | None] = mapped_column(Date)
+
+
+class SignatureRecord(Base):
+    """A failure signature (`gate.signature`): the normalised first lines of what failed."""
+
+    __tablename__ = "failure_signature"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(20), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class FailureRecord(Base):
+    """A failing step (fail or broken) with its signature: the rows a failure cluster counts.
+    Kept at ingest, gone with its step."""
+
+    __tablename__ = "failure"
+    __table_args__ = (
+        Index("ix_failure_signature_id_flight_id", "signature_id", "flight_id"),
+        Index("ix_failure_flight_id", "flight_id"),
+    )
+
+    step_id: Mapped[int] = mapped_column(
+        ForeignKey("step.id", ondelete="CASCADE"), primary_key=True
+    )
+    flight_id: Mapped[int] = mapped_column(ForeignKey("flight.id", ondelete="CASCADE"))
+    test_id: Mapped[int] = mapped_column(ForeignKey("test.id"))
+    signature_id: Mapped[int] = mapped_column(ForeignKey("failure_signature.id"))
+    host: Mapped[str | None] = mapped_column(String(FIELD_LIMITS["host"]))

@@ -353,6 +353,13 @@ def test_the_demo_of_7cfa704_upgrades_keeping_every_feature_its_release_history_
         assert all(len(f.history) == 1 for f in features)
         # 0011: no declaration stored before it grants a freeze exception.
         assert all(d.exception == "" for f in features for d in f.history)
+        # 0012: every failing step stored before it has its failure signature.
+        failing = session.scalar(
+            text("SELECT count(*) FROM step WHERE status IN ('fail', 'broken')")
+        )
+        assert failing and session.scalar(text("SELECT count(*) FROM failure")) == failing
+        signatures = session.scalar(text("SELECT count(*) FROM failure_signature"))
+        assert 0 < signatures < failing
         assert len(release.updates) == 1  # the moment the roadmap was imported: its update
         links = session.execute(
             text(
