@@ -266,8 +266,9 @@ SETTINGS: dict[str, Setting] = {
     "write_attempts": Setting(
         "PUSHGATE_WRITE_ATTEMPTS",
         Settings.write_attempts,
-        "Times `ingest` and `pull` try to store a flight in an SQLite database that another writer "
-        "keeps locked past the busy timeout, with jittered pauses of 0.25 s doubling up to 2 s.",
+        "Times `ingest`, `pull` and each batch of `prune` try a write that another writer kept "
+        "SQLite locked against past the busy timeout, or that PostgreSQL rolled back in a "
+        "deadlock, with jittered pauses of 0.25 s doubling up to 2 s.",
     ),
     "tree_repos": Setting(
         "PUSHGATE_TREE_REPOS",

@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.parser import HeaderParser
+from functools import partial
 from pathlib import Path
 
 import click
@@ -32,6 +33,7 @@ from gate.store.db import (
     rebuild_summaries,
     unit_of_work,
     upgrade,
+    write_retrying,
 )
 from gate.store.flights import flight_stored
 from gate.store.prune import BATCH, Stage
@@ -115,8 +117,12 @@ def db_rebuild_summaries(obj: Context) -> None:
 
 def _keep_days(obj: Context) -> None:
     """Judge and keep the readiness of the days that are not kept (`gate.keep.days`)."""
-    with unit_of_work(obj.engine()) as session:
-        keep_days(session, obj.settings.policy())
+    # Beside ingesters (a prune may run among them), as retried as theirs are.
+    work = partial(keep_days, policy=obj.settings.policy())
+    try:
+        write_retrying(obj.engine(), work, attempts=obj.settings.write_attempts)
+    except DatabaseLocked as exc:
+        raise click.ClickException(f"the readiness of the days was not kept: {exc}") from None
 
 
 def _days_or_never(_ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:

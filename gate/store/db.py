@@ -31,6 +31,9 @@ CONNECT_TIMEOUT = 10  # seconds a PostgreSQL server has to answer a new connecti
 LOCK_PAUSE_FIRST = 0.25
 LOCK_PAUSE_MOST = 2.0
 SQLITE_BUSY = 5  # the primary result code of SQLITE_BUSY and its extended codes
+# PostgreSQL's serialization_failure and deadlock_detected: the server rolled the transaction
+# back for another's sake, and the same transaction again may well succeed.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
 
 T = TypeVar("T")
 
@@ -134,6 +137,13 @@ def is_locked(exc: OperationalError) -> bool:
     return isinstance(code, int) and code & 0xFF == SQLITE_BUSY
 
 
+def is_transient(exc: OperationalError) -> bool:
+    """Tell whether a write failed only for another writer's sake, so that trying it again whole
+    may succeed: SQLite stayed locked, or PostgreSQL chose it as a deadlock's victim or could
+    not serialize it."""
+    return is_locked(exc) or getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
 def lock_pauses(attempts: int, rng: random.Random) -> list[float]:
     """Return the pauses before each attempt after the first: doubling, capped and jittered."""
     pauses = []
@@ -154,10 +164,11 @@ def write_retrying(
 ) -> T:
     """Run `work` in a writer's session and commit it; a locked SQLite is tried again.
 
-    Each attempt waits out SQLite's busy timeout; one that still finds the lock taken is rolled
+    Each attempt waits out SQLite's busy timeout; one that still finds the lock taken, or that
+    PostgreSQL rolled back in a deadlock or a serialization failure (`is_transient`), is rolled
     back whole and tried again after a pause (`lock_pauses`), `attempts` times in all (at least
     once), `retrying` told the number of each attempt after the first before it starts. Raises
-    DatabaseLocked when every attempt found the lock taken.
+    DatabaseLocked when every attempt failed so.
     """
     attempts = max(attempts, 1)
     pauses = lock_pauses(attempts, rng or random.Random())  # noqa: S311 - jitter, not secrecy
@@ -167,7 +178,7 @@ def write_retrying(
                 done = work(session)
             return done
         except OperationalError as exc:
-            if not is_locked(exc):
+            if not is_transient(exc):
                 raise
             if attempt == attempts - 1:
                 raise DatabaseLocked(attempts) from exc

@@ -40,6 +40,7 @@ from gate.store.evidence import prior_flights
 from gate.store.failures import record_failures
 from gate.store.findings import finding_at, finding_of_row, judgement_columns
 from gate.store.keys import branch_id, test_ids
+from gate.store.locks import share_flights
 from gate.store.passes import forget_passes, record_passes
 from gate.store.records import (
     BranchRecord,
@@ -135,8 +136,10 @@ def save_flight(
     carry their own (a big flight keeps them out of memory): it is read once per attempt, while
     the step rows are written. Another writer may store the same flight at the same moment: the
     loser's savepoint is rolled back and it tries once more, when it finds the winner's flight
-    (unchanged, or a conflict).
+    (unchanged, or a conflict). On PostgreSQL it first waits for any prune's batch under way
+    (`gate.store.locks`).
     """
+    share_flights(session)  # before the savepoint: the lock is the transaction's
     for attempt in (1, 2):
         try:
             with session.begin_nested():
@@ -394,12 +397,23 @@ def rejudge_from(
         .where(FlightRecord.branch_id == branch, FlightRecord.id >= first)
         .order_by(FlightRecord.id)
     ).all()
+    return rejudge(session, branch, [n for n in later if n != skip], allow, policy)
+
+
+def rejudge(
+    session: Session, branch: int, numbers: Iterable[int], allow: AllowList, policy: Policy
+) -> list[Change]:
+    """Judge again, in this order, these flights of the branch; return what it did.
+
+    A flight no longer stored is passed over: a prune deleted it since it was listed (a save
+    holds off prunes with `gate.store.locks`; a caller that does not may meet one), and a
+    flight that is gone is the basis of no judgement.
+    """
     changes: list[Change] = []
-    for later_number in later:
-        if later_number == skip:
-            continue
+    for later_number in numbers:
         loaded = load_flight(session, later_number, texts=False)
-        assert loaded is not None
+        if loaded is None:
+            continue
         flight, old, step_ids = loaded
         judgement = _judge(session, branch, flight, allow, policy)
         changes.append(

@@ -1,7 +1,9 @@
 """Prune the store as `gate.retention` decides: clear old flights' outputs, delete older flights.
 
 Each batch of flights is a transaction of its own, committed through `write_retrying`, so that the
-dashboard's readers and the other writers wait for one batch at most, never for the whole prune.
+dashboard's readers and the other writers wait for one batch at most, never for the whole prune;
+a batch and the saving of a flight wait for one another whole (`gate.store.locks`), so a prune
+may run beside ingest.
 A deleted flight takes its jobs, steps and summaries (`summaries.forget_flight`) with it, but not
 its first passes: a test that passed in it still passed before the flights after it
 (`gate.store.passes`). No flight is judged again, so every kept flight keeps its verdict.
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session
 from gate.retention import FlightHeader, Plan, Protection, Retention, plan, protected
 from gate.store.bulk import JOB, STEP, in_chunks
 from gate.store.db import analyze, write_retrying
+from gate.store.locks import hold_flights
 from gate.store.records import BranchRecord, FlightRecord, as_utc
 from gate.store.summaries import forget_flight
 
@@ -151,6 +154,7 @@ def count_outputs(session: Session, numbers: Sequence[int]) -> Outputs:
 
 def clear_outputs(session: Session, numbers: Sequence[int]) -> Outputs:
     """Clear the output excerpts of these flights' steps; their messages stay."""
+    hold_flights(session)  # a save judging these flights again writes their steps too
     found = count_outputs(session, numbers)
     if found.steps:
         for chunk in in_chunks(numbers):
@@ -192,6 +196,7 @@ def delete_flights(
 ) -> Deleted:
     """Delete these flights whole, but those that the flights numbered `since` or more protect
     now: a flight stored or judged again since the plan protects its baselines too."""
+    hold_flights(session)  # no save under way beside it: it would not see what that protects
     spared = protected(read_headers(session, since=since), cutoff)
     older = _still_older(session, numbers, cutoff)
     doomed = [n for n in numbers if n in older and n not in spared]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -15,8 +17,9 @@ from gate.pages.flights import flight_detail
 from gate.pages.history import test_detail as page_of_test
 from gate.policy import Policy
 from gate.retention import Protection, Retention
+from gate.store.db import unit_of_work, write_retrying
 from gate.store.flights import load_flight, save_flight
-from gate.store.prune import Stage, delete_flights, prune, read_headers
+from gate.store.prune import Deleted, Stage, delete_flights, prune, read_headers
 from gate.store.records import (
     FeatureStatusRecord,
     FlightRecord,
@@ -221,3 +224,27 @@ def test_a_flight_stored_after_the_plan_protects_its_baselines_too(history: Engi
         session.commit()
         assert (deleted.flights, deleted.spared) == (1, {104: Protection.BASELINE})
         assert 104 in numbers(session) and 100 not in numbers(session)
+
+
+def test_a_batch_waits_for_a_save_under_way_and_spares_what_it_protects(history: Engine):
+    """A batch that did not wait would not see the flight being saved, and delete its baseline."""
+    cutoff = NOW - timedelta(days=60)
+    found: list[Deleted] = []
+
+    def batch() -> None:
+        work = partial(delete_flights, numbers=[100, 104], cutoff=cutoff, since=105)
+        found.append(write_retrying(history, work, attempts=1))
+
+    pruner = threading.Thread(target=batch)
+    with unit_of_work(history) as session:
+        # 107 is judged against d, which only the doomed 104 (and 105) built.
+        at = START + timedelta(days=99)
+        made = with_texts(flight(107, START_FAILS, xen="f", baseline="d", started=at))
+        save_flight(session, made, digest="d107", source="test", now=at)
+        pruner.start()
+        pruner.join(0.5)
+        assert pruner.is_alive()  # waiting for this save
+    pruner.join(30)
+    assert [(d.flights, d.spared) for d in found] == [(1, {104: Protection.BASELINE})]
+    with Session(history) as session:
+        assert numbers(session) == [101, 102, 103, 104, 105, 106, 107]

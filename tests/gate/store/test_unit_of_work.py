@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import random
+import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from gate.model import Status
-from gate.store.db import unit_of_work
+from gate.store.db import make_engine, unit_of_work, write_retrying
 from gate.store.flights import save_flight
 from gate.store.records import FlightRecord
 from tests.builders import flight
@@ -41,3 +44,52 @@ def test_a_unit_of_work_that_raises_stores_nothing_of_its_block(engine: Engine):
         session.flush()  # the second flight's rows reached the database before the error
         raise RuntimeError("midway")
     assert _flights(engine) == 1
+
+
+@pytest.mark.postgres
+def test_a_write_that_postgresql_chose_as_a_deadlocks_victim_is_tried_again(postgres_url: str):
+    """Two transactions each wait for the other's lock: the server rolls ours back, and it is
+    tried again whole once the other is through."""
+    engine = make_engine(postgres_url)
+    ours, theirs = random.sample(range(1, 2**31), 2)  # advisory keys no other test takes
+    ready, holding = threading.Event(), threading.Event()
+    lock = text("SELECT pg_advisory_xact_lock(:key)")
+
+    def other() -> None:
+        with engine.begin() as connection:
+            # The server looks for a deadlock after this long waiting: ours looks first.
+            connection.execute(text("SET LOCAL deadlock_timeout = '10s'"))
+            connection.execute(lock, {"key": theirs})
+            ready.set()
+            holding.wait(10)
+            connection.execute(lock, {"key": ours})
+
+    attempts: list[int] = []
+
+    def work(session: Session) -> int:
+        attempts.append(len(attempts) + 1)
+        _save(session, 1)
+        if len(attempts) == 1:
+            session.execute(text("SET LOCAL deadlock_timeout = '100ms'"))
+            assert ready.wait(10)
+            session.execute(lock, {"key": ours})
+            holding.set()
+            waiting = text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                "AND objid = :key"
+            )
+            while not session.scalar(waiting, {"key": ours}):
+                time.sleep(0.01)
+        session.execute(lock, {"key": theirs})
+        return len(attempts)
+
+    racer = threading.Thread(target=other)
+    racer.start()
+    told: list[int] = []
+    try:
+        done = write_retrying(engine, work, attempts=3, retrying=told.append, sleep=time.sleep)
+    finally:
+        racer.join(20)
+    assert (done, attempts, told) == (2, [1, 2], [2])
+    assert _flights(engine) == 1
+    engine.dispose()
