@@ -13,7 +13,9 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-LINES = 2  # lines of the failure a signature is made from
+LINES = 3  # lines of the failure a signature is made from
+# A message that only names the outcome says nothing of its cause (osstest writes `fail`).
+SAYS_NOTHING = frozenset(("fail", "failed", "failure", "error", "broken"))
 LONGEST = 200  # characters a signature keeps
 TIME, ADDR, HEX, PATH, HOST, IP, N = "<TIME>", "<ADDR>", "<HEX>", "<PATH>", "<HOST>", "<IP>", "<N>"
 
@@ -26,17 +28,20 @@ _LONG_HEX = re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,}\b")
 _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b")
 # A path of two or more directories keeps only its last part: the file it names.
 _PATH = re.compile(r"(?<![\w.])(?:[A-Za-z]:)?(?:[/\\][\w.+@~-]+){2,}(?=[/\\][^/\\\s:]+)[/\\]")
-_NUMBER = re.compile(r"(?<![\w<])[-+]?\d+(?:\.\d+)?(?![\w>])")
+# A number, or one with a unit (`120s`, `5ms`); never one inside a name (`x10`, `sda1`).
+_NUMBER = re.compile(r"(?<![\w<])[-+]?\d+(?:\.\d+)?(?=(?:[a-zA-Z]{1,3})?(?![\w>]))")
 _SPACE = re.compile(r"\s+")
 
 
 def failure_lines(message: str | None, text: str | None) -> list[str]:
     """Return the first LINES non-empty lines of a failure's message, then its text, leaving
-    out a line that holds another or is held by it."""
+    out a line that holds another or is held by it, and one that only names the outcome."""
     found: list[str] = []
     for part in (message, text):
         for line in (part or "").splitlines():
             line = _SPACE.sub(" ", line).strip()
+            if line.lower() in SAYS_NOTHING:
+                continue
             # A text that repeats its message (`AssertionError: <the message>`) adds nothing.
             if line and not any(line in seen or seen in line for seen in found):
                 found.append(line)

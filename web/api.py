@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, jsonify
 
 from gate.pages.branch import branch_detail
+from gate.pages.failures import failure_cluster, failure_clusters
 from gate.pages.features import feature_detail
 from gate.pages.features import features as features_of
 from gate.pages.features import overview as overview_of
@@ -89,6 +90,17 @@ def branch(branch: str | None = None) -> Any:
             found(branch_detail(session(), name, settings().policy(), now()), f"branch {name!r}")
         )
     )
+
+
+@bp.get("/failures")
+def failures() -> Any:
+    return jsonify(to_json(failure_clusters(session(), now())))
+
+
+@bp.get("/failures/<digest>")
+def failure(digest: str) -> Any:
+    data = failure_cluster(session(), digest, now())
+    return jsonify(to_json(found(data, f"failure cluster {digest!r}")))
 
 
 @bp.get("/search")

@@ -11,11 +11,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from gate.pages.branch import branch_detail
+from gate.pages.failures import failure_cluster, failure_clusters
 from gate.pages.features import feature_detail, features
 from gate.pages.features import overview as overview_of
 from gate.pages.flights import flight_detail, flights_page
 from gate.pages.history import test_detail
 from gate.pages.search import search as find
+from gate.read.failures import TREND_FLIGHTS
 from gate.read.features import DESCENDING_FIRST, SeriesPoint, select_features
 from gate.store.roadmap import release_branch, release_names
 from ingest.git_log import history
@@ -162,6 +164,19 @@ def branch(branch: str | None = None) -> str:
     data = found(branch_detail(session(), name, policy, now()), f"branch {name!r}")
     figures = charts.branch_charts(data, policy.at_risk_below)
     return render_template("branch.html", data=data, charts=figures)
+
+
+@bp.get("/failures/")
+def failures() -> str:
+    """The failing steps grouped by cause (`gate.signature`), newest and biggest first."""
+    data = failure_clusters(session(), now())
+    return render_template("failures.html", data=data, trend_flights=TREND_FLIGHTS)
+
+
+@bp.get("/failures/<digest>")
+def failure(digest: str) -> str:
+    data = found(failure_cluster(session(), digest, now()), f"failure cluster {digest!r}")
+    return render_template("failure.html", data=data)
 
 
 @bp.get("/search")

@@ -79,12 +79,21 @@ def test_the_same_failure_on_another_host_day_and_flight_has_one_signature():
     assert first == second
     assert digest(first or "") == digest(second or "")
     assert signature("guest-start refused a connection", None) != first
+    # A number in a name stays; one with a unit goes.
+    assert signature("migrate x10 of sda1 took 5ms", None) == "migrate x10 of sda1 took <N>ms"
 
 
 def test_a_failure_that_says_nothing_has_no_signature():
     assert signature(None, None) is None
     assert signature("", "  \n\n") is None
-    assert failure_lines("one\n\ntwo\nthree", "four") == ["one", "two"]
+    assert failure_lines("one\n\ntwo\nthree\nfour", "five") == ["one", "two", "three"]
+    # osstest's message names the outcome only; its text says what failed.
+    text = "ts-guest-start: step failed\n+ xl create /etc/xen/debian.cfg\nlibxl: error: domain did not respond in 120s"
+    assert signature("fail", text) == (
+        "ts-guest-start: step failed / + xl create <PATH>/debian.cfg / "
+        "libxl: error: domain did not respond in <N>s"
+    )
+    assert signature("fail", None) is None
 
 
 def test_a_long_failure_is_cut():
