@@ -467,3 +467,31 @@ def sparkline(
         f"pass rate per flight over {n} flights, from {low_text} to {high_text}, "
         f"newest {percent(rates[-1])}; at risk below {percent(threshold)}",
     )
+
+
+@dataclass(frozen=True)
+class Bars:
+    """Counts drawn as bars, one per flight, each `BAR_STEP` wide, the highest `BAR_HEIGHT`."""
+
+    width: int
+    height: int
+    rects: tuple[tuple[int, float, float], ...]  # x, y and height of each bar that is not empty
+    label: str
+
+
+BAR_STEP, BAR_HEIGHT = 3, 16
+
+
+def bars(counts: Sequence[int]) -> Bars | None:
+    """Draw a cluster's failures in each of the newest flights, or None when it had none."""
+    most = max(counts, default=0)
+    if not most:
+        return None
+    rects = tuple(
+        (n * BAR_STEP, round(BAR_HEIGHT - h, 1), round(h, 1))
+        for n, count in enumerate(counts)
+        if count
+        for h in (count * BAR_HEIGHT / most,)
+    )
+    label = f"failures in each of the newest {len(counts)} flights: {' '.join(map(str, counts))}"
+    return Bars(len(counts) * BAR_STEP, BAR_HEIGHT, rects, label)

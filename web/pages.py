@@ -60,6 +60,11 @@ def _spark(series: tuple[SeriesPoint, ...]) -> charts.Spark | None:
     return charts.sparkline(series, settings().policy().at_risk_below)
 
 
+@bp.app_template_global("bars")
+def _bars(counts: tuple[int, ...]) -> charts.Bars | None:
+    return charts.bars(counts)
+
+
 @bp.app_template_global("release_names")
 def _release_names() -> list[str]:
     """The releases a page can pick from: those whose roadmap was written by the moment shown."""

@@ -61,3 +61,14 @@ def test_an_unknown_cluster_is_not_found_and_every_page_links_the_clusters(clien
     assert client.get("/failures/00000000000000000000").status_code == 404
     assert client.get("/api/v1/failures/nonsense").status_code == 404
     assert 'href="/failures/"' in client.get("/").get_data(as_text=True)
+
+
+def test_the_bars_scale_to_the_most_failures_and_leave_out_flights_without_any():
+    from web.charts import bars
+
+    drawn = bars((0, 2, 1))
+    assert drawn is not None
+    assert drawn.rects == ((3, 0.0, 16.0), (6, 8.0, 8.0))
+    assert (drawn.width, drawn.height) == (9, 16)
+    assert drawn.label.endswith(": 0 2 1")
+    assert bars((0, 0)) is None and bars(()) is None
