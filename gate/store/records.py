@@ -421,3 +421,60 @@ class FailureRecord(Base):
     test_id: Mapped[int] = mapped_column(ForeignKey("test.id"))
     signature_id: Mapped[int] = mapped_column(ForeignKey("failure_signature.id"))
     host: Mapped[str | None] = mapped_column(String(FIELD_LIMITS["host"]))
+
+
+class TriageRuleRecord(Base):
+    """A known issue: a rule that says what some failures are. Its key is its name; what it
+    matches and says is its versions', the one in force at a moment being the newest by then."""
+
+    __tablename__ = "triage_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class TriageRuleVersionRecord(Base):
+    """One version of a known issue's rule, kept with who made it and when; `retired` ends it."""
+
+    __tablename__ = "triage_rule_version"
+    __table_args__ = (Index("ix_triage_rule_version_rule_id_at", "rule_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("triage_rule.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    by: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # product, infrastructure, test, expected
+    bug_url: Mapped[str] = mapped_column(Text, server_default="")
+    job: Mapped[str] = mapped_column(Text, server_default="*")  # a glob
+    testid: Mapped[str] = mapped_column(Text, server_default="*")  # a glob
+    message: Mapped[str] = mapped_column(Text, server_default="")  # a regular expression
+    host: Mapped[str] = mapped_column(Text, server_default="*")  # a glob
+    note: Mapped[str] = mapped_column(Text, server_default="")
+    retired: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+class AcceptanceRecord(Base):
+    """A blocking step accepted for a release: its versions say by whom, why and until when."""
+
+    __tablename__ = "acceptance"
+    __table_args__ = (UniqueConstraint("release_id", "job", "testid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("release.id", ondelete="CASCADE"))
+    job: Mapped[str] = mapped_column(String(FIELD_LIMITS["job"]))
+    testid: Mapped[str] = mapped_column(String(FIELD_LIMITS["testid"]))
+
+
+class AcceptanceVersionRecord(Base):
+    """One version of an acceptance, kept with who made it and when; `withdrawn` ends it."""
+
+    __tablename__ = "acceptance_version"
+    __table_args__ = (Index("ix_acceptance_version_acceptance_id_at", "acceptance_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    acceptance_id: Mapped[int] = mapped_column(ForeignKey("acceptance.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    until: Mapped[date] = mapped_column(Date)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
