@@ -162,6 +162,7 @@ def _days_or_never(_ctx: click.Context, param: click.Parameter, value: str | Non
 @click.option("--dry-run", is_flag=True, help="Say what would be done, and do nothing.")
 @click.option(
     "--now",
+    "--as-of",
     "now_text",
     metavar="DATE",
     help="Count the ages from this date (default: $PUSHGATE_NOW, else today).",
@@ -376,7 +377,13 @@ def _short(revisions: Mapping[str, str]) -> str:
     help="How many flights, newest first.",
 )
 @FORMAT
-@click.option("--now", "now_text", help="Only the flights that had started by this date.")
+@click.option(
+    "--now",
+    "--as-of",
+    "now_text",
+    metavar="DATE",
+    help="Only the flights that had started by this date.",
+)
 @click.pass_obj
 def flights(obj: Context, branch: str | None, limit: int, fmt: str, now_text: str | None) -> None:
     """List flights, newest first, with their verdicts (the JSON is the /api/v1/flights twin's).
@@ -423,7 +430,13 @@ def flights(obj: Context, branch: str | None, limit: int, fmt: str, now_text: st
     is_flag=True,
     help="Put the X-Osstest-Failures and X-Osstest-Versions headers after the subject (text).",
 )
-@click.option("--now", "now_text", help="Count the push-gate ages from this date (default: today).")
+@click.option(
+    "--now",
+    "--as-of",
+    "now_text",
+    metavar="DATE",
+    help="Count the push-gate ages from this date (default: today).",
+)
 @click.option(
     "--send", is_flag=True, help="Mail the report over SMTP (PUSHGATE_SMTP_HOST...), headers too."
 )
@@ -510,6 +523,7 @@ NO_GUNICORN = (
 )
 @click.option(
     "--now",
+    "--as-of",
     "now_text",
     metavar="DATE",
     help="Show the dashboard as of this date, e.g. 2013-03-18 (default: $PUSHGATE_NOW, else "
@@ -568,6 +582,7 @@ def serve(
 @click.option("--seed", default=43, show_default=True, help="Seed of the generated story.")
 @click.option(
     "--now",
+    "--as-of",
     "now_text",
     default="2013-03-18",
     show_default=True,

@@ -26,7 +26,13 @@ from web.twin import to_json
     help="The page of steps, as the page and its twin show them.",
 )
 @FORMAT
-@click.option("--now", "now_text", help="Only flights that had started by this date.")
+@click.option(
+    "--now",
+    "--as-of",
+    "now_text",
+    metavar="DATE",
+    help="Only flights that had started by this date.",
+)
 @click.pass_obj
 def compare(obj: Context, a: int, b: int, page: int, fmt: str, now_text: str | None) -> None:
     """Compare flight A with flight B: each step whose outcome differs, by kind (regression,

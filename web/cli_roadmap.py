@@ -167,6 +167,7 @@ def roadmap_template() -> None:
 
 NOW = click.option(
     "--now",
+    "--as-of",
     "now_text",
     metavar="DATE",
     help="Judge as of this date: only flights started by then count (default: today).",
