@@ -295,7 +295,12 @@ def choose_pages(client: requests.Session, base: str) -> tuple[tuple[Page, ...],
         ("branch", f"/branches/{story.BRANCH}", f"/api/v1/branches/{story.BRANCH}"),
         ("readiness", f"/releases/{release}/readiness", f"/api/v1/releases/{release}/readiness"),
         ("status", f"/releases/{release}/status", f"/api/v1/releases/{release}/status"),
+        ("failures", "/failures/", "/api/v1/failures"),
     ]
+    clusters = get("/api/v1/failures")["clusters"]
+    if clusters:  # the biggest cluster's page
+        biggest = max(clusters, key=lambda c: c["occurrences"])["digest"]
+        twins.append(("cluster", f"/failures/{biggest}", f"/api/v1/failures/{biggest}"))
     pages = [Page(name, path, html=True) for name, path, _ in twins]
     pages += [Page(f"{name} JSON", path, html=False) for name, _, path in twins]
     return tuple(pages), {big: linked[big], small: linked[small]}
