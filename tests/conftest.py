@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
-from gate.store.db import make_engine, upgrade
+from gate.store.db import ANALYZED, make_engine, upgrade
 from web.cli import main
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -86,27 +89,117 @@ def sqlite_url(tmp_path: Path, template_db: Path) -> str:
     return f"sqlite:///{path}"
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A new, migrated PostgreSQL schema of its own, dropped afterwards."""
+@dataclass(frozen=True)
+class SchemaCopy:
+    """The migrated PostgreSQL schema as the SQL that makes it, dumped once from a schema named
+    `template`, to make each test's schema without running every migration again."""
+
+    template: str
+    sql: str
+
+    def into(self, schema: str) -> str:
+        """Return the SQL that makes the migrated schema under another name."""
+        # The template's name is unique (a random suffix), so it names nothing but the schema.
+        return self.sql.replace(self.template, schema)
+
+
+# What pg_dump writes for psql rather than for the server: meta-commands, comments, and the
+# session settings it restores under (every name in the dump is qualified with its schema).
+NOT_FOR_THE_SERVER = ("\\", "--", "SET ", "SELECT pg_catalog.set_config(")
+
+
+def new_schema(prefix: str = "pushgate_test") -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+def schema_url(schema: str) -> str:
+    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+
+
+def dump_schema(schema: str) -> str:
+    """Return pg_dump's SQL for one schema of the test database: its tables and their rows."""
+    libpq = make_url(POSTGRES_URL).set(drivername="postgresql")
+    dumped = subprocess.run(
+        [
+            "pg_dump",
+            "--schema",
+            schema,
+            "--no-owner",
+            "--no-privileges",
+            "--inserts",
+            "--dbname",
+            libpq.render_as_string(hide_password=False),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    kept = [line for line in dumped.splitlines() if not line.startswith(NOT_FOR_THE_SERVER)]
+    return "\n".join(kept)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Engine]:
+    """An engine on the test database, to make and drop the tests' schemas."""
     admin = create_engine(POSTGRES_URL)
-    schema = f"pushgate_test_{uuid.uuid4().hex[:12]}"
     try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        with admin.connect():
+            pass
     except Exception as exc:  # noqa: BLE001 - any failure to connect means no server
         admin.dispose()
         need(f"PostgreSQL is not reachable at {POSTGRES_URL}: {type(exc).__name__}")
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    yield admin
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_admin: Engine) -> Iterator[SchemaCopy | None]:
+    """The schema migrated once for the session and dumped; None when pg_dump cannot dump it
+    (then each test's schema is migrated instead, slower but the same schema)."""
+    template = new_schema("pushgate_template")
+    with postgres_admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{template}"'))
+    try:
+        engine = make_engine(schema_url(template))
+        upgrade(engine)
+        engine.dispose()
+        try:
+            copy: SchemaCopy | None = SchemaCopy(template, dump_schema(template))
+        except (OSError, subprocess.SubprocessError) as exc:
+            warnings.warn(
+                f"pg_dump cannot dump the migrated schema ({exc}): each test migrates its own",
+                stacklevel=1,
+            )
+            copy = None
+        yield copy
+    finally:
+        with postgres_admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{template}" CASCADE'))
+
+
+@pytest.fixture
+def postgres_url(postgres_admin: Engine, postgres_template: SchemaCopy | None) -> Iterator[str]:
+    """A new, migrated PostgreSQL schema of its own (a copy of the session's), dropped afterwards."""
+    schema = new_schema()
+    url = schema_url(schema)
+    if postgres_template is None:
+        with postgres_admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+    else:
+        with postgres_admin.begin() as connection:
+            connection.exec_driver_sql(postgres_template.into(schema))
+            # As upgrade() leaves a new schema: with the planner's statistics of its tables.
+            connection.exec_driver_sql(f'SET LOCAL search_path = "{schema}"')
+            connection.exec_driver_sql(f"ANALYZE {', '.join(ANALYZED)}")
     try:
         yield url
     finally:
-        with admin.begin() as connection:
+        with postgres_admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
