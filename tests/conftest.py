@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,16 +70,37 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+Build = Callable[..., Path]
+Copy = Callable[[Path], None]
+
+
+def copy_sqlite(source: Path, target: Path) -> str:
+    """Copy a SQLite database over another file, what its write-ahead log holds too; return its URL."""
+    with closing(sqlite3.connect(source)) as read, closing(sqlite3.connect(target)) as written:
+        read.backup(written)
+    return f"sqlite:///{target}"
+
+
+def cli(database: str, *args: str, input: str | None = None) -> Result:
+    """Run `pushgate --database DATABASE ARGS...` without the caller's PUSHGATE_ settings."""
+    unset: dict[str, str | None] = {n: None for n in os.environ if n.startswith("PUSHGATE_")}
+    return CliRunner(env=unset).invoke(main, ["--database", database, *args], input=input)
+
+
 @pytest.fixture(scope="session")
-def example_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The example flights and the Xen 4.3 roadmap, ingested once for the page and browser tests."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'example.sqlite'}"
-    run = CliRunner().invoke
+def example_flights(build_sqlite: Build) -> Path:
+    """The example flights and no roadmap, ingested once: a test that changes it takes a copy."""
     allow = str(EXAMPLES / "allow.xen-unstable")
-    ingest = ["ingest", "--allow-file", allow, str(EXAMPLES / "flights")]
-    assert run(main, ["--database", url, *ingest]).exit_code == 0
+    return build_sqlite(["ingest", "--allow-file", allow, str(EXAMPLES / "flights")])
+
+
+@pytest.fixture(scope="session")
+def example_db(tmp_path_factory: pytest.TempPathFactory, example_flights: Path) -> str:
+    """The example flights and the Xen 4.3 roadmap, ingested once for the page and browser tests."""
+    url = copy_sqlite(example_flights, tmp_path_factory.mktemp("pages") / "example.sqlite")
     roadmap = ["roadmap", "import", str(EXAMPLES / "xen-4.3" / "roadmap.toml")]
-    assert run(main, ["--database", url, *roadmap]).exit_code == 0
+    result = cli(url, *roadmap)
+    assert result.exit_code == 0, result.output
     return url
 
 
@@ -200,6 +223,32 @@ def postgres_url(postgres_admin: Engine, postgres_template: SchemaCopy | None) -
     finally:
         with postgres_admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture(scope="session")
+def build_sqlite(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Build:
+    """Return build(*commands): a new migrated SQLite file, each command's `pushgate ARGS...` run
+    on it; a module builds its database once so, and its tests read it or copy it (sqlite_copy)."""
+
+    def build(*commands: list[str]) -> Path:
+        path = tmp_path_factory.mktemp("built") / "pushgate.sqlite"
+        url = copy_sqlite(template_db, path)
+        for command in commands:
+            result = cli(url, *command)
+            assert result.exit_code == 0, result.output
+        return path
+
+    return build
+
+
+@pytest.fixture
+def sqlite_copy(sqlite_url: str) -> Copy:
+    """Return copy(path): put a database built once in this test's own file (sqlite_url)."""
+
+    def copy(path: Path) -> None:
+        copy_sqlite(path, Path(sqlite_url.removeprefix("sqlite:///")))
+
+    return copy
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
