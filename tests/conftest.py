@@ -48,6 +48,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 WHOLE_SUITE: list[int] = []
 
 
+def is_slow(item: pytest.Item) -> bool:
+    """Tell whether a test is marked slow: `@pytest.mark.slow`, or `@pytest.mark.slow(on="postgres")`
+    for a store test whose other engine's run covers the same behaviour in less time."""
+    marker = item.get_closest_marker("slow")
+    if marker is None or "on" not in marker.kwargs:
+        return marker is not None
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("db_url") == marker.kwargs["on"]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip the slow tests unless --slow, PUSHGATE_SLOW=1 or CI asks for every test."""
     whole = config.args_source is pytest.Config.ArgsSource.TESTPATHS
@@ -57,7 +67,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     skip = pytest.mark.skip(reason=SLOW_REASON)
     for item in items:
-        if item.get_closest_marker("slow"):
+        if is_slow(item):
             item.add_marker(skip)
 
 
