@@ -114,6 +114,18 @@ def example_db(tmp_path_factory: pytest.TempPathFactory, example_flights: Path) 
     return url
 
 
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The database `pushgate demo --no-serve` builds, its git repository beside it, built once
+    for the session: a test that changes it takes a copy (copy_sqlite)."""
+    here = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(here)
+        built = CliRunner().invoke(main, ["demo", "--no-serve"])
+    assert built.exit_code == 0, built.output
+    return f"sqlite:///{here / 'pushgate-demo.sqlite'}"
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path, template_db: Path) -> str:
     """A new, migrated SQLite database."""
