@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import html
-import shutil
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -12,7 +10,8 @@ from flask.testing import FlaskClient
 from gate.model import Verdict
 from gate.read.features import SORT_KEYS
 from gate.readiness import Readiness
-from web.app import create_app
+from tests.conftest import Build
+from tests.web.conftest import make_client
 from web.args import Order
 
 FEATURE_URLS = ["/", "/api/v1/overview", "/api/v1/features"]
@@ -28,11 +27,9 @@ ONCE = [("q", FEATURE_URLS), ("branch", FLIGHT_URLS), ("page", FLIGHT_URLS)]
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> FlaskClient:
+def client(build_sqlite: Build) -> FlaskClient:
     """One app on an empty store: reading the request comes before reading the store."""
-    path = tmp_path_factory.mktemp("args") / "pushgate.sqlite"
-    shutil.copy(template_db, path)
-    return create_app({"DATABASE_URL": f"sqlite:///{path}", "NOW": "2013-03-10"}).test_client()
+    return make_client(build_sqlite())
 
 
 def refusal(client: FlaskClient, url: str, query: dict[str, str | list[str]]) -> str:

@@ -310,19 +310,9 @@ STREAK = re.compile(
 
 
 @pytest.fixture(scope="module")
-def demo_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Build the demo with `pushgate demo --no-serve` and serve it, on the clock: every page
-    is asked for as of 2013-03-18."""
-    from click.testing import CliRunner
-
-    from web.cli import main
-
-    here = tmp_path_factory.mktemp("demo")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(here)
-        built = CliRunner().invoke(main, ["demo", "--no-serve"])
-    assert built.exit_code == 0, built.output
-    app = create_app({"DATABASE_URL": f"sqlite:///{here / 'pushgate-demo.sqlite'}"})
+def demo_origin(demo_db: str) -> Iterator[str]:
+    """Serve the demo's database, on the clock: every page is asked for as of 2013-03-18."""
+    app = create_app({"DATABASE_URL": demo_db})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

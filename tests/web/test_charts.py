@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 
 from gate.model import Verdict
 from gate.policy import Policy
@@ -18,20 +17,12 @@ from gate.read.branch import BranchPage, GateStatus, TimelinePoint
 from gate.read.features import SeriesPoint
 from gate.read.release import ReleaseDates
 from web import charts
-from web.app import create_app
-
-from .test_pages import NOW
 
 MILESTONES = ("feature freeze", "code freeze", "release")
 THRESHOLD = Policy().at_risk_below
 RELEASE = ReleaseDates(
     "4.3", "xen-unstable", date(2013, 3, 25), date(2013, 4, 15), date(2013, 6, 15), 7, 28, 89
 )
-
-
-@pytest.fixture(scope="module")
-def client(example_db: str) -> FlaskClient:
-    return create_app({"DATABASE_URL": example_db, "NOW": NOW, "TESTING": True}).test_client()
 
 
 def figures(page: str) -> dict[str, dict[str, Any]]:

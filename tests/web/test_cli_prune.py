@@ -19,10 +19,8 @@ AGES = ["--now", "2013-03-20", "--older-than", "5", "--delete-after", "10"]
 
 
 @pytest.fixture
-def examples(pushgate):
-    allow = str(EXAMPLES / "allow.xen-unstable")
-    result = pushgate("ingest", "--allow-file", allow, str(EXAMPLES / "flights"))
-    assert result.exit_code == 0, result.stderr
+def examples(pushgate, example_flights, sqlite_copy):
+    sqlite_copy(example_flights)
     return pushgate
 
 

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from gate.model import Status
 from tests.builders import flight, write
+from tests.conftest import Build, Copy
 from web.cli import main
 
 P, F = Status.PASS, Status.FAIL
@@ -83,9 +84,10 @@ EXPECTED = {
 }
 
 
-@pytest.fixture
-def gate(pushgate, tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def twelve_flights(build_sqlite: Build, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Twelve flights: sedf flaky, the pair regressing in the newest, oldkern only at first."""
+    here = tmp_path_factory.mktemp("gate")
     paths = []
     for n in range(1, 13):
         steps = {
@@ -101,8 +103,14 @@ def gate(pushgate, tmp_path: Path) -> Path:
         started = datetime(2013, 3, 1, tzinfo=UTC) + timedelta(hours=12 * n)
         first = "rev1" if n == 1 else None  # the first tests master itself: the baseline
         made = flight(17000 + n, steps, xen=f"rev{n}", baseline=first, tags=tags, started=started)
-        paths.append(str(write(made, tmp_path / f"{17000 + n}.xml")))
-    assert pushgate("ingest", *paths).exit_code == 0
+        paths.append(str(write(made, here / f"{17000 + n}.xml")))
+    return build_sqlite(["ingest", *paths])
+
+
+@pytest.fixture
+def gate(twelve_flights: Path, sqlite_copy: Copy, tmp_path: Path) -> Path:
+    """The twelve flights in the test's own database, and the roadmap of their features."""
+    sqlite_copy(twelve_flights)
     roadmap = tmp_path / "roadmap.toml"
     roadmap.write_text(ROADMAP)
     return roadmap

@@ -6,17 +6,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from flask.testing import FlaskClient
 
-from web.app import create_app
 from web.cli import main
 
 NOW = "2013-03-10"
-
-
-@pytest.fixture(scope="module")
-def client(example_db: str) -> FlaskClient:
-    return create_app({"DATABASE_URL": example_db, "NOW": NOW, "TESTING": True}).test_client()
 
 
 def _cli(example_db: str, *args: str):

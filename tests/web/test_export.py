@@ -7,19 +7,11 @@ import io
 from datetime import UTC, datetime
 
 import pytest
-from flask.testing import FlaskClient
 
 from web.app import create_app
 from web.export import _cell
 
-from .test_pages import NOW
-
 PAIR = {"job": "test-amd64-amd64-pair", "testid": "guest-migrate/src_host/dst_host"}
-
-
-@pytest.fixture(scope="module")
-def client(example_db: str) -> FlaskClient:
-    return create_app({"DATABASE_URL": example_db, "NOW": NOW, "TESTING": True}).test_client()
 
 
 def rows(response) -> list[dict[str, str]]:

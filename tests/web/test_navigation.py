@@ -6,20 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask.testing import FlaskClient
 
 from gate.model import Status
 from gate.read.cells import Cell
-from web.app import create_app
 from web.pages import FAVICON
 from web.words import STATUS_MARKS, cell_mark, days_from_now
 
-from .test_pages import NOW, PAGES, UNKNOWN
-
-
-@pytest.fixture(scope="module")
-def client(example_db: str) -> FlaskClient:
-    return create_app({"DATABASE_URL": example_db, "NOW": NOW, "TESTING": True}).test_client()
+from .test_pages import PAGES, UNKNOWN
 
 
 @pytest.mark.parametrize("url", [*PAGES, "/search?q=xl", UNKNOWN[0]])

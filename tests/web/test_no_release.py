@@ -10,32 +10,36 @@ from flask.testing import FlaskClient
 
 from gate.model import Status
 from tests.builders import flight, write
-from tests.conftest import Run
-from web.app import create_app
+from tests.conftest import Build, Copy
+from tests.web.conftest import make_client
 
 P, F = Status.PASS, Status.FAIL
 NO_RELEASE = "no release yet: run `pushgate roadmap import FILE`"
 
 
-@pytest.fixture
-def flights(pushgate: Run, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def two_flights(build_sqlite: Build, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two flights of xen-unstable, the second regressing against the first, and no roadmap."""
+    here = tmp_path_factory.mktemp("no-release")
     good = {"build-amd64 xen-build": P, "test-amd64-amd64-xl guest-start": P}
     bad = {**good, "test-amd64-amd64-xl guest-start": F}
     made = [
         flight(17001, good, xen="a", started=datetime(2013, 3, 1, tzinfo=UTC)),
         flight(17002, bad, xen="b", baseline="a", started=datetime(2013, 3, 2, tzinfo=UTC)),
     ]
-    paths = [str(write(f, tmp_path / f"{f.number}.xml")) for f in made]
-    result = pushgate("ingest", *paths)
-    assert result.exit_code == 0, result.stderr
+    paths = [str(write(f, here / f"{f.number}.xml")) for f in made]
+    return build_sqlite(["ingest", *paths])
 
 
 @pytest.fixture
-def client(flights: None, sqlite_url: str) -> FlaskClient:
-    return create_app(
-        {"DATABASE_URL": sqlite_url, "NOW": "2013-03-10", "TESTING": True}
-    ).test_client()
+def flights(two_flights: Path, sqlite_copy: Copy) -> None:
+    """The two flights in the test's own database."""
+    sqlite_copy(two_flights)
+
+
+@pytest.fixture(scope="module")
+def client(two_flights: Path) -> FlaskClient:
+    return make_client(two_flights)
 
 
 def test_the_overview_twin_has_no_release_no_gate_and_no_features(client):

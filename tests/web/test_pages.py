@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from web.app import create_app
@@ -46,11 +45,6 @@ UNKNOWN = [
     "/tests/test-amd64-amd64-xl/nothing",
     "/branches/nothing",
 ]
-
-
-@pytest.fixture(scope="module")
-def client(example_db: str) -> FlaskClient:
-    return create_app({"DATABASE_URL": example_db, "NOW": NOW, "TESTING": True}).test_client()
 
 
 @pytest.mark.parametrize("url", PAGES + TWINS + ["/flights/17003/report.txt"])

@@ -3,27 +3,27 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from flask.testing import FlaskClient
 
+from tests.conftest import Build
+from tests.web.conftest import make_client
 from tests.web.test_cli_roadmap import NEXT, ROADMAP
-from web.app import create_app
 
 
-@pytest.fixture
-def client(pushgate, sqlite_url: str, tmp_path: Path) -> FlaskClient:
+@pytest.fixture(scope="module")
+def client(build_sqlite: Build, tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
     """4.3 in two updates (2013-03-01, 2013-03-08), and 4.4 (2013-03-10) carrying sedf."""
+    here = tmp_path_factory.mktemp("releases")
+    imports = []
     for name, text in (
         ("first.toml", ROADMAP),
         ("second.toml", ROADMAP.replace("as_of = 2013-03-01", 'as_of = 2013-03-08\nsummary = """\nA week on.\n\nThe pair broke.\n"""').replace('title = "SEDF scheduler"\nowners = []\nstatus = "good"', 'title = "SEDF scheduler"\nowners = []\nstatus = "poor"\nnotes = "nobody works on it"')),
         ("next.toml", NEXT),
     ):  # fmt: skip
-        (tmp_path / name).write_text(text)
-        assert pushgate("roadmap", "import", str(tmp_path / name)).exit_code == 0
-    app = create_app({"DATABASE_URL": sqlite_url, "NOW": "2013-03-11", "TESTING": True})
-    return app.test_client()
+        (here / name).write_text(text)
+        imports.append(["roadmap", "import", str(here / name)])
+    return make_client(build_sqlite(*imports), "2013-03-11")
 
 
 def test_the_list_of_releases_has_every_release_with_its_dates_and_updates(client):

@@ -6,19 +6,12 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from flask.testing import FlaskClient
 from markupsafe import escape
 
-from web.app import create_app
 from web.cli import main
 
 NOW = "2013-03-10"
 PAGE = "/releases/4.3/status"
-
-
-@pytest.fixture(scope="module")
-def client(example_db: str) -> FlaskClient:
-    return create_app({"DATABASE_URL": example_db, "NOW": NOW, "TESTING": True}).test_client()
 
 
 def _command(example_db: str, *args: str) -> str:

@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import event
-
-from web.app import create_app
-
-from .test_pages import NOW
-
-
-@pytest.fixture(scope="module")
-def client(example_db: str) -> FlaskClient:
-    return create_app({"DATABASE_URL": example_db, "NOW": NOW, "TESTING": True}).test_client()
 
 
 def found(client: FlaskClient, q: str, **query: str) -> dict:

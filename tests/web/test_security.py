@@ -48,11 +48,6 @@ EVERY_KIND = {
 TOO_LARGE = [str(LARGEST + 1), "9223372036854775808", "99999999999999999999", "9" * 400]
 
 
-@pytest.fixture(scope="module")
-def client(example_db: str) -> FlaskClient:
-    return create_app({"DATABASE_URL": example_db, "NOW": test_pages.NOW}).test_client()
-
-
 @pytest.mark.parametrize("number", TOO_LARGE)
 @pytest.mark.parametrize("url", ["/flights/{}", "/flights/{}/report.txt", "/api/v1/flights/{}"])
 def test_a_flight_number_out_of_range_is_a_404(client, url, number):

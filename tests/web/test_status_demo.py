@@ -17,15 +17,10 @@ GOLDEN = Path(__file__).resolve().parents[2] / "examples" / "status-4.3-2013-03-
 COMMAND = ["roadmap", "status", "--release", "4.3", "--now", "2013-03-18"]
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Build the demo's database with `pushgate demo --no-serve`, in a folder of its own."""
-    here = tmp_path_factory.mktemp("demo")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(here)
-        built = CliRunner().invoke(main, ["demo", "--no-serve"])
-    assert built.exit_code == 0, built.output
-    return f"sqlite:///{here / 'pushgate-demo.sqlite'}"
+@pytest.fixture
+def demo(demo_db: str) -> str:
+    """The demo's database, built once for the session."""
+    return demo_db
 
 
 @pytest.mark.slow  # generates the Xen 4.3 story and ingests its 200 flights

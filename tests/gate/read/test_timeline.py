@@ -7,6 +7,7 @@ import dataclasses
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -95,6 +96,8 @@ def _random_flight(rng: random.Random, number: int):
     return dataclasses.replace(made, started=started)
 
 
+# On PostgreSQL it takes seconds; the other tests here keep the days there too.
+@pytest.mark.slow(on="postgres")
 def test_the_kept_days_are_each_days_judgement_after_a_random_history(engine: Engine):
     """Ingests in any order (late flights re-judge later ones), replacements, roadmap imports
     that change the statuses and the links, and prunes, each followed by `keep_days` as the

@@ -6,6 +6,7 @@ import dataclasses
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from alembic import command
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -58,6 +59,8 @@ def _random_flight(rng: random.Random, number: int, revision: str, baseline: str
     return flight(number, steps, xen=revision, baseline=baseline, blessing=blessing, tags=tags)
 
 
+# On PostgreSQL it takes seconds; the other tests here count the summaries there too.
+@pytest.mark.slow(on="postgres")
 def test_the_kept_summaries_equal_the_rebuilt_ones_after_a_random_history(engine: Engine):
     """Ingests in any order, replacements (both of which re-judge later flights), roadmap
     imports and prunes keep the summaries as a rebuild from scratch would have them, the first
