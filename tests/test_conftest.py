@@ -34,3 +34,29 @@ def test_a_copied_postgresql_schema_is_exactly_a_migrated_one(
         analyzed = "SELECT reltuples FROM pg_class WHERE oid = 'flight'::regclass"
         assert connection.scalar(text(analyzed)) == 0
     copy.dispose()
+
+
+def test_slow_on_an_engine_skips_only_that_engines_run():
+    """`@pytest.mark.slow(on="postgres")` leaves the SQLite run in the default run."""
+    from tests.conftest import is_slow
+
+    class Spec:
+        def __init__(self, engine: str) -> None:
+            self.params = {"db_url": engine}
+
+    class Item:
+        def __init__(self, marker: pytest.Mark | None, engine: str | None) -> None:
+            self.marker = marker
+            if engine is not None:
+                self.callspec = Spec(engine)
+
+        def get_closest_marker(self, _name: str) -> pytest.Mark | None:
+            return self.marker
+
+    on_postgres = pytest.mark.slow(on="postgres").mark
+    plain = pytest.mark.slow.mark
+    assert is_slow(Item(on_postgres, "postgres"))  # type: ignore[arg-type]
+    assert not is_slow(Item(on_postgres, "sqlite"))  # type: ignore[arg-type]
+    assert not is_slow(Item(on_postgres, None))  # type: ignore[arg-type]
+    assert is_slow(Item(plain, "sqlite"))  # type: ignore[arg-type]
+    assert not is_slow(Item(None, "postgres"))  # type: ignore[arg-type]
