@@ -10,7 +10,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -28,7 +27,7 @@ from gate.settings import SETTINGS
 from gate.store.db import HEAD, make_engine, schema_revision
 from tests.builders import flight
 from tests.conftest import POSTGRES_URL, need
-from tests.ingest.test_pull import ResultsServer, publish
+from tests.ingest.test_pull import ResultsServer, publish, server  # noqa: F401 - a fixture
 from tests.web.test_serve import _children, _free_port
 from web.cli import main
 
@@ -424,14 +423,9 @@ def serve_again(units: Units) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def results(tmp_path: Path) -> Iterator[ResultsServer]:
-    (tmp_path / "www" / "logs").mkdir(parents=True)
-    running = ResultsServer(tmp_path / "www")
-    thread = threading.Thread(target=running.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield running
-    running.shutdown()
-    running.server_close()
+def results(server: ResultsServer) -> ResultsServer:  # noqa: F811 - the fixture
+    """The results server the pull tests serve JUnit files from, on 127.0.0.1."""
+    return server
 
 
 @pytest.fixture
