@@ -56,3 +56,37 @@ def in_force(versions: Iterable[Acceptance], moment: datetime) -> dict[TestKey, 
         if held is None or version.at >= held.at:
             newest[version.key] = version
     return {key: found for key, found in newest.items() if found.covers(moment)}
+
+
+class AcceptanceError(ValueError):
+    """An acceptance that cannot be kept: nobody named, no reason, or an expiry already past."""
+
+
+def acceptance(
+    release: str,
+    key: TestKey,
+    by: str,
+    reason: str,
+    until: date,
+    at: datetime,
+    *,
+    withdrawn: bool = False,
+) -> Acceptance:
+    """Make an acceptance (or its withdrawal) made at `at`, refusing one that names nobody, gives
+    no reason or has expired already."""
+    by, reason = by.strip(), reason.strip()
+    if not by:
+        raise AcceptanceError("an acceptance names who accepts it: give --by NAME")
+    if not key.job or not key.testid:
+        raise AcceptanceError("an acceptance names a job and a testid")
+    if withdrawn:
+        return Acceptance(release, key.job, key.testid, by, reason or "withdrawn", until, at, True)
+    if not reason:
+        raise AcceptanceError("an acceptance says why: give --reason TEXT")
+    made = Acceptance(release, key.job, key.testid, by, reason, until, at)
+    if made.expiry < at:
+        raise AcceptanceError(
+            f"the acceptance would expire on {until.isoformat()}, before it is made: "
+            "give a later --until"
+        )
+    return made
