@@ -295,6 +295,7 @@ def choose_pages(client: requests.Session, base: str) -> tuple[tuple[Page, ...],
         ("branch", f"/branches/{story.BRANCH}", f"/api/v1/branches/{story.BRANCH}"),
         ("readiness", f"/releases/{release}/readiness", f"/api/v1/releases/{release}/readiness"),
         ("status", f"/releases/{release}/status", f"/api/v1/releases/{release}/status"),
+        ("regressions", "/regressions/", "/api/v1/regressions"),
     ]
     pages = [Page(name, path, html=True) for name, path, _ in twins]
     pages += [Page(f"{name} JSON", path, html=False) for name, _, path in twins]

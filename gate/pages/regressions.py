@@ -11,13 +11,14 @@ from gate.policy import Policy
 from gate.read.regressions import RegressionsPage, episodes_of, regressions_page
 from gate.store.episodes import (
     blocked_steps,
+    branch_of_newest_flight,
     features_of_tests,
     flight_marks,
     opening_clusters,
     release_on,
     test_keys,
 )
-from gate.store.roadmap import release_record
+from gate.store.roadmap import release_branch, release_record
 
 
 def regressions(
@@ -29,7 +30,12 @@ def regressions(
     release: str | None = None,
 ) -> RegressionsPage:
     """The open and recently closed regression episodes of a branch (of a release's branch,
-    by default the newest release's), the features named being the release's."""
+    by default the newest release's, else the newest flight's), the features named being the
+    release's."""
+    if branch is None and release is None and release_branch(session) is None:
+        branch = branch_of_newest_flight(session, now)
+        if branch is None:
+            return regressions_page("", None, now, [])
     if branch is None:
         record = release_record(session, release)
         branch, release = record.branch, record.name

@@ -143,3 +143,14 @@ def release_on(session: Session, branch: str) -> str | None:
         .order_by(ReleaseRecord.release_date.desc(), ReleaseRecord.id.desc())
         .limit(1)
     )
+
+
+def branch_of_newest_flight(session: Session, now: datetime) -> str | None:
+    """Return the branch of the newest flight that had happened by `now`, if any."""
+    return session.scalar(
+        select(BranchRecord.name)
+        .join(FlightRecord, FlightRecord.branch_id == BranchRecord.id)
+        .where(happened_by(now))
+        .order_by(FlightRecord.id.desc())
+        .limit(1)
+    )
