@@ -296,6 +296,7 @@ def choose_pages(client: requests.Session, base: str) -> tuple[tuple[Page, ...],
         ("readiness", f"/releases/{release}/readiness", f"/api/v1/releases/{release}/readiness"),
         ("status", f"/releases/{release}/status", f"/api/v1/releases/{release}/status"),
         ("failures", "/failures/", "/api/v1/failures"),
+        ("regressions", "/regressions/", "/api/v1/regressions"),
     ]
     clusters = get("/api/v1/failures")["clusters"]
     if clusters:  # the biggest cluster's page

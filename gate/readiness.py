@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from gate.acceptance import Acceptance
 from gate.model import (
     JOB_STATUS,
     NONE_EXECUTED,
@@ -389,6 +390,22 @@ class FeatureReadiness:
     # At risk on its owner's word (`Declared.at_risk`): no linked test ran to say otherwise.
     # The calendar may still overrule the state: `readiness` is the state.
     on_owners_word: bool = False
+    # Blocking steps of the newest flight accepted for the release: they do not block.
+    debt: tuple[Debt, ...] = ()
+
+
+@dataclass(frozen=True)
+class Debt:
+    """Readiness debt: a blocking step that is accepted for the release (`gate.acceptance`),
+    so that it does not block its features while the acceptance holds."""
+
+    observation: Observation
+    acceptance: Acceptance
+
+    def sentence(self) -> str:
+        """Say what blocks and who accepted it, e.g. `test-a guest-start regressed in 17080
+        (REGR. vs. 17079); accepted by Ian until 2013-04-01: known bug`."""
+        return f"{self.observation.sentence()}; {self.acceptance.words}"
 
 
 def pass_rate(counts: Iterable[Mapping[Status, int]]) -> float | None:
@@ -409,9 +426,12 @@ def _series(evidence: Evidence) -> tuple[tuple[int, float | None], ...]:
     )
 
 
-def _blocking_streaks(evidence: Evidence) -> list[tuple[datetime, datetime | None]]:
-    """Return (first blocked, first clear) for each run of flights with a blocking linked step."""
-    blocked = {o.flight for o in evidence.failing if o.blocking}
+def _blocking_streaks(
+    evidence: Evidence, accepted: Collection[TestKey] = ()
+) -> list[tuple[datetime, datetime | None]]:
+    """Return (first blocked, first clear) for each run of flights with a blocking linked step
+    that is not `accepted`."""
+    blocked = {o.flight for o in evidence.failing if o.blocking and o.key not in accepted}
     streaks: list[tuple[datetime, datetime | None]] = []
     start: datetime | None = None
     for point in evidence.window:
@@ -447,6 +467,7 @@ def project(
     policy: Policy,
     now: datetime,
     series: tuple[tuple[int, float | None], ...] | None = None,
+    accepted: Collection[TestKey] = (),
 ) -> Projection:
     """Extrapolate the pass-rate trend to the threshold, and the blockers' usual time to clear.
 
@@ -481,7 +502,7 @@ def project(
             return Projection(None, "not converging (the pass rate is not rising)")
         days = max(0.0, (policy.at_risk_below - intercept) / slope)
         ready_on = max(ready_on, now + timedelta(days=days))
-    streaks = _blocking_streaks(evidence)
+    streaks = _blocking_streaks(evidence, accepted)
     if streaks and streaks[-1][1] is None:
         cleared = [(end - start).total_seconds() for start, end in streaks if end is not None]
         if not cleared:
@@ -506,9 +527,13 @@ def judge_feature(
     policy: Policy,
     now: datetime,
     release: Release | None = None,
+    accepted: Mapping[TestKey, Acceptance] | None = None,
 ) -> FeatureReadiness:
     """Decide a feature's readiness from its declaration, its linked tests and its release's
     calendar at `now`, in the rules' order.
+
+    A blocking step `accepted` for the release (the acceptances in force at `now`, by test)
+    does not block: it is the feature's readiness debt.
 
     Infrastructure trouble (`Observation.trouble`) is evidence missing: it never blocks a
     feature nor puts it at risk; when nothing else ran, the feature's evidence is stale. From
@@ -519,7 +544,9 @@ def judge_feature(
     series = _series(evidence)
     newest = evidence.window[-1].number if evidence.window else None
     in_newest = [o for o in evidence.failing if o.flight == newest]
-    blocking = tuple(o for o in in_newest if o.blocking)
+    accepted = accepted or {}
+    debt = tuple(Debt(o, accepted[o.key]) for o in in_newest if o.blocking and o.key in accepted)
+    blocking = tuple(o for o in in_newest if o.blocking and o.key not in accepted)
     failures = tuple(o for o in in_newest if not o.blocking)
     trouble = tuple(o for o in evidence.trouble if o.flight == newest)
     rate = pass_rate(tally.values())
@@ -588,6 +615,8 @@ def judge_feature(
         reasons += sentences(failures)
         if declared_risk and ran:
             reasons.append(f"declared {feature.status.value}")
+    if debt and state is not Readiness.DROPPED:
+        reasons += [f"readiness debt: {d.sentence()}" for d in debt]
     if trouble and state is not Readiness.DROPPED:
         reasons += [f"evidence missing: {said}" for said in trouble_sentences(trouble)]
     tested = state  # what the declaration and the tests say, before the calendar
@@ -619,11 +648,12 @@ def judge_feature(
         failures=failures,
         reasons=tuple(reasons),
         mismatch=mismatch,
-        projection=project(evidence, state, policy, now, series),
+        projection=project(evidence, state, policy, now, series, accepted),
         tests=evidence.tests,
         strength=strength_of(feature, evidence),
         trouble=trouble,
         on_owners_word=on_owners_word,
+        debt=debt,
     )
 
 

@@ -14,6 +14,7 @@ from gate.pages.features import features as features_of
 from gate.pages.features import overview as overview_of
 from gate.pages.flights import flight_detail, flights_page
 from gate.pages.history import test_detail
+from gate.pages.regressions import regressions as regressions_of
 from gate.pages.search import search as find
 from gate.read.features import select_features
 from ingest.git_log import history
@@ -27,6 +28,7 @@ from web.args import (
     required,
     search_query,
     test_key,
+    text,
 )
 from web.db import now, session, settings
 from web.twin import to_json
@@ -95,6 +97,19 @@ def branch(branch: str | None = None) -> Any:
 @bp.get("/failures")
 def failures() -> Any:
     return jsonify(to_json(failure_clusters(session(), now())))
+
+
+@bp.get("/regressions")
+def regressions() -> Any:
+    data = known_release(
+        regressions_of,
+        session(),
+        settings().policy(),
+        now(),
+        branch=text("branch"),
+        release=release(),
+    )
+    return jsonify(to_json(data))
 
 
 @bp.get("/failures/<digest>")

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from gate import __version__
 from gate.readiness import Readiness
 from gate.settings import Settings
-from web import api, assets, compare, db, feed, pages, push, releases
+from web import api, assets, compare, db, feed, pages, push, releases, triage
 from web.args import FlightNumber, Segment, Segments, carry_as_of
 from web.assets import PLOTLY_JS, asset_url
 
@@ -72,6 +72,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(push.bp)
+    app.register_blueprint(triage.bp)
     app.register_blueprint(feed.bp)
     app.register_blueprint(releases.bp)
     app.register_blueprint(compare.bp)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from flask import Response
 
 from gate.read.features import FeatureRow
 from gate.read.history import TestPage
+from gate.read.regressions import RegressionsPage
 
 # A spreadsheet reads a cell that starts so as a formula (OWASP's list): such text is kept as
 # text by a leading `'`. Numbers are written as numbers, so a negative one is not touched.
@@ -101,6 +102,49 @@ def history_csv(page: TestPage) -> str:
                 "yes" if h.blocking else "no",
             ]
             for h in reversed(page.history)
+        ),
+    )
+
+
+def _revisions(revisions: Mapping[str, str]) -> str:
+    return " ".join(f"{tree}={rev}" for tree, rev in sorted(revisions.items()))
+
+
+def regressions_csv(page: RegressionsPage) -> str:
+    """A branch's regression episodes as CSV, open ones first, as on the page."""
+    return _csv(
+        [
+            "job",
+            "testid",
+            "state",
+            "opened_flight",
+            "opened_at",
+            "came_in",
+            "closed_flight",
+            "closed_at",
+            "fixed_by",
+            "blocked_flights",
+            "hours",
+            "cluster",
+            "features",
+        ],
+        (
+            [
+                r.job,
+                r.testid,
+                "open" if r.open else "closed",
+                r.opened_flight,
+                r.opened_at.isoformat(),
+                _revisions(r.came_in),
+                r.closed_flight,
+                r.closed_at.isoformat() if r.closed_at else "",
+                _revisions(r.fixed_by),
+                r.blocked_flights,
+                r.hours,
+                r.cluster,
+                "; ".join(r.features),
+            ]
+            for r in (*page.open, *page.closed)
         ),
     )
 

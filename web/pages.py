@@ -16,6 +16,7 @@ from gate.pages.features import feature_detail, features
 from gate.pages.features import overview as overview_of
 from gate.pages.flights import flight_detail, flights_page
 from gate.pages.history import test_detail
+from gate.pages.regressions import regressions as regressions_of
 from gate.pages.search import search as find
 from gate.read.failures import TREND_FLIGHTS
 from gate.read.features import DESCENDING_FIRST, SeriesPoint, select_features
@@ -32,6 +33,7 @@ from web.args import (
     required,
     search_query,
     test_key,
+    text,
 )
 from web.db import now, session, settings
 from web.words import cell_mark, days_from_now, percent
@@ -176,6 +178,35 @@ def failures() -> str:
     """The failing steps grouped by cause (`gate.signature`), newest and biggest first."""
     data = failure_clusters(session(), now())
     return render_template("failures.html", data=data, trend_flights=TREND_FLIGHTS)
+
+
+@bp.get("/regressions/")
+def regressions() -> str:
+    """The open and recently closed regression episodes of a branch (`?branch=`) or of a
+    release's branch (`?release=`, by default the newest release's)."""
+    data = known_release(
+        regressions_of,
+        session(),
+        settings().policy(),
+        now(),
+        branch=text("branch"),
+        release=release(),
+    )
+    return render_template("regressions.html", data=data)
+
+
+@bp.get("/regressions.csv")
+def regressions_csv() -> Response:
+    """The regression episodes as the page lists them (open, then recently closed), as CSV."""
+    data = known_release(
+        regressions_of,
+        session(),
+        settings().policy(),
+        now(),
+        branch=text("branch"),
+        release=release(),
+    )
+    return export.attachment(export.regressions_csv(data), f"regressions-{data.branch}.csv")
 
 
 @bp.get("/failures/<digest>")

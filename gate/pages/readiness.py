@@ -11,6 +11,7 @@ from gate.policy import Policy
 from gate.read.readiness import Coverage, as_declared, coverage_of
 from gate.readiness import FeatureReadiness, judge_feature
 from gate.roadmap import Release
+from gate.store.acceptance import accepted_at
 from gate.store.keys import catalogue
 from gate.store.readiness import flight_window, last_ran, material, tests_ran_on
 from gate.store.roadmap import load_roadmap
@@ -41,6 +42,7 @@ def readiness(
         return not_passing_since(session, rel.branch, test_id, flight, policy.evidence_blessings)
 
     found = material(session, rel.branch, features, [p.number for p in window], since_of=since_of)
+    accepted = accepted_at(session, rel.name, now)
     judged = []
     for feature in features:
         ids = found.linked[feature.slug]
@@ -49,7 +51,7 @@ def readiness(
             return last_ran(session, rel.branch, ids, now)
 
         evidence = found.evidence(feature, window, last_seen)
-        judged.append(judge_feature(feature, evidence, policy, now, rel))
+        judged.append(judge_feature(feature, evidence, policy, now, rel, accepted))
     return rel, judged
 
 

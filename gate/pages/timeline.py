@@ -27,6 +27,7 @@ from gate.read.timeline import (
 )
 from gate.readiness import FeatureReadiness
 from gate.roadmap import Feature, Release
+from gate.store.acceptance import acceptances
 from gate.store.flights import flight_span
 from gate.store.readiness import flight_moments, flight_window, last_ran, material
 from gate.store.roadmap import release_of, release_record, roadmap_of
@@ -63,7 +64,8 @@ def judge_days(
     def ran(ids: list[int], moment: datetime) -> int | None:
         return last_ran(session, rel.branch, ids, moment)
 
-    return judge_on(policy, rel, features, moments, times, windows, every, loaded, ran)
+    accepted = acceptances(session, rel.name)
+    return judge_on(policy, rel, features, moments, times, windows, every, loaded, ran, accepted)
 
 
 def read_cycle(

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from gate.acceptance import Acceptance, in_force
 from gate.policy import Policy
 from gate.read.readiness import Material
 from gate.read.release import ReleaseDates
@@ -150,22 +151,36 @@ def judge_on(
     every: Sequence[datetime],
     loaded: Material,
     last_ran: Callable[[list[int], datetime], int | None],
+    accepted: Sequence[Acceptance] = (),
 ) -> dict[str, list[Judged]]:
     """Judge each feature at each moment over its window (`day_windows`), as declared then;
     `every` is when each of the branch's flights of any blessing happened (a feature's last run
     counts them all), `last_ran(test_ids, moment)` is asked only when no linked step ran in a
-    window. Moments that see the same flights and the same declaration share one judgement."""
+    window; `accepted` holds every version of the release's acceptances (`gate.acceptance`).
+    Moments that see the same flights, declaration and acceptances share one judgement."""
     judged: dict[str, list[Judged]] = {f.slug: [] for f in features}
-    memo: dict[tuple[str, str, str, str, int, int], tuple[Readiness, float | None]] = {}
+    memo: dict[
+        tuple[str, str, str, str, int, int, frozenset[Acceptance]], tuple[Readiness, float | None]
+    ] = {}
     for moment in moments:
         seen, ran = bisect_right(times, moment), bisect_right(every, moment)
         phase = rel.phase_at(moment)
+        holding = in_force(accepted, moment)
+        held = frozenset(holding.values())
         for feature in features:
             as_then = feature.as_of(moment)
             if as_then is None:  # not declared yet: no judgement that day
                 judged[feature.slug].append(None)
                 continue
-            key = (feature.slug, as_then.status.value, as_then.exception, phase.value, seen, ran)
+            key = (
+                feature.slug,
+                as_then.status.value,
+                as_then.exception,
+                phase.value,
+                seen,
+                ran,
+                held,
+            )
             if key not in memo:
                 ids = loaded.linked[feature.slug]
 
@@ -173,7 +188,7 @@ def judge_on(
                     return last_ran(ids, moment)
 
                 evidence = loaded.evidence(as_then, windows[seen], last_seen)
-                found = judge_feature(as_then, evidence, policy, moment, rel)
+                found = judge_feature(as_then, evidence, policy, moment, rel, holding)
                 memo[key] = (found.readiness, found.pass_rate)
             judged[feature.slug].append(memo[key])
     return judged
