@@ -85,7 +85,9 @@ def triage_accept(
 
 @triage.command("accepted")
 @click.option("--release", help="The release (default: the newest).")
-@click.option("--now", "now_text", metavar="DATE", help="List what held then (default: now).")
+@click.option(
+    "--now", "--as-of", "now_text", metavar="DATE", help="List what held then (default: now)."
+)
 @FORMAT
 @click.pass_obj
 def triage_accepted(obj: Context, release: str | None, now_text: str | None, fmt: str) -> None:
