@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import quote, urlencode
 
+from gate.acceptance import Acceptance
 from gate.model import TestKey
 from gate.numbers import percent
 from gate.policy import Policy
@@ -202,6 +203,8 @@ class StatusMail:
     changes: Changes
     unowned: tuple[FeatureLine, ...]  # neither done nor dropped, and nobody is named for them
     gate: PushGate | None = None
+    # The blocking steps accepted for the release at the mail's moment, by whom and until when.
+    accepted: tuple[Acceptance, ...] = ()
     # The dashboard's public address (`PUSHGATE_BASE_URL`): with it, the mail links each
     # feature and flight to its page as of the mail's moment; without it, no link.
     base_url: str = ""
@@ -298,6 +301,7 @@ def compose(
     policy: Policy,
     gate: PushGate | None = None,
     base_url: str = "",
+    accepted: Sequence[Acceptance] = (),
 ) -> StatusMail:
     """Write the update from the features judged as of `as_of` (in roadmap order) and as of
     `since`, the last update."""
@@ -339,6 +343,7 @@ def compose(
         changes=changes(judged, before, as_of=as_of, since=since),
         unowned=unowned,
         gate=gate,
+        accepted=tuple(sorted(accepted, key=lambda a: (a.job, a.testid))),
         base_url=base_url,
     )
 
@@ -443,7 +448,16 @@ def render_text(mail: StatusMail) -> str:
             out += _wrap(_needs_owner(line), bullet="  * ")
     else:
         out.append("Features that need an owner: none.")
+    if mail.accepted:
+        out += ["", f"Accepted regressions ({len(mail.accepted)}):", ""]
+        for accepted in mail.accepted:
+            out += _wrap(_accepted(accepted), bullet="  * ")
     return "\n".join(out) + "\n"
+
+
+def _accepted(accepted: Acceptance) -> str:
+    """Say what was accepted: `test-amd64-amd64-xl guest-start, accepted by Ian until ...`."""
+    return f"{accepted.job} {accepted.testid}, {accepted.words}"
 
 
 def render_markdown(mail: StatusMail) -> str:
@@ -487,6 +501,10 @@ def render_markdown(mail: StatusMail) -> str:
         out += _wrap(_needs_owner(line, markdown=True), bullet="- ", width=79)
     if not mail.unowned:
         out.append("None.")
+    if mail.accepted:
+        out += ["", f"## Accepted regressions ({len(mail.accepted)})", ""]
+        for accepted in mail.accepted:
+            out += _wrap(_md(_accepted(accepted)), bullet="- ", width=79)
     return "\n".join(out) + "\n"
 
 

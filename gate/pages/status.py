@@ -13,6 +13,7 @@ from gate.policy import Policy
 from gate.read.status import StatusReport, came_in, last_update, push_gate_of
 from gate.readiness import freeze_view
 from gate.status_mail import PushGate, StatusMail, compose
+from gate.store.acceptance import accepted_at
 from gate.store.flights import revisions_of
 from gate.store.readiness import blocking_in
 
@@ -40,6 +41,7 @@ def status_mail(
         policy=policy,
         gate=push_gate(session, found.branch, policy, now),
         base_url=base_url,
+        accepted=tuple(accepted_at(session, found.name, now).values()),
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from gate.acceptance import Acceptance
 from gate.read.branch import GateStatus
 from gate.read.release import ReleaseDates
 from gate.readiness import Observation
@@ -47,6 +48,7 @@ class StatusReport:
     unowned: tuple[FeatureLine, ...]
     gate: PushGate | None
     text: str
+    accepted: tuple[Acceptance, ...] = ()  # blocking steps accepted for the release by then
 
     @classmethod
     def of(cls, mail: StatusMail) -> StatusReport:
@@ -61,6 +63,7 @@ class StatusReport:
             unowned=mail.unowned,
             gate=mail.gate,
             text=render_text(mail),
+            accepted=mail.accepted,
         )
 
 

@@ -128,3 +128,30 @@ def test_the_api_accepts_with_a_token_by_its_name(client: FlaskClient):
     )  # fmt: skip
     assert gone.status_code == 200 and gone.get_json()["withdrawn"] is True
     assert client.get("/api/v1/triage/accepted").get_json()["accepted"] == []
+
+
+def test_the_status_mail_lists_what_was_accepted_and_says_nothing_of_it_otherwise(
+    tmp_path: Path, pushgate: Run
+):
+    _roadmap(tmp_path, pushgate)
+    said = ("--by", "Ian", "--until", "2099-01-01", "--reason", "known bug")
+    assert pushgate("triage", "accept", *PAIR, *said).exit_code == 0
+    # Made now (by the clock): as of a moment before, the mail says nothing of it.
+    before = pushgate("roadmap", "status", "--now", "2026-01-01")
+    assert before.exit_code == 0, before.output
+    assert "Accepted regressions" not in before.output
+    mail = pushgate("roadmap", "status", "--now", "2098-12-01").output
+    tail = " ".join(mail[mail.index("Accepted regressions") :].split())
+    assert tail == (
+        "Accepted regressions (1): * test-amd64-amd64-pair guest-migrate, "
+        "accepted by Ian until 2099-01-01: known bug"
+    )
+    markdown = pushgate("roadmap", "status", "--now", "2098-12-01", "--format", "markdown")
+    assert "## Accepted regressions (1)" in markdown.output
+    twin = json.loads(
+        pushgate("roadmap", "status", "--now", "2098-12-01", "--format", "json").output
+    )
+    assert [(a["job"], a["by"]) for a in twin["accepted"]] == [(PAIR[0], "Ian")]
+    # After it expired, nothing again.
+    after = pushgate("roadmap", "status", "--now", "2099-01-03").output
+    assert "Accepted regressions" not in after
