@@ -50,6 +50,7 @@ from web.cli_compare import compare
 from web.cli_pull import pull
 from web.cli_roadmap import feature, features, links, roadmap, sent_to
 from web.cli_tokens import token
+from web.cli_triage import triage
 from web.context import ALLOW_FILE, DEMO_DATABASE, FORMAT, Context, Group, parse_now
 from web.progress import QUIET, Reporter
 from web.twin import to_json
@@ -656,5 +657,5 @@ def demo(
 
 # The command families that live in modules of their own.
 
-for command in (roadmap, features, feature, links, token, pull, compare):
+for command in (roadmap, features, feature, links, token, pull, compare, triage):
     main.add_command(command)
