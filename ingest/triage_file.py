@@ -52,10 +52,10 @@ class _Lines:
         return next((i + 1 for i, line in enumerate(self.lines) if pattern.match(line)), 1)
 
 
-def _rule(table: Any, index: int) -> Rule:
-    where = f"rule number {index + 1}"
+def read_rule(table: Any, where: str = "the rule") -> Rule:
+    """Read one rule from a table of the file's keys (or a JSON object of them)."""
     if not isinstance(table, dict):
-        raise RuleError("name", f"{where} is not a table: write it under [[rule]]")
+        raise RuleError("name", f"{where} is not a table of the keys {', '.join(RULE_KEYS)}")
     if isinstance(table.get("name"), str):
         where = f"rule {table['name']!r}"
     for key in table:
@@ -100,7 +100,7 @@ def read_rules(text: str, source: str) -> tuple[Rule, ...]:
     first: dict[str, int] = {}
     for index, table in enumerate(tables):
         try:
-            rule = _rule(table, index)
+            rule = read_rule(table, f"rule number {index + 1}")
         except RuleError as exc:
             raise TriageFileError(f"{source}, line {lines.of(index, exc.key)}: {exc}") from None
         line = lines.of(index, "name")
