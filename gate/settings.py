@@ -70,6 +70,7 @@ class Settings:
     smtp_user: str = ""
     smtp_password: str = ""
     mail_from: str = "pushgate@localhost"
+    secret_key: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
@@ -305,5 +306,11 @@ SETTINGS: dict[str, Setting] = {
         "PUSHGATE_MAIL_FROM",
         Settings.mail_from,
         "The From address of the mails pushgate sends.",
+    ),
+    "secret_key": Setting(
+        "PUSHGATE_SECRET_KEY",
+        Settings.secret_key,
+        "Key that signs the web session of who signed in with an API token to add known issues "
+        "from a cluster's page; the same for every worker, kept secret (empty: the form is off).",
     ),
 }

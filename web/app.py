@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from gate import __version__
 from gate.readiness import Readiness
 from gate.settings import Settings
-from web import api, assets, compare, db, feed, pages, push, releases, triage
+from web import api, assets, compare, db, feed, pages, push, releases, triage, triage_accept
 from web.args import FlightNumber, Segment, Segments, carry_as_of
 from web.assets import PLOTLY_JS, asset_url
 
@@ -62,7 +62,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create the app; `test_config` overrides the settings (e.g. DATABASE_URL, NOW)."""
     app = Flask(__name__)
     settings = Settings.from_env(os.environ)
-    app.config.from_mapping(DATABASE_URL=settings.database_url, NOW=settings.now or None)
+    app.config.from_mapping(
+        DATABASE_URL=settings.database_url,
+        NOW=settings.now or None,
+        SECRET_KEY=settings.secret_key or None,  # signs the session of the triage form's login
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
     if test_config is not None:
         app.config.from_mapping(test_config)
     db.init_app(app, Settings.from_env(os.environ, database_url=app.config["DATABASE_URL"]))
@@ -76,6 +81,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(feed.bp)
     app.register_blueprint(releases.bp)
     app.register_blueprint(compare.bp)
+    app.register_blueprint(triage_accept.bp)
     app.register_blueprint(assets.bp)
     app.jinja_env.globals["asset_url"] = asset_url
     app.register_error_handler(HTTPException, _error)

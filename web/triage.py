@@ -1,97 +1,190 @@
-"""The triage API: POST /api/v1/triage/accept accepts a blocking step for a release (or
-withdraws it), with a bearer token; GET /api/v1/triage/accepted lists what holds."""
+"""Known issues from the web: the rules' API (a bearer token, like the push API) and the form on
+a failure cluster's page, behind a token login kept in a signed session cookie.
+
+Every form here carries a per-session random token (`csrf`), checked on each POST, so that
+another site cannot make a signed-in browser post one. The session needs the app's SECRET_KEY
+(PUSHGATE_SECRET_KEY): without it the form says so and nobody can sign in.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
-from flask import Blueprint, abort, jsonify, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import session as cookie
 
-from gate.acceptance import AcceptanceError, acceptance
-from gate.keep.days import keep_days
-from gate.model import TestKey
-from gate.pages.acceptance import accepted
+from gate.pages.triage import triage_rules
+from gate.read.failures import ClusterPage
+from gate.read.triage import RuleDraft, draft_for
 from gate.store import tokens
-from gate.store.acceptance import NotAccepted, save_acceptance
 from gate.store.db import unit_of_work
-from gate.store.roadmap import UnknownRelease, release_record
-from web.db import engine, now, session, settings
+from gate.store.triage import Saved, save_rule
+from gate.triage import Kind, Rule, RuleError
+from ingest.triage_file import RULE_KEYS, read_rule
+from web import db
 from web.push import authorize
 from web.twin import to_json
 
-bp = Blueprint("triage", __name__, url_prefix="/api/v1/triage")
+bp = Blueprint("triage", __name__)
+CODES = {Saved.CREATED: 201, Saved.CHANGED: 201, Saved.UNCHANGED: 200}
 
-FIELDS = ("release", "job", "testid", "by", "until", "reason", "withdraw")
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Whether the triage form can be used, and who signed in to it."""
+
+    enabled: bool  # the app has a SECRET_KEY to sign the session with
+    by: str | None
+
+
+def _moment() -> datetime:
+    """The moment a change is made: the app's fixed NOW (as the demo and the tests have), else
+    the clock; never a page's `?as_of=`, which a form's address carries."""
+    fixed: datetime | None = current_app.extensions[db.EXTENSION]["now"]
+    return fixed if fixed is not None else datetime.now(UTC)
 
 
 def _refuse(code: int, message: str) -> NoReturn:
     abort(code, description=message)
 
 
-def _text(body: dict[str, Any], name: str) -> str:
-    value = body.get(name, "")
-    if not isinstance(value, str):
-        _refuse(400, f"field {name} must be a string")
-    return value.strip()
-
-
-def _until(body: dict[str, Any], withdraw: bool, today: date) -> date:
-    text = _text(body, "until")
-    if not text:
-        if withdraw:
-            return today
-        _refuse(400, "an acceptance has an expiry: give until as YYYY-MM-DD")
+def _rule(values: Any, where: str) -> Rule:
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        _refuse(400, f"until must be a date YYYY-MM-DD, got {text!r}")
+        return read_rule(values, where)
+    except RuleError as exc:
+        _refuse(400, str(exc))
 
 
-@bp.post("/accept")
-def accept() -> Any:
-    """Keep an acceptance made by the token's holder (`by` names someone else); 201 accepted,
-    200 withdrawn, 400 refused, 404 no such release."""
-    name = authorize()
+def _save(rule: Rule, by: str) -> Saved:
+    at = _moment()
+    with unit_of_work(db.engine()) as unit:
+        tokens.mark_used(unit, by, at)
+        return save_rule(unit, rule, at, by)
+
+
+@bp.get("/api/v1/triage/rules")
+def rules() -> Any:
+    """The rules in force at the moment shown, each with who made its version and when."""
+    return jsonify(to_json(triage_rules(db.session(), db.now())))
+
+
+@bp.post("/api/v1/triage/rules")
+def post_rule() -> Any:
+    """Keep one rule from a JSON object; the bearer token's name is who made it."""
+    by = authorize()
     body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        _refuse(400, "send the acceptance as a JSON object")
-    unknown = sorted(set(body) - set(FIELDS))
-    if unknown:
-        _refuse(400, f"unknown field {unknown[0]!r} (known: {', '.join(FIELDS)})")
-    withdraw = body.get("withdraw", False)
-    if not isinstance(withdraw, bool):
-        _refuse(400, "field withdraw must be true or false")
-    moment = datetime.now(UTC)
-    until = _until(body, withdraw, moment.date())
-    key = TestKey(_text(body, "job"), _text(body, "testid"))
-    with unit_of_work(engine()) as unit:
-        try:
-            release = release_record(unit, _text(body, "release") or None).name
-            made = acceptance(
-                release,
-                key,
-                _text(body, "by") or name,
-                _text(body, "reason"),
-                until,
-                moment,
-                withdrawn=withdraw,
-            )
-            save_acceptance(unit, made)
-        except UnknownRelease as exc:
-            _refuse(404, str(exc))
-        except (AcceptanceError, NotAccepted) as exc:
-            _refuse(400, str(exc))
-        tokens.mark_used(unit, name, moment)
-        keep_days(unit, settings().policy())
-    return jsonify(to_json(made)), 200 if withdraw else 201
+    if body is None:
+        _refuse(400, f"send the rule as a JSON object with the keys {', '.join(RULE_KEYS)}")
+    rule = _rule(body, "the rule")
+    saved = _save(rule, by)
+    return jsonify(rule=to_json(rule), saved=saved.value, by=by), CODES[saved]
 
 
-@bp.get("/accepted")
-def accepted_now() -> Any:
-    """What is accepted for a release (`?release=`, default the newest) as of `?as_of=`."""
-    try:
-        found = accepted(session(), now(), request.args.get("release") or None)
-    except UnknownRelease as exc:
-        _refuse(404, str(exc))
-    return jsonify(to_json(found))
+def _signing() -> bool:
+    return bool(current_app.secret_key)
+
+
+def _csrf_checked() -> None:
+    expected = cookie.get("csrf")
+    given = request.form.get("csrf", "")
+    if not isinstance(expected, str) or not hmac.compare_digest(expected, given):
+        _refuse(
+            400, "the form is stale or came from another site: reload the page and send it again"
+        )
+
+
+def _signed_in() -> str:
+    """Return who signed in to this session, if their token is still active; else refuse."""
+    by = cookie.get("by") if _signing() else None
+    active = {t.name for t in tokens.list_all(db.session()) if t.active}
+    if not isinstance(by, str) or by not in active:
+        _refuse(401, "sign in with an API token first (/login)")
+    return by
+
+
+@bp.app_template_global("csrf_token")
+def csrf_token() -> str:
+    """Return this session's form token, made on first use."""
+    if "csrf" not in cookie:
+        cookie["csrf"] = secrets.token_urlsafe(32)
+    found: str = cookie["csrf"]
+    return found
+
+
+@bp.app_template_global("triage_signed_in")
+def signed_in() -> SignedIn:
+    """Say whether the triage form is on, and who signed in to it."""
+    by = cookie.get("by") if _signing() else None
+    return SignedIn(_signing(), by if isinstance(by, str) else None)
+
+
+@bp.app_template_global("rule_draft")
+def rule_draft(page: ClusterPage) -> RuleDraft:
+    return draft_for(page)
+
+
+@bp.app_template_global("triage_kinds")
+def kinds() -> list[Kind]:
+    return list(Kind)
+
+
+def _local(target: str | None) -> str:
+    """Return where to go after signing in: a path of this app, never another site."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return url_for("pages.failures")
+
+
+@bp.get("/login")
+def login() -> Any:
+    return render_template("login.html", next=_local(request.args.get("next")), error=None)
+
+
+@bp.post("/login")
+def post_login() -> Any:
+    """Sign in with an API token: its name is kept in the signed session, never the token."""
+    if not _signing():
+        _refuse(503, "signing in needs PUSHGATE_SECRET_KEY, which this server does not set")
+    _csrf_checked()
+    target = _local(request.form.get("next"))
+    name = tokens.check(db.session(), request.form.get("token", "").strip())
+    if name is None:
+        page = render_template("login.html", next=target, error="that token is unknown or revoked")
+        return page, 401
+    cookie.clear()
+    cookie["by"] = name
+    cookie["csrf"] = secrets.token_urlsafe(32)  # a new session, a new form token
+    return redirect(target, 303)
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    if _signing():
+        _csrf_checked()
+        cookie.clear()
+    return redirect(_local(request.form.get("next")), 303)
+
+
+@bp.post("/failures/<digest>/rules")
+def add_rule(digest: str) -> Any:
+    """Keep a rule from the form on a cluster's page, made by who signed in."""
+    by = _signed_in()
+    _csrf_checked()
+    values = {key: request.form.get(key, "").strip() for key in RULE_KEYS}
+    values = {key: value for key, value in values.items() if value or key in ("name", "kind")}
+    rule = _rule(values, "the rule")
+    _save(rule, by)
+    return redirect(url_for("pages.failure", digest=digest), 303)

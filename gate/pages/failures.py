@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from gate.pages.triage import cluster_triage
 from gate.read.failures import (
     CLUSTERS,
     OCCURRENCES,
@@ -60,4 +61,4 @@ def failure_cluster(session: Session, digest: str, now: datetime) -> ClusterPage
         sig,
     )
     listed = occurrences(session, sig, now, OCCURRENCES)
-    return ClusterPage(cluster, tuple(listed), len(listed))
+    return cluster_triage(session, ClusterPage(cluster, tuple(listed), len(listed)), sig, now)

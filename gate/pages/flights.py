@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from gate.changes import Commits, History, people
 from gate.model import Flight, Judgement, Verdict
 from gate.pages.branch import flight_age
+from gate.pages.triage import flight_triage
 from gate.policy import Policy
 from gate.read.flights import (
     BisectHint,
@@ -112,9 +113,10 @@ def flight_detail(
     if read:  # the report names people only when some tree's commits could be read
         context = dataclasses.replace(context, people=people(read))
     hints = bisect_hints(session, flight, judgement, policy, log)
-    return flight_page(
+    page = flight_page(
         flight, judgement, context, previous_flight=previous, changes=changes, bisect=hints
     )
+    return flight_triage(session, page, now)
 
 
 class _Log:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gate.model import Classification, Status
+from gate.triage import Known, Tally
 
 CLUSTERS = 200  # clusters the list shows
 OCCURRENCES = 200  # occurrences a cluster's page lists, the newest first
@@ -50,6 +51,7 @@ class Occurrence:
     host: str | None
     status: Status
     classification: Classification | None
+    known: Known | None = None  # what a known issue's rule says it is
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class ClusterPage:
     cluster: Cluster
     occurrences: tuple[Occurrence, ...]
     shown: int  # the occurrences listed (the newest `OCCURRENCES`)
+    triage: Tally | None = None  # how many of its failures are known; None without rules
 
 
 def ordered(clusters: Sequence[Cluster]) -> list[Cluster]:

@@ -33,6 +33,7 @@ from gate.report import (
     summary,
 )
 from gate.trends import FlightAge, PushAge
+from gate.triage import Known, Tally
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class FailureLine:
     in_flight: int | None
     summary: str
     section: Analysis
+    known: Known | None = None  # what a known issue's rule says it is
 
     @classmethod
     def of(cls, finding: Finding, *, compared: bool) -> FailureLine:
@@ -233,6 +235,7 @@ class FlightPage:
     changes: tuple[TreeRange, ...] = ()
     people: tuple[str, ...] | None = None
     bisect: tuple[BisectHint, ...] = ()
+    triage: Tally | None = None  # how many of its failures are known; None without rules
 
 
 def _age(seen: FlightAge | None) -> AgeLine | None:

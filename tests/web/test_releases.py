@@ -48,6 +48,7 @@ def test_the_twin_is_the_commands_json(client, example_db):
         "unowned",
         "gate",
         "text",
+        "accepted",
     }
 
 

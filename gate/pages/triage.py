@@ -1,0 +1,61 @@
+"""Known issues on the pages: the rules in force at the moment shown, applied to the failures
+a page lists (and only those), so that a rule applies to past failures as well as new ones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from gate.read.failures import ClusterPage
+from gate.read.flights import FlightPage
+from gate.read.triage import triaged_cluster, triaged_flight
+from gate.store.triage import (
+    RuleVersion,
+    failing_counts,
+    failing_in_flight,
+    failing_of_signature,
+    rules_in_force,
+    versions_in_force,
+)
+from gate.triage import Known, Tally, in_order, known_of
+
+
+def flight_triage(session: Session, page: FlightPage, now: datetime) -> FlightPage:
+    """Classify a flight page's failing steps by the rules in force at `now`; the page as it
+    was when no rule is."""
+    rules = in_order(rules_in_force(session, now))
+    if not rules:
+        return page
+    known: dict[tuple[str, str], Known | None] = {}
+    for failing in failing_in_flight(session, page.flight):
+        key = (failing.job, failing.testid)
+        # A step tried twice is known when either attempt is.
+        known[key] = known.get(key) or known_of(rules, failing)
+    return triaged_flight(page, known)
+
+
+def cluster_triage(
+    session: Session, page: ClusterPage, signature_id: int, now: datetime
+) -> ClusterPage:
+    """Classify a cluster's listed occurrences and count its known failures by the rules in
+    force at `now`; the page as it was when no rule is."""
+    rules = in_order(rules_in_force(session, now))
+    if not rules:
+        return page
+    counts = failing_counts(session, [signature_id], now)
+    tally = Tally(
+        sum(n for _sig, failing, n in counts if known_of(rules, failing) is not None),
+        sum(n for _sig, _failing, n in counts),
+    )
+    known: dict[tuple[int, str, str], Known | None] = {}
+    flights = [o.flight for o in page.occurrences]
+    for flight, failing in failing_of_signature(session, signature_id, flights):
+        key = (flight, failing.job, failing.testid)
+        known[key] = known.get(key) or known_of(rules, failing)
+    return triaged_cluster(page, known, tally)
+
+
+def triage_rules(session: Session, now: datetime) -> list[RuleVersion]:
+    """The rules in force at `now`, by name, each with who made its version and when."""
+    return versions_in_force(session, now)
