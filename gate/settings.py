@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
+from gate.alerts import Event, events_of
 from gate.policy import Policy
 
 MIB = 1024 * 1024
@@ -58,6 +59,7 @@ class Settings:
     base_url: str = ""
     webhooks: str = ""
     webhook_timeout: float = 5.0
+    webhook_events: str = "alerts"
     pull_timeout: float = 30.0
     pull_token: str = ""
     pull_user: str = ""
@@ -94,12 +96,21 @@ class Settings:
             else:
                 values[f.name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        found = cls(**values)
+        found.webhook_event_set()  # a word it does not know stops the command or the app at once
+        return found
 
     @property
     def webhook_base_url(self) -> str:
         """The address that webhooks' links start with: `base_url`, else the local server's."""
         return self.base_url or LOCAL_ADDRESS
+
+    def webhook_event_set(self) -> frozenset[Event]:
+        """Return the events the webhooks are told of (`gate.alerts.events_of`)."""
+        try:
+            return events_of(self.webhook_events)
+        except ValueError as exc:
+            raise SettingsError(f"PUSHGATE_WEBHOOK_EVENTS: {exc}") from None
 
     def policy(self) -> Policy:
         """Return the gate policy these settings describe."""
@@ -237,12 +248,18 @@ SETTINGS: dict[str, Setting] = {
     "webhooks": Setting(
         "PUSHGATE_WEBHOOKS",
         Settings.webhooks,
-        "Space-separated URLs that get a JSON POST each time a flight is judged.",
+        "Space-separated URLs that get a JSON POST for each alert (PUSHGATE_WEBHOOK_EVENTS).",
     ),
     "webhook_timeout": Setting(
         "PUSHGATE_WEBHOOK_TIMEOUT",
         Settings.webhook_timeout,
         "Seconds a webhook may take to answer before it is tried again.",
+    ),
+    "webhook_events": Setting(
+        "PUSHGATE_WEBHOOK_EVENTS",
+        Settings.webhook_events,
+        "What the webhooks are told of: `alerts` (once when a regression episode opens or "
+        "closes, or a feature's readiness changes), `flights` (every judged flight), or both.",
     ),
     "pull_timeout": Setting(
         "PUSHGATE_PULL_TIMEOUT",

@@ -1,4 +1,5 @@
-"""Tell other systems that a flight was judged: a small JSON POST to each configured webhook.
+"""Tell other systems what a judged flight changed: a small JSON POST to each configured webhook,
+once per alert (an episode opened or closed, a feature's readiness changed) or once per flight.
 
 A webhook that fails is logged and tried a few times, in the background; it never fails or slows
 the ingest.
@@ -11,11 +12,14 @@ import threading
 import time
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
 from gate import __version__
+from gate.alerts import Event
 from gate.model import Flight, Judgement
+from gate.pages.alerts import Alerts
 from gate.report import described
 from gate.settings import Settings
 
@@ -26,6 +30,7 @@ TRIES = 3
 def payload(flight: Flight, judgement: Judgement, base_url: str) -> dict[str, Any]:
     """Return what a webhook is told about a judged flight."""
     return {
+        "event": Event.FLIGHT.value,
         "flight": flight.number,
         "branch": flight.branch,
         "verdict": judgement.verdict.value,
@@ -102,3 +107,36 @@ def drain(timeout: float | None = None) -> None:
         waiting = list(_pending)
     for thread in waiting:
         thread.join(timeout)
+
+
+def alert_payloads(alerts: Alerts, flight: int, base_url: str) -> list[dict[str, Any]]:
+    """Return what the webhooks are told of the alerts a flight raised, one body each."""
+    base = base_url.rstrip("/")
+    bodies: list[dict[str, Any]] = []
+    for change, key in alerts.episodes:
+        bodies.append(
+            {
+                "event": change.event.value,
+                "branch": alerts.branch,
+                "flight": flight,
+                "job": key.job,
+                "testid": key.testid,
+                "opened": change.opened,
+                "closed": change.closed,
+                "link": f"{base}/regressions/?branch={quote(alerts.branch)}",
+            }
+        )
+    for said in alerts.readiness:
+        bodies.append(
+            {
+                "event": Event.READINESS_CHANGED.value,
+                "branch": alerts.branch,
+                "release": alerts.release,
+                "flight": flight,
+                "feature": said.slug,
+                "from": said.before.value if said.before is not None else None,
+                "to": said.after.value,
+                "link": f"{base}/features/{quote(said.slug)}",
+            }
+        )
+    return bodies

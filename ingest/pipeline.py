@@ -25,15 +25,17 @@ from typing import Any, BinaryIO
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from gate.alerts import EVENT_SETS, Event
 from gate.allow import AllowList
 from gate.keep.days import keep_days
 from gate.keep.freeze import freeze_due
 from gate.model import Counts, Flight, over_limit
+from gate.pages.alerts import alert_state, alerts_between
 from gate.settings import Settings
 from gate.store.db import DatabaseLocked, analyze, write_retrying
 from gate.store.flights import SaveStatus, save_flight
 from ingest.junit import Overrides, parse_flight
-from ingest.notify import dispatch, payload, webhook_urls
+from ingest.notify import alert_payloads, dispatch, payload, webhook_urls
 from ingest.source import DocumentTooLarge, IngestError, open_capped
 from ingest.texts import StepTexts
 
@@ -82,7 +84,8 @@ class IngestResult:
     too_large: bool = False
     changes: tuple[str, ...] = ()  # the earlier or later flights whose verdict or push it changed
     # What the webhooks are told once the flight's transaction is committed (see `announce`).
-    news: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    # What the webhooks are told, one body each (`announce`), once the flight is committed.
+    news: tuple[dict[str, Any], ...] = field(default=(), repr=False, compare=False)
 
     @classmethod
     def refused(cls, path: str, error: str, *, too_large: bool = False) -> IngestResult:
@@ -226,6 +229,10 @@ def store_parsed(
         reason = parsed.error or "the document could not be read"
         return IngestResult.refused(parsed.path, reason, too_large=parsed.too_large)
     flight = parsed.flight
+    told = settings.webhook_event_set() if webhook_urls(settings) else frozenset()
+    # Alerts are what the flight changed: the state before it is read in its transaction.
+    alerting = bool(told & EVENT_SETS["alerts"])
+    before = alert_state(session, flight.branch, settings.policy(), now) if alerting else None
     saved = save_flight(
         session,
         flight,
@@ -240,10 +247,15 @@ def store_parsed(
     if saved.judgement is not None:  # stored now: a freeze it passed is kept as it stands
         freeze_due(session, settings.policy(), now, arrived=flight)
         keep_days(session, settings.policy())  # and the readiness of the days it changed
-    news: dict[str, Any] | None = None
-    if webhook_urls(settings) and saved.judgement is not None:
+    news: list[dict[str, Any]] = []
+    if told and saved.judgement is not None:
         judged = dataclasses.replace(flight, number=saved.number)
-        news = payload(judged, saved.judgement, settings.webhook_base_url)
+        if Event.FLIGHT in told:
+            news.append(payload(judged, saved.judgement, settings.webhook_base_url))
+        if before is not None:
+            after = alert_state(session, flight.branch, settings.policy(), now)
+            raised = alerts_between(session, before, after)
+            news += alert_payloads(raised, saved.number, settings.webhook_base_url)
     error = None
     if saved.status is SaveStatus.CONFLICT:
         error = f"flight {saved.number} exists with different content"
@@ -256,15 +268,15 @@ def store_parsed(
         counts=Counts.of(flight.steps()),
         verdict=saved.verdict.value,
         changes=tuple(change.sentence() for change in saved.changes),
-        news=news,
+        news=tuple(news),
     )
 
 
 def announce(result: IngestResult, settings: Settings) -> None:
     """Tell the webhooks of a flight judged now; call it once its transaction is committed."""
     urls = webhook_urls(settings)
-    if urls and result.news is not None:
-        dispatch(urls, result.news, timeout=settings.webhook_timeout)
+    for body in result.news if urls else ():
+        dispatch(urls, body, timeout=settings.webhook_timeout)
 
 
 def _open_path(path: str) -> BinaryIO:

@@ -69,6 +69,7 @@ def test_a_judged_flight_is_posted_to_every_webhook(
 ):
     dead = f"http://127.0.0.1:{_closed_port()}/hook"
     monkeypatch.setenv("PUSHGATE_WEBHOOKS", f"{receiver.url} {dead}")
+    monkeypatch.setenv("PUSHGATE_WEBHOOK_EVENTS", "flights")  # every judged flight, as before
     monkeypatch.setenv("PUSHGATE_WEBHOOK_TIMEOUT", "2")
     monkeypatch.setenv("PUSHGATE_BASE_URL", "https://gate.example.org/")
     good = write(
@@ -92,6 +93,7 @@ def test_a_judged_flight_is_posted_to_every_webhook(
     # Sent in the background: the first answer was a 500, so 17001 was tried again after 17002.
     assert sorted(receiver.bodies, key=lambda b: b["flight"]) == [
         {
+            "event": "flight_judged",
             "flight": 17001,
             "branch": "xen-unstable",
             "verdict": "perfect",
@@ -101,6 +103,7 @@ def test_a_judged_flight_is_posted_to_every_webhook(
             "link": "https://gate.example.org/flights/17001",
         },
         {
+            "event": "flight_judged",
             "flight": 17002,
             "branch": "xen-unstable",
             "verdict": "regressions",
@@ -137,3 +140,74 @@ def test_a_webhooks_link_points_at_the_local_server_unless_a_public_address_is_s
     assert Settings.from_env({}).webhook_base_url == "http://127.0.0.1:5000"
     public = Settings.from_env({"PUSHGATE_BASE_URL": "https://gate.example.org"})
     assert public.webhook_base_url == "https://gate.example.org"
+
+
+ROADMAP = """\
+[release]
+name = "9.9"
+branch = "xen-unstable"
+feature_freeze = 2099-03-25
+code_freeze = 2099-04-15
+release = 2099-06-15
+as_of = 2020-03-01
+
+[[feature]]
+slug = "guests"
+title = "Guests start"
+status = "good"
+tests = ["test-amd64-amd64-xl guest-*"]
+"""
+
+
+@pytest.fixture
+def listening() -> Iterator[Receiver]:
+    server = Receiver()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+
+
+def test_the_webhooks_hear_once_when_an_episode_opens_and_closes_and_readiness_changes(
+    pushgate, listening, tmp_path, monkeypatch
+):
+    """By default (`alerts`) a webhook is told what a flight changed, not of every flight."""
+    monkeypatch.setenv("PUSHGATE_WEBHOOKS", listening.url)
+    monkeypatch.setenv("PUSHGATE_BASE_URL", "https://gate.example.org")
+    (tmp_path / "roadmap.toml").write_text(ROADMAP)
+    assert pushgate("roadmap", "import", str(tmp_path / "roadmap.toml")).exit_code == 0
+    good = {"build-amd64 xen-build": P, "test-amd64-amd64-xl guest-start": P}
+    bad = {**good, "test-amd64-amd64-xl guest-start": F}
+    made = [
+        flight(17001, good, xen="a"),
+        flight(17002, bad, xen="b", baseline="a"),
+        flight(17003, bad, xen="b", baseline="a"),  # still blocking: no news
+        flight(17004, good, xen="c", baseline="a"),
+    ]
+    for f in made:
+        result = pushgate("ingest", str(write(f, tmp_path / f"{f.number}.xml")))
+        assert result.exit_code == 0, result.stderr
+    told = [
+        (b["event"], b["flight"], b.get("testid") or b.get("feature")) for b in listening.bodies
+    ]
+    assert sorted(told, key=lambda t: (t[1], t[0])) == [
+        ("readiness_changed", 17001, "guests"),  # from not judged to on track
+        ("episode_opened", 17002, "guest-start"),
+        ("readiness_changed", 17002, "guests"),
+        ("episode_closed", 17004, "guest-start"),
+        ("readiness_changed", 17004, "guests"),
+    ]
+    opened = next(b for b in listening.bodies if b["event"] == "episode_opened")
+    assert opened["opened"] == 17002 and opened["closed"] is None
+    assert opened["link"] == "https://gate.example.org/regressions/?branch=xen-unstable"
+    changed = [b for b in listening.bodies if b["event"] == "readiness_changed"]
+    assert [(b["from"], b["to"]) for b in sorted(changed, key=lambda b: b["flight"])][1:] == [
+        ("on_track", "blocked"),
+        ("blocked", "at_risk"),  # passing again, but half the window failed: below 90%
+    ]
+
+
+def test_a_webhook_event_that_is_no_event_stops_the_command(pushgate, monkeypatch):
+    monkeypatch.setenv("PUSHGATE_WEBHOOK_EVENTS", "alerts everything")
+    result = pushgate("flights")
+    assert result.exit_code == 1
+    assert "'everything' is no webhook event: say alerts, flights or both" in result.output
