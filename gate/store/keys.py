@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from gate.model import (
     TestKey,
 )
-from gate.store.bulk import BRANCH, TEST, batches, in_chunks, insert_ignoring_duplicates
+from gate.store.bulk import BATCH, BRANCH, TEST, batches, in_chunks, insert_ignoring_duplicates
 from gate.store.records import BranchRecord, TestRecord, TestTagRecord
 
 
@@ -45,10 +45,11 @@ def test_ids(
             rows = session.connection().execute(
                 select(TEST.c.id, TEST.c.job, TEST.c.testid).where(TEST.c.job.in_(names))
             )
-            for test_id, job, testid in rows:
-                key = TestKey(job, testid)
-                if key in found:
-                    found[key] = test_id  # the dict keeps its own key object
+            for part in rows.partitions(BATCH):  # a batch of rows at a time, however many
+                for test_id, job, testid in part:
+                    key = TestKey(job, testid)
+                    if key in found:
+                        found[key] = test_id  # the dict keeps its own key object
 
     lookup()
     missing = [key for key, test_id in found.items() if test_id is None]
