@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -319,21 +319,13 @@ def over_limit(flight: Flight) -> str | None:
     a flight or step number above `MAX_NUMBER`, or a text longer than its `FIELD_LIMITS`."""
     if flight.number is not None and not 0 < flight.number <= MAX_NUMBER:
         return f"flight number {flight.number} is out of range (1 to {MAX_NUMBER})"
-    texts: list[tuple[str, str | None]] = [
-        ("branch", flight.branch),
-        ("blessing", flight.blessing),
-        ("intended blessing", flight.intended),
-    ]
     for job in flight.jobs:
-        texts += [("job", job.name), ("host", job.host)]
         for step in job.steps:
             if not 0 <= step.stepno <= MAX_NUMBER:
                 return (
                     f"step number {step.stepno} of {step.key} is out of range (0 to {MAX_NUMBER})"
                 )
-            texts.append(("testid", step.key.testid))
-            texts += [("feature tag", tag) for tag in step.features]
-    for name, value in texts:
+    for name, value in _texts_of(flight):
         if value is not None and len(value) > FIELD_LIMITS[name]:
             shown = value[:40] + "..." if len(value) > 40 else value
             return (
@@ -341,6 +333,21 @@ def over_limit(flight: Flight) -> str | None:
                 f"{FIELD_LIMITS[name]}"
             )
     return None
+
+
+def _texts_of(flight: Flight) -> Iterator[tuple[str, str | None]]:
+    """Yield each text field of a flight with its name, one at a time: a big flight has many."""
+    yield from (
+        ("branch", flight.branch),
+        ("blessing", flight.blessing),
+        ("intended blessing", flight.intended),
+    )
+    for job in flight.jobs:
+        yield from (("job", job.name), ("host", job.host))
+        for step in job.steps:
+            yield "testid", step.key.testid
+            for tag in step.features:
+                yield "feature tag", tag
 
 
 def flight_label(number: int | None, blessing: str | None) -> str | None:

@@ -15,6 +15,7 @@ import dataclasses
 import itertools
 import math
 import re
+import sys
 from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -252,7 +253,8 @@ def _read_case(elem: Any, job: str, excerpt_limit: int, texts: StepTexts) -> tup
         excerpt("\n".join(outputs), excerpt_limit) if outputs else "",
     )
     step = Step(
-        key=TestKey(job, derive_testid(elem.get("classname") or "", name, job)),
+        # Most testids recur in every job (osstest's `xen-boot`...): one string for each serves all.
+        key=TestKey(job, sys.intern(derive_testid(elem.get("classname") or "", name, job))),
         stepno=stepno or UNNUMBERED,
         status=status,
         duration=parse_duration(elem.get("time")),

@@ -199,8 +199,10 @@ def _save_flight(
     assert branch is not None
     number = flight.number if flight.number is not None else _next_number(session)
     flight = dataclasses.replace(flight, number=number)
-    created: set[int] = set()
-    tests = test_ids(session, {s.key for s in flight.steps()}, create=True, created=created)
+    created: list[int] = []  # a list: a big flight's new tests are many, each just once
+    # No set of the keys here: test_ids makes the one dict a big flight's tests need.
+    keys = (step.key for job in flight.jobs for step in job.steps)
+    tests = test_ids(session, keys, create=True, created=created)
     judgement = _judge(session, branch, flight, allow, policy, tests)
     counts = Counts.of(flight.steps())
     session.add(
@@ -227,7 +229,7 @@ def _save_flight(
     tagged = _insert_jobs_and_steps(session, flight, judgement, tests, texts)
     record_failures(session, number)
     record_passes(session, branch, flight)
-    record_flight(session, number, created | tagged)
+    record_flight(session, number, [*created, *tagged.difference(created)])
     first = _first_affected(session, branch, flight, judgement)
     changes = rejudge_from(session, branch, first, allow, policy, skip=number)
     if old_branch is not None and old_branch != branch:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from gate.model import Classification, Status, TestKey, Verdict
+from gate.model import Classification, Flight, Job, Status, Step, TestKey, Verdict
 from gate.store.flights import SaveStatus, list_flights, load_flight, save_flight
 from gate.store.records import StepRecord, TestRecord
 from tests.builders import flight
@@ -198,3 +198,62 @@ def test_the_stored_judgement_keeps_the_lines_of_whole_jobs_and_heisenbug_flight
         (101, "guest-stop", Classification.REGRESSION),
     ]
     assert judgement.verdict is Verdict.REGRESSIONS
+
+
+def _many(number: int, jobs: list[str], testids: int, *, failing: str = "") -> Flight:
+    """A flight of many steps: every job runs `testids` steps, those named `failing` fail."""
+    return Flight(
+        number=number,
+        branch="xen-unstable",
+        revisions={"xen": f"r{number}"},
+        jobs=tuple(
+            Job(
+                job,
+                Status.PASS,
+                tuple(
+                    Step(TestKey(job, f"step-{n}"), n, F if f"step-{n}" == failing else P, 1.0)
+                    for n in range(1, testids + 1)
+                ),
+            )
+            for job in jobs
+        ),
+    )
+
+
+def test_a_flight_of_thousands_of_new_tests_gets_their_ids_in_name_order(engine: Engine):
+    """The new tests of a flight are inserted a batch at a time; their ids still follow
+    "job testid" order across every batch, also where one job's name begins another's (the two
+    jobs' tests then interleave), and each step row names its own test."""
+    jobs = ["xl", "xl-credit2", "xl b", "xl!", "xlz", "pair", "pair-migrate", "build"]
+    first = _many(100, jobs, 400)  # 3,200 new tests: four batches
+    save(engine, first, "d100")
+    later = _many(101, [*jobs, "xl-0", "a-new-job"], 450, failing="step-7")
+    save(engine, later, "d101")
+    with Session(engine) as session:
+        ids = {
+            TestKey(job, testid): test_id
+            for test_id, job, testid in session.execute(
+                select(TestRecord.id, TestRecord.job, TestRecord.testid)
+            )
+        }
+        for number, made in ((100, first), (101, later)):
+            loaded = load_flight(session, number)
+            assert loaded is not None
+            assert [(s.key, s.status) for s in loaded[0].steps()] == [
+                (s.key, s.status) for s in made.steps()
+            ]
+            rows = session.execute(
+                select(TestRecord.job, TestRecord.testid)
+                .join(StepRecord, StepRecord.test_id == TestRecord.id)
+                .where(StepRecord.flight_id == number)
+                .order_by(StepRecord.position)
+            ).all()
+            assert [TestKey(*row) for row in rows] == [s.key for s in made.steps()]
+    assert len(ids) == 10 * 450
+    old = {s.key for s in first.steps()}
+    # The first flight's tests, then the second's new ones, each set in "job testid" order.
+    by_id = sorted(ids, key=ids.__getitem__)
+    assert by_id[: len(old)] == sorted(old, key=str)
+    assert by_id[len(old) :] == sorted(set(ids) - old, key=str)
+    assert by_id[:3] == [TestKey("build", f"step-{n}") for n in (1, 10, 100)]
+    assert TestKey("xl b", "step-1") in by_id[: len(old)]
