@@ -28,6 +28,7 @@ from gate.store.records import (
     TestRecord,
     as_utc,
 )
+from gate.store.roadmap import branch_release
 
 BLOCKING = [c.value for c in Classification if c.blocking]
 
@@ -136,13 +137,9 @@ def features_of_tests(
 
 
 def release_on(session: Session, branch: str) -> str | None:
-    """Return the newest release (by release date) made on a branch, if any."""
-    return session.scalar(
-        select(ReleaseRecord.name)
-        .where(ReleaseRecord.branch == branch)
-        .order_by(ReleaseRecord.release_date.desc(), ReleaseRecord.id.desc())
-        .limit(1)
-    )
+    """Return the name of the newest release (by release date) made on a branch, if any."""
+    found = branch_release(session, branch)
+    return found.name if found is not None else None
 
 
 def branch_of_newest_flight(session: Session, now: datetime) -> str | None:
