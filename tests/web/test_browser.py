@@ -32,6 +32,8 @@ PAGES = {
     "branch": "/branches/xen-unstable",
     "untested": "/features/pvh",
     "search": "/search?q=guest",
+    "failures": "/failures/",
+    "regressions": "/regressions/",
 }
 CHARTS = {"overview": 1, "feature": 2, "branch": 4}
 WIDTHS = (1400, 800, 360)  # a desktop, a narrow window and a phone: no page may overflow them
@@ -300,6 +302,8 @@ DEMO_PAGES = {
     "test": "/tests/test-amd64-i386-xl-multivcpu/guest-localmigrate/x10",
     "branch": "/branches/xen-unstable",
     "search": "/search?q=localmigrate",
+    "failures": "/failures/",
+    "regressions": "/regressions/",
 }
 DEMO_CHARTS = {"overview": 1, "feature": 2, "untested": 1, "branch": 4}
 MILESTONES = {"2013-03-25", "2013-04-15", "2013-06-15"}  # the release's dates lie ahead
