@@ -19,9 +19,11 @@ SAYS_NOTHING = frozenset(("fail", "failed", "failure", "error", "broken"))
 LONGEST = 200  # characters a signature keeps
 TIME, ADDR, HEX, PATH, HOST, IP, N = "<TIME>", "<ADDR>", "<HEX>", "<PATH>", "<HOST>", "<IP>", "<N>"
 
+# A moment, with its zone when it says one (`Z`, ` Z` as osstest's logs write it, `UTC`, `+01:00`).
+_ZONE = r"(?:\s?(?:Z|UTC)\b|[+-]\d{2}:?\d{2})?"
 _MOMENT = re.compile(
-    r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
-    r"|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
+    rf"\b\d{{4}}-\d{{2}}-\d{{2}}(?:[T ]\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:[.,]\d+)?)?)?{_ZONE}"
+    rf"|\b\d{{1,2}}:\d{{2}}:\d{{2}}(?:[.,]\d+)?\b{_ZONE}"
 )
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+\b")
 _LONG_HEX = re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,}\b")

@@ -79,6 +79,8 @@ def test_the_same_failure_on_another_host_day_and_flight_has_one_signature():
     assert first == second
     assert digest(first or "") == digest(second or "")
     assert signature("guest-start refused a connection", None) != first
+    # osstest's log lines start with their moment and zone.
+    assert signature("2013-03-18 10:22:33 Z executing ssh", None) == "<TIME> executing ssh"
     # A number in a name stays; one with a unit goes.
     assert signature("migrate x10 of sda1 took 5ms", None) == "migrate x10 of sda1 took <N>ms"
 
