@@ -450,3 +450,23 @@ def test_with_a_base_url_every_link_of_the_mail_answers_as_of_its_moment(demo, m
     monkeypatch.delenv("PUSHGATE_BASE_URL")
     plain = CliRunner().invoke(main, ["--database", demo, *COMMAND])
     assert "https://" not in plain.stdout and plain.stdout == GOLDEN.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow  # the demo, as above
+def test_the_demo_ships_known_issues_and_one_accepted_regression(demo):
+    """Its release manager wrote down three known issues on 2013-03-12 and accepted qemu-xen's
+    June restore regression for 4.3 until 2013-06-14."""
+    from web.app import create_app
+
+    client = create_app({"DATABASE_URL": demo, "NOW": "2013-07-31"}).test_client()
+    flight = client.get("/api/v1/flights/16631?as_of=2013-03-18").get_json()
+    assert flight["triage"] == {"known": 20, "total": 21}
+    known = {f["known"]["rule"] for f in flight["failures"] if f["known"]}
+    assert known == {"p2m-locking-on-repeated-migration", "pcipt-card-missing"}
+    # As of a moment before the rules were written down, nothing was known.
+    earlier = client.get("/api/v1/flights/16594?as_of=2013-03-11T20:00").get_json()
+    assert earlier["triage"] is None or earlier["triage"]["known"] == 0
+    june = client.get("/api/v1/features/qemu-upstream-default?as_of=2013-06-05").get_json()
+    assert any("accepted by Stefano until 2013-06-14" in r for r in june["reasons"])
+    later = client.get("/api/v1/features/qemu-upstream-default?as_of=2013-06-20").get_json()
+    assert not any("accepted by Stefano" in r for r in later["reasons"])
