@@ -1,17 +1,22 @@
-"""Atom feeds of the newest flights and their verdicts, for all branches and for one."""
+"""Atom feeds: the newest flights and their verdicts, for all branches and for one, and the
+regression episodes, once when each opens and once when it closes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
-from flask import Blueprint, Response, abort, url_for
+from flask import Blueprint, Response, abort, request, url_for
 
+from gate.alerts import Event
 from gate.pages.flights import flights_page
+from gate.pages.regressions import regressions as regressions_of
 from gate.read.flights import FlightRow
-from web.args import text
-from web.db import now, session
+from gate.read.regressions import RegressionsPage
+from web.args import known_release, release, text
+from web.db import now, session, settings
 
 bp = Blueprint("feed", __name__)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -31,31 +36,91 @@ def _summary(flight: FlightRow) -> str:
     )
 
 
-def render(flights: Sequence[FlightRow], *, title: str, self_url: str, home: str) -> bytes:
-    """Render flights as an Atom feed, newest first."""
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a feed: what it says, where it links, when it happened, its category."""
+
+    title: str
+    link: str
+    at: datetime
+    summary: str
+    category: str
+    key: str = ""  # its id, when the link does not name it alone
+
+
+def render_entries(entries: Sequence[Entry], *, title: str, self_url: str, home: str) -> bytes:
+    """Render entries as an Atom feed, in the order given (newest first)."""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _text(feed, "title", title)
     _text(feed, "id", self_url)
     ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": self_url})
     ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "href": home})
-    # A flight's moment is when it ran (its start; the ingest only when that is not known), so
-    # a feed as of a moment shows no later one.
-    moments = [_moment(flight) for flight in flights]
-    _text(feed, "updated", max(moments, default=datetime(1970, 1, 1, tzinfo=UTC)).isoformat())
+    # An entry's moment is when what it says happened, so a feed as of a moment shows no later one.
+    latest = max((e.at for e in entries), default=datetime(1970, 1, 1, tzinfo=UTC))
+    _text(feed, "updated", latest.isoformat())
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", "pushgate")
-    for flight in flights:
-        link = url_for("pages.flight", number=flight.flight, _external=True)
+    for found in entries:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        _text(entry, "title", flight.subject or f"[{flight.branch} test] {flight.flight}")
-        _text(entry, "id", link)
-        ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": link})
-        _text(entry, "updated", _moment(flight).isoformat())
-        _text(entry, "published", _moment(flight).isoformat())
-        _text(entry, "summary", _summary(flight))
-        ET.SubElement(entry, f"{{{ATOM}}}category", {"term": flight.verdict.value})
+        _text(entry, "title", found.title)
+        _text(entry, "id", found.link + (f"#{found.key}" if found.key else ""))
+        ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": found.link})
+        _text(entry, "updated", found.at.isoformat())
+        _text(entry, "published", found.at.isoformat())
+        _text(entry, "summary", found.summary)
+        ET.SubElement(entry, f"{{{ATOM}}}category", {"term": found.category})
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + bytes(ET.tostring(feed, encoding="utf-8"))
+
+
+def render(flights: Sequence[FlightRow], *, title: str, self_url: str, home: str) -> bytes:
+    """Render flights as an Atom feed, newest first; a flight's moment is when it ran (its
+    start; the ingest only when that is not known)."""
+    entries = [
+        Entry(
+            flight.subject or f"[{flight.branch} test] {flight.flight}",
+            url_for("pages.flight", number=flight.flight, _external=True),
+            _moment(flight),
+            _summary(flight),
+            flight.verdict.value,
+        )
+        for flight in flights
+    ]
+    return render_entries(entries, title=title, self_url=self_url, home=home)
+
+
+def episode_entries(page: RegressionsPage) -> list[Entry]:
+    """Return an entry when each episode of the page opened, and one when it closed, newest
+    first: once per episode, not once per flight it blocked."""
+    found = []
+    for row in (*page.open, *page.closed):
+        step = f"{row.job} {row.testid}"
+        came_in = url_for("pages.flight", number=row.opened_flight, _external=True)
+        found.append(
+            Entry(
+                f"regression: {step} blocks {page.branch} since {row.opened_flight}",
+                came_in,
+                row.opened_at,
+                f"{step} started to block in flight {row.opened_flight}"
+                + (f"; features: {', '.join(row.features)}" if row.features else ""),
+                Event.EPISODE_OPENED.value,
+                key=f"opened-{step}",
+            )
+        )
+        if row.closed_flight is not None and row.closed_at is not None:
+            fixed = url_for("pages.flight", number=row.closed_flight, _external=True)
+            found.append(
+                Entry(
+                    f"fixed: {step} passes again on {page.branch} in {row.closed_flight}",
+                    fixed,
+                    row.closed_at,
+                    f"{step} passed again in flight {row.closed_flight} after blocking "
+                    f"{row.blocked_flights} flight{'s' if row.blocked_flights != 1 else ''}",
+                    Event.EPISODE_CLOSED.value,
+                    key=f"closed-{step}",
+                )
+            )
+    return sorted(found, key=lambda e: e.at, reverse=True)[:ENTRIES]
 
 
 def _moment(flight: FlightRow) -> datetime:
@@ -95,5 +160,26 @@ def branch(branch: str) -> Response:
             title=f"pushgate: flights of {branch}",
             self_url=url_for("feed.branch", branch=branch, _external=True),
             home=url_for("pages.branch", branch=branch, _external=True),
+        )
+    )
+
+
+@bp.get("/regressions/feed.atom")
+def regressions() -> Response:
+    """The regression episodes' feed: an entry when one opens and one when it closes."""
+    data = known_release(
+        regressions_of,
+        session(),
+        settings().policy(),
+        now(),
+        branch=text("branch"),
+        release=release(),
+    )
+    return _atom(
+        render_entries(
+            episode_entries(data),
+            title=f"pushgate: regressions of {data.branch}" if data.branch else "pushgate",
+            self_url=url_for("feed.regressions", _external=True, **request.args),
+            home=url_for("pages.regressions", _external=True, **request.args),
         )
     )

@@ -38,3 +38,31 @@ def test_the_page_its_twin_and_its_csv_list_the_same_episodes(engine: Engine):
     empty = client.get("/api/v1/regressions?as_of=2013-03-02").get_json()
     assert empty["open"] == [] and empty["closed"] == []
     assert client.get("/regressions/?release=1.0").status_code == 404
+
+
+def test_the_feed_has_one_entry_when_an_episode_opens_and_one_when_it_closes(engine: Engine):
+    from xml.etree import ElementTree as ET
+
+    _replay(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    client = create_app({"DATABASE_URL": url, "TESTING": True}).test_client()
+    got = client.get(f"/regressions/feed.atom?{AS_OF}")
+    assert got.status_code == 200 and got.mimetype == "application/atom+xml"
+    atom = "{http://www.w3.org/2005/Atom}"
+    entries = ET.fromstring(got.get_data()).findall(f"{atom}entry")
+    said = [
+        (
+            e.find(f"{atom}category").get("term"),
+            e.find(f"{atom}link").get("href").split("/")[-1].split("?")[0],
+        )
+        for e in entries
+    ]
+    # Newest first: 106 opened, 104 closed what 102 opened; three flights blocked, one entry.
+    assert said == [
+        ("episode_opened", "106"),
+        ("episode_closed", "104"),
+        ("episode_opened", "102"),
+    ]
+    assert len({e.find(f"{atom}id").text for e in entries}) == 3
+    early = client.get("/regressions/feed.atom?as_of=2013-03-02").get_data()
+    assert ET.fromstring(early).findall(f"{atom}entry") == []
