@@ -133,7 +133,10 @@ def signed_in() -> SignedIn:
 
 @bp.app_template_global("rule_draft")
 def rule_draft(page: ClusterPage) -> RuleDraft:
-    return draft_for(page)
+    """The form's first proposal: the cluster's, or the job and testid a row's `t` asked for."""
+    draft = draft_for(page)
+    job, testid = request.args.get("job"), request.args.get("testid")
+    return RuleDraft(job or draft.job, testid or draft.testid, draft.message)
 
 
 @bp.app_template_global("triage_kinds")

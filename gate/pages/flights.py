@@ -22,8 +22,10 @@ from gate.read.flights import (
     changed_trees,
     flight_page,
     regressions,
+    with_clusters,
 )
 from gate.report import ReportContext
+from gate.store.failures import clusters_of_flight
 from gate.store.flight_reads import branch_names, id_of_test, previous_flight, retest_lines
 from gate.store.flights import (
     count_flights,
@@ -116,6 +118,7 @@ def flight_detail(
     page = flight_page(
         flight, judgement, context, previous_flight=previous, changes=changes, bisect=hints
     )
+    page = with_clusters(page, clusters_of_flight(session, number))
     return flight_triage(session, page, now)
 
 

@@ -3,6 +3,7 @@ shaped from the stored flight and what `gate.pages.flights` read beside it."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,6 +96,7 @@ class FailureLine:
     summary: str
     section: Analysis
     known: Known | None = None  # what a known issue's rule says it is
+    cluster: str | None = None  # the digest of its failure's signature (`gate.signature`)
 
     @classmethod
     def of(cls, finding: Finding, *, compared: bool) -> FailureLine:
@@ -372,3 +374,22 @@ def bisect_hint(
     )
     key = finding.step.key
     return BisectHint(key.job, key.testid, finding.ref_flight, since, runs, found)
+
+
+def with_clusters(page: FlightPage, clusters: Mapping[tuple[str, str], str]) -> FlightPage:
+    """Give each failure of a page the cluster of its signature, when it has one."""
+    if not clusters:
+        return page
+
+    def clustered(line: FailureLine) -> FailureLine:
+        # A line of another flight's failure (a heisenbug's) is that flight's cluster, not ours.
+        own = line.stepno is not None and line.in_flight is None
+        found = clusters.get((line.job, line.testid)) if own else None
+        return dataclasses.replace(line, cluster=found) if found else line
+
+    failures = tuple(clustered(f) for f in page.failures)
+    sections = tuple(
+        dataclasses.replace(s, failures=tuple(clustered(f) for f in s.failures))
+        for s in page.sections
+    )
+    return dataclasses.replace(page, failures=failures, sections=sections)

@@ -228,3 +228,15 @@ def occurrences(session: Session, signature_id: int, now: datetime, limit: int) 
         )
         for flight, at, job, testid, host, status, cls in rows
     ]
+
+
+def clusters_of_flight(session: Session, flight: int) -> dict[tuple[str, str], str]:
+    """Return the signature's digest of each failing step of a flight, by (job, testid)."""
+    rows = session.execute(
+        select(TestRecord.job, TestRecord.testid, SignatureRecord.digest)
+        .select_from(FailureRecord)
+        .join(TestRecord, TestRecord.id == FailureRecord.test_id)
+        .join(SignatureRecord, SignatureRecord.id == FailureRecord.signature_id)
+        .where(FailureRecord.flight_id == flight)
+    )
+    return {(job, testid): key for job, testid, key in rows}

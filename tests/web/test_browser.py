@@ -275,6 +275,25 @@ def test_the_keyboard_searches_and_walks_the_rows(page, origin):
     page.wait_for_url(origin + href)
 
 
+def test_t_on_a_failure_of_a_flight_opens_its_clusters_form_for_its_step(page, origin):
+    """A failure's row on a flight's page triages with `t`: its cluster's page, the form
+    proposed for its job and testid."""
+    page.goto(origin + PAGES["flight"])
+    page.keyboard.press("j")
+    row = page.locator("tr.current")
+    assert row.count() == 1
+    wanted = row.get_attribute("data-triage")
+    assert wanted and wanted.startswith("/failures/")
+    page.keyboard.press("t")
+    page.wait_for_url(origin + wanted)
+    assert page.locator("h1").inner_text() == "Failure cluster"
+    assert "job=" in page.url and "testid=" in page.url
+    # Without a secret key the form is off: `t` on an occurrence stays on the page.
+    page.keyboard.press("j")
+    page.keyboard.press("t")
+    assert page.url.startswith(origin + "/failures/")
+
+
 def test_the_search_box_finds_from_any_page(page, origin):
     page.goto(origin + PAGES["branch"])
     page.keyboard.press("/")

@@ -72,3 +72,13 @@ def test_the_bars_scale_to_the_most_failures_and_leave_out_flights_without_any()
     assert (drawn.width, drawn.height) == (9, 16)
     assert drawn.label.endswith(": 0 2 1")
     assert bars((0, 0)) is None and bars(()) is None
+
+
+def test_a_flights_failures_name_their_cluster_and_the_form_takes_a_rows_step(client):
+    flight = client.get("/api/v1/flights/17003").get_json()
+    own = [f for f in flight["failures"] if f["stepno"] is not None and not f["in_flight"]]
+    assert own and all(f["cluster"] for f in own)
+    page = client.get("/flights/17003").get_data(as_text=True)
+    assert f'data-triage="/failures/{own[0]["cluster"]}?job=' in page
+    clusters = client.get("/api/v1/failures").get_json()["clusters"]
+    assert {f["cluster"] for f in own} <= {c["digest"] for c in clusters}

@@ -2,7 +2,9 @@
 // It draws the charts with plotly.js (which the app serves itself, /vendor/plotly.min.js, on
 // the pages that have charts) in place of their words, and gives the keyboard a few keys:
 // "/" goes to the search box, "j" and "k" move through the rows of the page's lists (the
-// blocking list and the features table), Enter opens the row's first link. The headings of a
+// blocking list and the features table), Enter opens the row's first link, and "t" triages the
+// row: on a flight's page it opens the form of the row's failure cluster, on a cluster's page it
+// puts the row's job and testid in the form (or goes to the sign-in, when one is needed). The headings of a
 // table marked data-sortable sort the rows shown by that column (numbers as numbers, then text;
 // a cell's data-sort, when it has one, is what it sorts by), the most first on the first click.
 (function () {
@@ -98,6 +100,32 @@
     current.scrollIntoView({ block: "nearest" });
   }
 
+  function triage(row, event) {
+    if (row.dataset.triage) {
+      event.preventDefault();
+      window.location.assign(row.dataset.triage);
+      return;
+    }
+    if (!row.dataset.job) {
+      return;
+    }
+    event.preventDefault();
+    var form = document.querySelector("form.rule");
+    if (!form) {
+      var signIn = document.querySelector("#add-rule ~ p a[href]");
+      if (signIn) {
+        signIn.click();
+      } else {
+        document.getElementById("add-rule").scrollIntoView();
+      }
+      return;
+    }
+    form.elements.job.value = row.dataset.job;
+    form.elements.testid.value = row.dataset.testid;
+    form.scrollIntoView({ block: "nearest" });
+    form.elements.name.focus();
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented || typing(event.target)) {
       return;
@@ -112,6 +140,8 @@
     } else if (event.key === "j" || event.key === "k") {
       event.preventDefault();
       move(event.key === "j" ? 1 : -1);
+    } else if (event.key === "t" && current) {
+      triage(current, event);
     } else if (event.key === "Enter" && current && !event.target.closest("a, button, summary")) {
       var link = current.querySelector("a[href]");
       if (link) {
