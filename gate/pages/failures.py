@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from gate.pages.triage import cluster_triage
+from gate.pages.triage import cluster_list_triage, cluster_triage
 from gate.read.failures import (
     CLUSTERS,
     OCCURRENCES,
@@ -36,11 +36,12 @@ def failure_clusters(session: Session, now: datetime, *, limit: int = CLUSTERS) 
     window = newest_flights(session, now, TREND_FLIGHTS)
     features = cluster_features(session, ids)
     trend = cluster_trend(session, ids, window)
-    return ClusterList(
+    listed = ClusterList(
         tuple(with_context(c, features, trend, window, id_of[c.digest]) for c in shown),
         len(found),
         limit,
     )
+    return cluster_list_triage(session, listed, {c.digest: id_of[c.digest] for c in shown}, now)
 
 
 def failure_cluster(session: Session, digest: str, now: datetime) -> ClusterPage | None:

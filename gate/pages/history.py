@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gate.model import TestKey
+from gate.pages.triage import test_triage
 from gate.read.history import TestPage, features_served, history_page
 from gate.store.history import runs_of_test
 from gate.store.keys import catalogue
@@ -21,7 +22,8 @@ def test_detail(
     runs = runs_of_test(session, job, testid, now)
     if runs is None:
         return None
-    return history_page(job, testid, runs, _features_of(session, TestKey(job, testid)))
+    page = history_page(job, testid, runs, _features_of(session, TestKey(job, testid)))
+    return test_triage(session, page, now)
 
 
 def _features_of(session: Session, key: TestKey) -> list[str]:

@@ -3,18 +3,21 @@ a page lists (and only those), so that a rule applies to past failures as well a
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from gate.read.failures import ClusterPage
+from gate.read.failures import ClusterList, ClusterPage
 from gate.read.flights import FlightPage
-from gate.read.triage import triaged_cluster, triaged_flight
+from gate.read.history import TestPage, triaged_test
+from gate.read.triage import triaged_cluster, triaged_flight, triaged_list
 from gate.store.triage import (
     RuleVersion,
     failing_counts,
     failing_in_flight,
     failing_of_signature,
+    failing_of_test,
     rules_in_force,
     versions_in_force,
 )
@@ -54,6 +57,35 @@ def cluster_triage(
         key = (flight, failing.job, failing.testid)
         known[key] = known.get(key) or known_of(rules, failing)
     return triaged_cluster(page, known, tally)
+
+
+def test_triage(session: Session, page: TestPage, now: datetime | None) -> TestPage:
+    """Classify a test page's failing runs by the rules in force at `now` (the clock's when
+    None); the page as it was when no rule is."""
+    rules = in_order(rules_in_force(session, now or datetime.now(UTC)))
+    if not rules:
+        return page
+    known: dict[int, Known | None] = {}
+    flights = [h.flight for h in page.history]
+    for flight, failing in failing_of_test(session, page.job, page.testid, flights):
+        known[flight] = known.get(flight) or known_of(rules, failing)
+    return triaged_test(page, known)
+
+
+def cluster_list_triage(
+    session: Session, page: ClusterList, ids: Mapping[str, int], now: datetime
+) -> ClusterList:
+    """Count, for each listed cluster, how many of its failures the rules in force at `now`
+    explain; the list as it was when no rule is."""
+    rules = in_order(rules_in_force(session, now))
+    if not rules:
+        return page
+    tallies: dict[int, list[int]] = {}
+    for sig, failing, n in failing_counts(session, list(ids.values()), now):
+        found = tallies.setdefault(sig, [0, 0])
+        found[0] += n if known_of(rules, failing) is not None else 0
+        found[1] += n
+    return triaged_list(page, {d: Tally(*tallies.get(i, [0, 0])) for d, i in ids.items()})
 
 
 def triage_rules(session: Session, now: datetime) -> list[RuleVersion]:

@@ -38,6 +38,7 @@ class Cluster:
     last_seen: Seen
     features: tuple[str, ...] = ()  # the features its tests are linked to
     trend: tuple[int, ...] = ()  # its failures in each of the newest flights, oldest first
+    triage: Tally | None = None  # how many of its failures known issues explain
 
 
 @dataclass(frozen=True)

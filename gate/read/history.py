@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +12,7 @@ from gate.read.cells import stored_cell
 from gate.roadmap import Feature, linked_tests
 from gate.store.history import TestRun
 from gate.trends import StepRecordView, test_health
+from gate.triage import Known, Tally
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class HistoryEntry:
     ref_flight: int | None
     summary: str
     blocking: bool
+    known: Known | None = None  # what a known issue's rule says its failure is
+    triaged: bool = False  # a failing run the rules were asked about (`known` None: untriaged)
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class TestPage:
     failed_on: tuple[str, ...]
     features: tuple[str, ...]
     history: tuple[HistoryEntry, ...]
+    triage: Tally | None = None  # how many of its failures shown a known issue explains
 
 
 def history_page(
@@ -106,3 +111,14 @@ def features_served(
 ) -> list[str]:
     """Return the slugs of the features of a roadmap that a test serves, in roadmap order."""
     return [f.slug for f in roadmap if linked_tests(f, [key], tags)]
+
+
+def triaged_test(page: TestPage, known: Mapping[int, Known | None]) -> TestPage:
+    """Give each failing run of a test's page what the rules say it is (`known`, by flight,
+    holds each failing run), and the page its tally."""
+    history = tuple(
+        dataclasses.replace(h, known=known[h.flight], triaged=True) if h.flight in known else h
+        for h in page.history
+    )
+    tally = Tally(sum(k is not None for k in known.values()), len(known))
+    return dataclasses.replace(page, history=history, triage=tally)

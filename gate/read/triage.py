@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from gate.read.failures import ClusterPage, Occurrence
+from gate.read.failures import ClusterList, ClusterPage, Occurrence
 from gate.read.flights import FailureLine, FlightPage
 from gate.triage import Known, Tally, common_glob, pattern_of
 
@@ -60,6 +60,12 @@ def triaged_cluster(
 
     occurrences = untriaged_first(classed(o) for o in page.occurrences)
     return dataclasses.replace(page, occurrences=occurrences, triage=tally)
+
+
+def triaged_list(page: ClusterList, tallies: Mapping[str, Tally]) -> ClusterList:
+    """Give each listed cluster the tally of its failures that known issues explain."""
+    clusters = tuple(dataclasses.replace(c, triage=tallies.get(c.digest)) for c in page.clusters)
+    return dataclasses.replace(page, clusters=clusters)
 
 
 @dataclass(frozen=True)

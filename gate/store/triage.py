@@ -220,3 +220,23 @@ def failing_counts(
             for sig, job, testid, host, text, said, count in rows
         ]
     return found
+
+
+def failing_of_test(
+    session: Session, job: str, testid: str, flights: Sequence[int]
+) -> list[tuple[int, Failing]]:
+    """Return one test's failing steps in these flights, with their flight."""
+    found: list[tuple[int, Failing]] = []
+    for chunk in in_chunks(sorted(set(flights))):
+        rows = session.execute(
+            _failing_rows().where(
+                TestRecord.job == job,
+                TestRecord.testid == testid,
+                FailureRecord.flight_id.in_(chunk),
+            )
+        )
+        found += [
+            (flight, Failing(job_, testid_, host, text, message))
+            for flight, job_, testid_, host, text, message in rows
+        ]
+    return found

@@ -466,6 +466,15 @@ def test_the_demo_ships_known_issues_and_one_accepted_regression(demo):
     # As of a moment before the rules were written down, nothing was known.
     earlier = client.get("/api/v1/flights/16594?as_of=2013-03-11T20:00").get_json()
     assert earlier["triage"] is None or earlier["triage"]["known"] == 0
+    # The test's page and the clusters' list count what the rules explain.
+    test = client.get("/api/v1/tests/test-amd64-i386-xl/guest-localmigrate/x10?as_of=2013-03-18")
+    tally = test.get_json()["triage"]
+    assert tally["total"] > 0 and tally["known"] == tally["total"]
+    listed = client.get("/api/v1/failures?as_of=2013-03-18").get_json()["clusters"]
+    x10 = next(c for c in listed if c["signature"].startswith("guest-localmigrate/x10: host"))
+    assert x10["triage"] == {"known": x10["occurrences"], "total": x10["occurrences"]}
+    html = client.get("/failures/?as_of=2013-03-18").get_data(as_text=True)
+    assert f"<td>{x10['occurrences']} of {x10['occurrences']}</td>" in html
     june = client.get("/api/v1/features/qemu-upstream-default?as_of=2013-06-05").get_json()
     assert any("accepted by Stefano until 2013-06-14" in r for r in june["reasons"])
     later = client.get("/api/v1/features/qemu-upstream-default?as_of=2013-06-20").get_json()
