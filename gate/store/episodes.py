@@ -43,9 +43,10 @@ def blocked_steps(
         return []
     later = aliased(StepRecord)
     later_flight = aliased(FlightRecord)
-    # The next pass, walked forward by the (test, flight) index from the blocking step.
+    # The next pass, walked forward by the (test, flight) index from the blocking step: the
+    # first row in flight order, not the least of all (which PostgreSQL would gather first).
     next_pass = (
-        select(func.min(later.flight_id))
+        select(later.flight_id)
         .join(later_flight, later_flight.id == later.flight_id)
         .where(
             later.test_id == StepRecord.test_id,
@@ -55,6 +56,8 @@ def blocked_steps(
             later_flight.blessing.in_(blessings),
             func.coalesce(later_flight.started, later_flight.ingested) <= now,
         )
+        .order_by(later.flight_id)
+        .limit(1)
         .correlate(StepRecord)
         .scalar_subquery()
     )
