@@ -14,7 +14,6 @@ from gate.pages.features import features as features_of
 from gate.pages.features import overview as overview_of
 from gate.pages.flights import flight_detail, flights_page
 from gate.pages.history import test_detail
-from gate.pages.regressions import regressions as regressions_of
 from gate.pages.search import search as find
 from gate.read.features import select_features
 from ingest.git_log import history
@@ -28,9 +27,9 @@ from web.args import (
     required,
     search_query,
     test_key,
-    text,
 )
 from web.db import now, session, settings
+from web.pages import regressions_asked
 from web.twin import to_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -101,14 +100,7 @@ def failures() -> Any:
 
 @bp.get("/regressions")
 def regressions() -> Any:
-    data = known_release(
-        regressions_of,
-        session(),
-        settings().policy(),
-        now(),
-        branch=text("branch"),
-        release=release(),
-    )
+    data = regressions_asked()
     return jsonify(to_json(data))
 
 

@@ -12,11 +12,11 @@ from flask import Blueprint, Response, abort, request, url_for
 
 from gate.alerts import Event
 from gate.pages.flights import flights_page
-from gate.pages.regressions import regressions as regressions_of
 from gate.read.flights import FlightRow
 from gate.read.regressions import RegressionsPage
-from web.args import known_release, release, text
-from web.db import now, session, settings
+from web.args import text
+from web.db import now, session
+from web.pages import regressions_asked
 
 bp = Blueprint("feed", __name__)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -167,14 +167,7 @@ def branch(branch: str) -> Response:
 @bp.get("/regressions/feed.atom")
 def regressions() -> Response:
     """The regression episodes' feed: an entry when one opens and one when it closes."""
-    data = known_release(
-        regressions_of,
-        session(),
-        settings().policy(),
-        now(),
-        branch=text("branch"),
-        release=release(),
-    )
+    data = regressions_asked()
     return _atom(
         render_entries(
             episode_entries(data),

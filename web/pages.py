@@ -20,6 +20,7 @@ from gate.pages.regressions import regressions as regressions_of
 from gate.pages.search import search as find
 from gate.read.failures import TREND_FLIGHTS
 from gate.read.features import DESCENDING_FIRST, SeriesPoint, select_features
+from gate.read.regressions import RegressionsPage
 from gate.store.roadmap import release_branch, release_names
 from ingest.git_log import history
 from web import charts, export, readiness_charts
@@ -180,11 +181,10 @@ def failures() -> str:
     return render_template("failures.html", data=data, trend_flights=TREND_FLIGHTS)
 
 
-@bp.get("/regressions/")
-def regressions() -> str:
-    """The open and recently closed regression episodes of a branch (`?branch=`) or of a
-    release's branch (`?release=`, by default the newest release's)."""
-    data = known_release(
+def regressions_asked() -> RegressionsPage:
+    """The regression episodes the request asks for (`?branch=`, `?release=`, `?as_of=`), as
+    the page, its twin, its CSV and its feed show them."""
+    return known_release(
         regressions_of,
         session(),
         settings().policy(),
@@ -192,20 +192,20 @@ def regressions() -> str:
         branch=text("branch"),
         release=release(),
     )
+
+
+@bp.get("/regressions/")
+def regressions() -> str:
+    """The open and recently closed regression episodes of a branch (`?branch=`) or of a
+    release's branch (`?release=`, by default the newest release's)."""
+    data = regressions_asked()
     return render_template("regressions.html", data=data)
 
 
 @bp.get("/regressions.csv")
 def regressions_csv() -> Response:
     """The regression episodes as the page lists them (open, then recently closed), as CSV."""
-    data = known_release(
-        regressions_of,
-        session(),
-        settings().policy(),
-        now(),
-        branch=text("branch"),
-        release=release(),
-    )
+    data = regressions_asked()
     return export.attachment(export.regressions_csv(data), f"regressions-{data.branch}.csv")
 
 
