@@ -11,6 +11,7 @@ from gate.model import TestKey
 from gate.pages.branch import gate_status
 from gate.pages.readiness import readiness
 from gate.pages.timeline import burn_down, readiness_timeline
+from gate.pages.triage import feature_triage
 from gate.policy import Policy
 from gate.read.branch import Mark
 from gate.read.cells import Cell, stored_cell
@@ -122,7 +123,7 @@ def feature_detail(
         session, release.branch, now, newest=max(GRID_FLIGHTS, policy.window_flights)
     )
     days = readiness_timeline(session, policy, now, release.name, only=slug, today=[found])
-    return feature_page(
+    shown = feature_page(
         found,
         release,
         every,
@@ -131,6 +132,7 @@ def feature_detail(
         tuple(carried_to(session, release.name, slug).get(slug, ())),
         now,
     )
+    return feature_triage(session, shown, now)
 
 
 def _grid(session: Session, keys: list[TestKey], marks: tuple[Mark, ...], page: int) -> Grid:

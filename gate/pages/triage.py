@@ -9,9 +9,15 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from gate.read.failures import ClusterList, ClusterPage
+from gate.read.features import FeaturePage
 from gate.read.flights import FlightPage
 from gate.read.history import TestPage, triaged_test
-from gate.read.triage import triaged_cluster, triaged_flight, triaged_list
+from gate.read.triage import (
+    triaged_cluster,
+    triaged_feature,
+    triaged_flight,
+    triaged_list,
+)
 from gate.store.triage import (
     RuleVersion,
     failing_counts,
@@ -57,6 +63,20 @@ def cluster_triage(
         key = (flight, failing.job, failing.testid)
         known[key] = known.get(key) or known_of(rules, failing)
     return triaged_cluster(page, known, tally)
+
+
+def feature_triage(session: Session, page: FeaturePage, now: datetime) -> FeaturePage:
+    """Classify a feature page's blocking and failing steps by the rules in force at `now`; the
+    page as it was when no rule is."""
+    rules = in_order(rules_in_force(session, now))
+    if not rules:
+        return page
+    known: dict[tuple[int, str, str], Known | None] = {}
+    for flight in sorted({o.flight for o in (*page.blocking, *page.failures)}):
+        for failing in failing_in_flight(session, flight):
+            key = (flight, failing.job, failing.testid)
+            known[key] = known.get(key) or known_of(rules, failing)
+    return triaged_feature(page, known)
 
 
 def test_triage(session: Session, page: TestPage, now: datetime | None) -> TestPage:

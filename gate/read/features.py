@@ -29,6 +29,7 @@ from gate.readiness import (
 from gate.roadmap import Declared, Release
 from gate.store.steps import NotableRow
 from gate.trends import FlightMark
+from gate.triage import Known, Tally
 
 GRID_FLIGHTS = 30
 GRID_ROWS = 50  # steps a page of a feature's grid shows
@@ -45,6 +46,7 @@ class ObservationLine:
     classification: Classification | None
     ref_flight: int | None
     host: str | None = None  # where the job ran, when the flight says so
+    known: Known | None = None  # what a known issue's rule says its failure is (feature page)
 
     @classmethod
     def of(cls, o: Observation) -> ObservationLine:
@@ -258,6 +260,7 @@ class FeaturePage(FeatureRow):
     timeline: tuple[DayReadiness, ...] = ()  # its readiness every day of the cycle
     declarations: tuple[DeclarationLine, ...] = ()  # by the moment shown, newest first
     carried_to: tuple[str, ...] = ()  # the releases it was carried on to
+    triage: Tally | None = None  # how many of its blocking and failing steps known issues explain
 
 
 def grid_order(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from gate.read.failures import ClusterList, ClusterPage, Occurrence
+from gate.read.features import FeaturePage, ObservationLine
 from gate.read.flights import FailureLine, FlightPage
 from gate.triage import Known, Tally, common_glob, pattern_of
 
@@ -60,6 +61,23 @@ def triaged_cluster(
 
     occurrences = untriaged_first(classed(o) for o in page.occurrences)
     return dataclasses.replace(page, occurrences=occurrences, triage=tally)
+
+
+def triaged_feature(
+    page: FeaturePage, known: Mapping[tuple[int, str, str], Known | None]
+) -> FeaturePage:
+    """Give each blocking and failing step of a feature's page what the rules say it is (`known`,
+    by flight, job and testid, holds each failing step), untriaged first, and the page its tally."""
+
+    def classed(lines: tuple[ObservationLine, ...]) -> tuple[ObservationLine, ...]:
+        return untriaged_first(
+            dataclasses.replace(o, known=known.get((o.flight, o.job, o.testid))) for o in lines
+        )
+
+    blocking, failures = classed(page.blocking), classed(page.failures)
+    counted = [o for o in (*blocking, *failures) if (o.flight, o.job, o.testid) in known]
+    tally = Tally(sum(o.known is not None for o in counted), len(counted))
+    return dataclasses.replace(page, blocking=blocking, failures=failures, triage=tally)
 
 
 def triaged_list(page: ClusterList, tallies: Mapping[str, Tally]) -> ClusterList:

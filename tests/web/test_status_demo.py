@@ -466,6 +466,11 @@ def test_the_demo_ships_known_issues_and_one_accepted_regression(demo):
     # As of a moment before the rules were written down, nothing was known.
     earlier = client.get("/api/v1/flights/16594?as_of=2013-03-11T20:00").get_json()
     assert earlier["triage"] is None or earlier["triage"]["known"] == 0
+    feature = client.get("/api/v1/features/qemu-upstream-default?as_of=2013-03-18").get_json()
+    assert feature["triage"] == {"known": 2, "total": 2}
+    assert {o["known"]["rule"] for o in feature["blocking"]} == {
+        "p2m-locking-on-repeated-migration"
+    }
     # The test's page and the clusters' list count what the rules explain.
     test = client.get("/api/v1/tests/test-amd64-i386-xl/guest-localmigrate/x10?as_of=2013-03-18")
     tally = test.get_json()["triage"]
