@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, NoReturn
 
 from flask import (
@@ -26,11 +26,16 @@ from flask import (
 )
 from flask import session as cookie
 
+from gate.acceptance import AcceptanceError, acceptance
+from gate.keep.days import keep_days
+from gate.model import TestKey
 from gate.pages.triage import triage_rules
 from gate.read.failures import ClusterPage
 from gate.read.triage import RuleDraft, draft_for
 from gate.store import tokens
+from gate.store.acceptance import NotAccepted, save_acceptance
 from gate.store.db import unit_of_work
+from gate.store.roadmap import UnknownRelease, release_record
 from gate.store.triage import Saved, save_rule
 from gate.triage import Kind, Rule, RuleError
 from ingest.triage_file import RULE_KEYS, read_rule
@@ -190,4 +195,38 @@ def add_rule(digest: str) -> Any:
     values = {key: value for key, value in values.items() if value or key in ("name", "kind")}
     rule = _rule(values, "the rule")
     _save(rule, by)
-    return redirect(url_for("pages.failure", digest=digest), 303)
+    return redirect(url_for("pages.failure", digest=digest, saved=f"rule {rule.name}"), 303)
+
+
+@bp.post("/failures/<digest>/accept")
+def accept_from_form(digest: str) -> Any:
+    """Accept a blocking step for a release from the form on a cluster's page, by who signed in:
+    readiness only, the push gate stays osstest's (`gate.acceptance`)."""
+    by = _signed_in()
+    _csrf_checked()
+    field = {key: request.form.get(key, "").strip() for key in ("job", "testid", "release")}
+    try:
+        until = date.fromisoformat(request.form.get("until", "").strip())
+    except ValueError:
+        _refuse(400, "give the last day the acceptance holds as YYYY-MM-DD")
+    at = _moment()
+    with unit_of_work(db.engine()) as unit:
+        try:
+            release = release_record(unit, field["release"] or None).name
+            made = acceptance(
+                release,
+                TestKey(field["job"], field["testid"]),
+                by,
+                request.form.get("reason", ""),
+                until,
+                at,
+            )
+            save_acceptance(unit, made)
+        except UnknownRelease as exc:
+            _refuse(404, str(exc))
+        except (AcceptanceError, NotAccepted) as exc:
+            _refuse(400, str(exc))
+        tokens.mark_used(unit, by, at)
+        keep_days(unit, db.settings().policy())  # the days it holds, judged again
+    said = f"{made.key} for {release}, {made.words}"
+    return redirect(url_for("pages.failure", digest=digest, saved=said), 303)

@@ -139,7 +139,11 @@ def test_the_form_is_refused_without_a_login_and_without_the_form_token(store):
     assert client.post(post, data={**form, "csrf": "forged"}).status_code == 400
     assert client.get("/api/v1/triage/rules").get_json() == []
     made = client.post(post, data=form)
-    assert made.status_code == 303 and made.headers["Location"] == f"/failures/{digest}"
+    assert made.status_code == 303
+    assert made.headers["Location"].startswith(f"/failures/{digest}?saved=rule")
+    assert "Kept: rule guest-start-timeout." in client.get(made.headers["Location"]).get_data(
+        as_text=True
+    )
     listed = client.get("/api/v1/triage/rules").get_json()
     assert [(v["rule"]["name"], v["by"]) for v in listed] == [("guest-start-timeout", "ian")]
     page = client.get(f"/failures/{digest}").get_data(as_text=True)
@@ -182,3 +186,31 @@ def test_the_login_page_and_the_form_keep_the_security_headers(store):
             assert answer.headers[name] == value
     cookie = _client(url).get("/login").headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_the_form_accepts_a_blocking_step_for_a_release_by_who_signed_in(store):
+    url, token = store
+    roadmap = ["--database", url, "roadmap", "import", str(EXAMPLES / "xen-4.3" / "roadmap.toml")]
+    assert CliRunner().invoke(main, roadmap).exit_code == 0
+    client = _client(url)
+    digest = _digest(client)
+    post = f"/failures/{digest}/accept"
+    wanted = {"job": "test-amd64-amd64-xl-pcipt-intel", "testid": "guest-start", "release": "4.3"}
+    wanted |= {"until": "2013-08-31", "reason": "no card in the slot"}
+    assert client.post(post, data={**wanted, "csrf": "x"}).status_code == 401
+    _login(client, token)
+    html = client.get(f"/failures/{digest}").get_data(as_text=True)
+    assert 'action="/failures/' + digest + '/accept"' in html and "<option>4.3</option>" in html
+    csrf = CSRF.search(html)
+    assert csrf
+    assert client.post(post, data={**wanted, "csrf": "forged"}).status_code == 400
+    bad = client.post(post, data={**wanted, "until": "soon", "csrf": csrf[1]})
+    assert bad.status_code == 400
+    made = client.post(post, data={**wanted, "csrf": csrf[1]})
+    assert made.status_code == 303 and "saved=" in made.headers["Location"]
+    accepted = client.get("/api/v1/triage/accepted?release=4.3").get_json()["accepted"]
+    assert [(a["job"], a["by"], a["until"]) for a in accepted] == [
+        ("test-amd64-amd64-xl-pcipt-intel", "ian", "2013-08-31")
+    ]
+    page = client.get(made.headers["Location"]).get_data(as_text=True)
+    assert "accepted by ian until 2013-08-31: no card in the slot" in page
