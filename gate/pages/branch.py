@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from gate.pages.triage import branch_triage
 from gate.policy import Policy
 from gate.read.branch import (
     BranchPage,
@@ -92,7 +93,7 @@ def branch_detail(
     keys = keys_of(session, {row.test_id for row in notable})
     candidates = never_pass_candidates(notable)
     release = branch_release(session, branch)
-    return BranchPage(
+    shown = BranchPage(
         branch=branch,
         gate=gate_status(session, branch, policy, now),
         flights=timeline(marks, flight_counts(session, numbers), earlier),
@@ -100,3 +101,4 @@ def branch_detail(
         flaky=flaky_tests(notable, keys),
         release=None if release is None else ReleaseDates.of(release, now),
     )
+    return branch_triage(session, shown, now)

@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from gate.read.branch import BranchPage
 from gate.read.failures import ClusterList, ClusterPage
 from gate.read.features import FeaturePage
 from gate.read.flights import FlightPage
 from gate.read.history import TestPage, triaged_test
 from gate.read.triage import (
+    triaged_branch,
     triaged_cluster,
     triaged_feature,
     triaged_flight,
@@ -63,6 +65,20 @@ def cluster_triage(
         key = (flight, failing.job, failing.testid)
         known[key] = known.get(key) or known_of(rules, failing)
     return triaged_cluster(page, known, tally)
+
+
+def branch_triage(session: Session, page: BranchPage, now: datetime) -> BranchPage:
+    """Classify a branch page's never-passing steps by their newest failure and the rules in
+    force at `now`; the page as it was when no rule is."""
+    rules = in_order(rules_in_force(session, now))
+    if not rules:
+        return page
+    known: dict[tuple[int, str, str], Known | None] = {}
+    for flight in sorted({t.newest_flight for t in page.never_pass}):
+        for failing in failing_in_flight(session, flight):
+            key = (flight, failing.job, failing.testid)
+            known[key] = known.get(key) or known_of(rules, failing)
+    return triaged_branch(page, known)
 
 
 def feature_triage(session: Session, page: FeaturePage, now: datetime) -> FeaturePage:

@@ -13,6 +13,7 @@ from gate.read.release import ReleaseDates
 from gate.store.branch import FlightCounts, Push
 from gate.store.steps import NotableRow
 from gate.trends import FlightAge, FlightMark, PushAge, flaky, is_heisenbug, pass_rate_of
+from gate.triage import Known, Tally
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class NeverPassed:
     testid: str
     runs: int
     newest_flight: int
+    known: Known | None = None  # what a known issue says its newest failure is
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ class BranchPage:
     never_pass: tuple[NeverPassed, ...]
     flaky: tuple[Flaky, ...]
     release: ReleaseDates | None = None  # the milestones of the release made from this branch
+    triage: Tally | None = None  # how many of its never-passing steps known issues explain
 
 
 def timeline(

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from gate.read.branch import BranchPage
 from gate.read.failures import ClusterList, ClusterPage, Occurrence
 from gate.read.features import FeaturePage, ObservationLine
 from gate.read.flights import FailureLine, FlightPage
@@ -78,6 +79,20 @@ def triaged_feature(
     counted = [o for o in (*blocking, *failures) if (o.flight, o.job, o.testid) in known]
     tally = Tally(sum(o.known is not None for o in counted), len(counted))
     return dataclasses.replace(page, blocking=blocking, failures=failures, triage=tally)
+
+
+def triaged_branch(
+    page: BranchPage, known: Mapping[tuple[int, str, str], Known | None]
+) -> BranchPage:
+    """Give each never-passing step of a branch's page what the rules say its newest failure
+    is (`known`, by flight, job and testid), untriaged first, and the page its tally."""
+    lines = untriaged_first(
+        dataclasses.replace(t, known=known.get((t.newest_flight, t.job, t.testid)))
+        for t in page.never_pass
+    )
+    counted = [t for t in lines if (t.newest_flight, t.job, t.testid) in known]
+    tally = Tally(sum(t.known is not None for t in counted), len(counted))
+    return dataclasses.replace(page, never_pass=lines, triage=tally)
 
 
 def triaged_list(page: ClusterList, tallies: Mapping[str, Tally]) -> ClusterList:

@@ -471,6 +471,11 @@ def test_the_demo_ships_known_issues_and_one_accepted_regression(demo):
     assert {o["known"]["rule"] for o in feature["blocking"]} == {
         "p2m-locking-on-repeated-migration"
     }
+    branch = client.get("/api/v1/branches/xen-unstable?as_of=2013-03-18").get_json()
+    assert branch["triage"]["total"] == len(branch["never_pass"]) > 0
+    assert "Known issue" in client.get("/branches/xen-unstable?as_of=2013-03-18").get_data(
+        as_text=True
+    )
     # The test's page and the clusters' list count what the rules explain.
     test = client.get("/api/v1/tests/test-amd64-i386-xl/guest-localmigrate/x10?as_of=2013-03-18")
     tally = test.get_json()["triage"]
