@@ -12,10 +12,12 @@ from flask import Blueprint, Response, abort, request, url_for
 
 from gate.alerts import Event
 from gate.pages.flights import flights_page
+from gate.pages.timeline import readiness_timeline
 from gate.read.flights import FlightRow
 from gate.read.regressions import RegressionsPage
+from gate.read.timeline import DayChange, day_changes, end_of
 from web.args import text
-from web.db import now, session
+from web.db import now, session, settings
 from web.pages import regressions_asked
 
 bp = Blueprint("feed", __name__)
@@ -123,6 +125,22 @@ def episode_entries(page: RegressionsPage) -> list[Entry]:
     return sorted(found, key=lambda e: e.at, reverse=True)[:ENTRIES]
 
 
+def readiness_entries(changes: Sequence[DayChange], release: str) -> list[Entry]:
+    """Return an entry for each day a feature's readiness changed state, dated the day's end."""
+    return [
+        Entry(
+            f"{change.slug}: {change.before.words} -> {change.after.words}",
+            url_for("pages.feature", slug=change.slug, release=release, _external=True),
+            end_of(change.day),
+            f"{change.title} was {change.before.words} and is {change.after.words} "
+            f"at the end of {change.day.isoformat()}",
+            Event.READINESS_CHANGED.value,
+            key=f"{change.day.isoformat()}",
+        )
+        for change in changes
+    ]
+
+
 def _moment(flight: FlightRow) -> datetime:
     return flight.started or flight.ingested
 
@@ -166,11 +184,17 @@ def branch(branch: str) -> Response:
 
 @bp.get("/regressions/feed.atom")
 def regressions() -> Response:
-    """The regression episodes' feed: an entry when one opens and one when it closes."""
+    """The regression episodes' feed: an entry when one opens and one when it closes, and one
+    each day a feature of the branch's release changes its readiness state."""
     data = regressions_asked()
+    entries = episode_entries(data)
+    if data.release is not None:
+        days = readiness_timeline(session(), settings().policy(), now(), data.release)
+        entries += readiness_entries(day_changes(days.features), data.release)
+    entries = sorted(entries, key=lambda e: e.at, reverse=True)[:ENTRIES]
     return _atom(
         render_entries(
-            episode_entries(data),
+            entries,
             title=f"pushgate: regressions of {data.branch}" if data.branch else "pushgate",
             self_url=url_for("feed.regressions", _external=True, **request.args),
             home=url_for("pages.regressions", _external=True, **request.args),

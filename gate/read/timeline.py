@@ -16,7 +16,7 @@ import hashlib
 import heapq
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -287,3 +287,26 @@ def burn_down_of(
     return BurnDown(
         ReleaseDates.of(cycle.rel, now), tuple(counts), Readiness.in_phase(cycle.rel.phase_at(now))
     )
+
+
+@dataclass(frozen=True)
+class DayChange:
+    """A feature whose readiness at the end of a day differs from the day before's."""
+
+    slug: str
+    title: str
+    day: date
+    before: Readiness
+    after: Readiness
+
+
+def day_changes(features: Iterable[FeatureTimeline]) -> list[DayChange]:
+    """Return each change of a feature's readiness from one day to the next, in day order: the
+    feed's readiness events (a feature's first judged day is no change)."""
+    found = [
+        DayChange(f.slug, f.title, today.day, yesterday.readiness, today.readiness)
+        for f in features
+        for yesterday, today in zip(f.days, f.days[1:], strict=False)
+        if today.readiness is not yesterday.readiness
+    ]
+    return sorted(found, key=lambda c: (c.day, c.slug))

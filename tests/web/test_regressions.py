@@ -58,11 +58,23 @@ def test_the_feed_has_one_entry_when_an_episode_opens_and_one_when_it_closes(eng
         for e in entries
     ]
     # Newest first: 106 opened, 104 closed what 102 opened; three flights blocked, one entry.
-    assert said == [
+    assert [e for e in said if e[0].startswith("episode")] == [
         ("episode_opened", "106"),
         ("episode_closed", "104"),
         ("episode_opened", "102"),
     ]
-    assert len({e.find(f"{atom}id").text for e in entries}) == 3
+    # And the release's feature each day its readiness changed state: blocked the day 102 ran,
+    # at risk once 104 passed, blocked again with 106; not once per flight that still blocked.
+    titles = [
+        e.find(f"{atom}title").text
+        for e in entries
+        if e.find(f"{atom}category").get("term") == "readiness_changed"
+    ]
+    assert titles == [
+        "migration: at risk -> blocked",
+        "migration: blocked -> at risk",
+        "migration: on track -> blocked",
+    ]
+    assert len({e.find(f"{atom}id").text for e in entries}) == len(entries)
     early = client.get("/regressions/feed.atom?as_of=2013-03-02").get_data()
     assert ET.fromstring(early).findall(f"{atom}entry") == []
