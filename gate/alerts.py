@@ -85,4 +85,3 @@ def readiness_changes(
         for slug in order
         if slug in after and before.get(slug) is not after[slug]
     ]
-

@@ -11,14 +11,13 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
-from gate.acceptance import AcceptanceError, acceptance
-from gate.keep.days import keep_days
+from gate.acceptance import AcceptanceError
+from gate.keep.acceptance import keep_acceptance
 from gate.model import TestKey
 from gate.pages.acceptance import accepted
 from gate.pages.triage import triage_rules
-from gate.store.acceptance import NotAccepted, save_acceptance
+from gate.store.acceptance import NotAccepted
 from gate.store.db import unit_of_work
-from gate.store.roadmap import release_record
 from gate.store.triage import RuleVersion, rule_versions, rules_in_force, save_plan
 from gate.triage import RulePlan, describe, plan_rules
 from ingest.triage_file import TriageFileError, read_rules
@@ -198,13 +197,21 @@ def triage_accept(
     now = datetime.now(UTC)
     key = TestKey(job, testid)
     with unit_of_work(obj.engine()) as session:
-        name = release_record(session, release).name
         try:
-            made = acceptance(name, key, by, reason, until or now.date(), now, withdrawn=withdraw)
-            save_acceptance(session, made)
+            made = keep_acceptance(
+                session,
+                obj.settings.policy(),
+                release,
+                key,
+                by,
+                reason,
+                until or now.date(),
+                now,
+                withdrawn=withdraw,
+            )
         except (AcceptanceError, NotAccepted) as exc:
             raise click.ClickException(str(exc)) from None
-        keep_days(session, obj.settings.policy())  # the days it holds, judged again
+        name = made.release
     if withdraw:
         click.echo(f"withdrawn: {key} for {name}, by {made.by}")
     else:

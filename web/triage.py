@@ -26,16 +26,16 @@ from flask import (
 )
 from flask import session as cookie
 
-from gate.acceptance import AcceptanceError, acceptance
-from gate.keep.days import keep_days
+from gate.acceptance import AcceptanceError
+from gate.keep.acceptance import keep_acceptance
 from gate.model import TestKey
 from gate.pages.triage import triage_rules
 from gate.read.failures import ClusterPage
 from gate.read.triage import RuleDraft, draft_for
 from gate.store import tokens
-from gate.store.acceptance import NotAccepted, save_acceptance
+from gate.store.acceptance import NotAccepted
 from gate.store.db import unit_of_work
-from gate.store.roadmap import UnknownRelease, release_record
+from gate.store.roadmap import UnknownRelease
 from gate.store.triage import Saved, save_rule
 from gate.triage import Kind, Rule, RuleError
 from ingest.triage_file import RULE_KEYS, read_rule
@@ -212,21 +212,20 @@ def accept_from_form(digest: str) -> Any:
     at = _moment()
     with unit_of_work(db.engine()) as unit:
         try:
-            release = release_record(unit, field["release"] or None).name
-            made = acceptance(
-                release,
+            made = keep_acceptance(
+                unit,
+                db.settings().policy(),
+                field["release"] or None,
                 TestKey(field["job"], field["testid"]),
                 by,
                 request.form.get("reason", ""),
                 until,
                 at,
             )
-            save_acceptance(unit, made)
         except UnknownRelease as exc:
             _refuse(404, str(exc))
         except (AcceptanceError, NotAccepted) as exc:
             _refuse(400, str(exc))
         tokens.mark_used(unit, by, at)
-        keep_days(unit, db.settings().policy())  # the days it holds, judged again
-    said = f"{made.key} for {release}, {made.words}"
+    said = f"{made.key} for {made.release}, {made.words}"
     return redirect(url_for("pages.failure", digest=digest, saved=said), 303)

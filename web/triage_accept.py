@@ -8,14 +8,14 @@ from typing import Any, NoReturn
 
 from flask import Blueprint, abort, jsonify, request
 
-from gate.acceptance import AcceptanceError, acceptance
-from gate.keep.days import keep_days
+from gate.acceptance import AcceptanceError
+from gate.keep.acceptance import keep_acceptance
 from gate.model import TestKey
 from gate.pages.acceptance import accepted
 from gate.store import tokens
-from gate.store.acceptance import NotAccepted, save_acceptance
+from gate.store.acceptance import NotAccepted
 from gate.store.db import unit_of_work
-from gate.store.roadmap import UnknownRelease, release_record
+from gate.store.roadmap import UnknownRelease
 from web.db import engine, now, session, settings
 from web.push import authorize
 from web.twin import to_json
@@ -67,9 +67,10 @@ def accept() -> Any:
     key = TestKey(_text(body, "job"), _text(body, "testid"))
     with unit_of_work(engine()) as unit:
         try:
-            release = release_record(unit, _text(body, "release") or None).name
-            made = acceptance(
-                release,
+            made = keep_acceptance(
+                unit,
+                settings().policy(),
+                _text(body, "release") or None,
                 key,
                 _text(body, "by") or name,
                 _text(body, "reason"),
@@ -77,13 +78,11 @@ def accept() -> Any:
                 moment,
                 withdrawn=withdraw,
             )
-            save_acceptance(unit, made)
         except UnknownRelease as exc:
             _refuse(404, str(exc))
         except (AcceptanceError, NotAccepted) as exc:
             _refuse(400, str(exc))
         tokens.mark_used(unit, name, moment)
-        keep_days(unit, settings().policy())
     return jsonify(to_json(made)), 200 if withdraw else 201
 
 

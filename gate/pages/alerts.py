@@ -14,7 +14,8 @@ from gate.model import TestKey
 from gate.pages.readiness import readiness
 from gate.policy import Policy
 from gate.readiness import Readiness
-from gate.store.episodes import blocked_steps, release_on, test_keys
+from gate.store.episodes import blocked_steps, release_on
+from gate.store.keys import keys_of
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Alerts:
 def alerts_between(session: Session, before: AlertState, after: AlertState) -> Alerts:
     """Return what changed between two states of the same branch."""
     changes = episode_changes(before.episodes, after.episodes)
-    keys = test_keys(session, {c.test_id for c in changes})
+    keys = keys_of(session, {c.test_id for c in changes})
     return Alerts(
         after.branch,
         after.release,

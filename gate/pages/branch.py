@@ -18,7 +18,8 @@ from gate.read.branch import (
     timeline,
 )
 from gate.read.release import ReleaseDates
-from gate.store.branch import branch_marks, flight_counts, keys_of, last_push, runs_among
+from gate.store.branch import branch_marks, flight_counts, last_push, runs_among
+from gate.store.keys import keys_of
 from gate.store.roadmap import branch_release
 from gate.store.steps import notable_steps
 from gate.trends import FlightMark, PushAge, push_age

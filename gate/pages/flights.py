@@ -26,7 +26,7 @@ from gate.read.flights import (
 )
 from gate.report import ReportContext
 from gate.store.failures import clusters_of_flight
-from gate.store.flight_reads import branch_names, id_of_test, previous_flight, retest_lines
+from gate.store.flight_reads import branch_names, previous_flight, retest_lines
 from gate.store.flights import (
     count_flights,
     flight_happened,
@@ -34,6 +34,7 @@ from gate.store.flights import (
     load_flight,
     revisions_of,
 )
+from gate.store.keys import test_ids
 from gate.store.steps import not_passing_since
 
 
@@ -147,8 +148,9 @@ def bisect_hints(
         return ()
     blessings = sorted(policy.blessings(flight.branch))
     firsts: list[tuple[int, int]] = []  # each one's first failing flight and its run's length
+    ids = test_ids(session, [f.step.key for f in wanted], create=False)  # one read for all
     for finding in wanted:
-        test_id = id_of_test(session, finding.step.key)
+        test_id = ids.get(finding.step.key)
         upto = finding.in_flight or flight.number
         since, runs = (
             not_passing_since(session, flight.branch, test_id, upto, blessings)

@@ -16,8 +16,8 @@ from gate.store.episodes import (
     flight_marks,
     opening_clusters,
     release_on,
-    test_keys,
 )
+from gate.store.keys import keys_of
 from gate.store.roadmap import release_branch, release_record
 
 
@@ -46,7 +46,7 @@ def regressions(
     flights = {s.opened for s in found} | {s.closed for s in found if s.closed is not None}
     episodes = episodes_of(
         found,
-        test_keys(session, tests),
+        keys_of(session, tests),
         flight_marks(session, flights),
         opening_clusters(session, [(s.test_id, s.opened) for s in found]),
         features_of_tests(session, release, tests),

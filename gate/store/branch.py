@@ -12,16 +12,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gate.model import Status, TestKey, Verdict
+from gate.model import Status, Verdict
 from gate.store.bulk import in_chunks
-from gate.store.flights import happened_by
 from gate.store.records import (
     BranchRecord,
     FlightRecord,
     FlightStatusRecord,
     StepRecord,
-    TestRecord,
     as_utc,
+    happened_by,
 )
 from gate.trends import FlightMark
 
@@ -132,17 +131,6 @@ def flight_counts(session: Session, numbers: Sequence[int]) -> FlightCounts:
         ):
             blocking[number] = n
     return FlightCounts(dict(statuses), blocking)
-
-
-def keys_of(session: Session, test_ids: Collection[int]) -> dict[int, TestKey]:
-    """Return the (job, testid) of each of these tests."""
-    found: dict[int, TestKey] = {}
-    for chunk in in_chunks(sorted(test_ids)):
-        for test_id, job, testid in session.execute(
-            select(TestRecord.id, TestRecord.job, TestRecord.testid).where(TestRecord.id.in_(chunk))
-        ):
-            found[test_id] = TestKey(job, testid)
-    return found
 
 
 def runs_among(

@@ -12,9 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from gate.episodes import BlockedStep, FlightMark
-from gate.model import Classification, Status, TestKey
+from gate.model import Classification, Status
 from gate.store.bulk import in_chunks
-from gate.store.flights import happened_by
 from gate.store.records import (
     NOTABLE_STEP,
     BranchRecord,
@@ -25,8 +24,8 @@ from gate.store.records import (
     SignatureRecord,
     StepRecord,
     TestFeatureRecord,
-    TestRecord,
     as_utc,
+    happened_by,
 )
 from gate.store.roadmap import branch_release
 
@@ -89,17 +88,6 @@ def flight_marks(session: Session, flights: Collection[int]) -> dict[int, Flight
         )
         for number, started, ingested, revisions in rows:
             found[number] = FlightMark(number, as_utc(started or ingested), dict(revisions or {}))
-    return found
-
-
-def test_keys(session: Session, test_ids: Collection[int]) -> dict[int, TestKey]:
-    """Return the (job, testid) of each of these tests."""
-    found: dict[int, TestKey] = {}
-    for chunk in in_chunks(sorted(set(test_ids))):
-        rows = session.execute(
-            select(TestRecord.id, TestRecord.job, TestRecord.testid).where(TestRecord.id.in_(chunk))
-        )
-        found |= {test_id: TestKey(job, testid) for test_id, job, testid in rows}
     return found
 
 

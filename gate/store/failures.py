@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
@@ -24,6 +24,8 @@ from gate.store.records import (
     TestFeatureRecord,
     TestRecord,
     as_utc,
+    happened_by,
+    started_at,
 )
 
 FAILURE = cast(Table, FailureRecord.__table__)
@@ -90,16 +92,12 @@ def record_failures(session: Session, flight: int) -> int:
     return len(rows)
 
 
-def _started() -> Any:
-    return func.coalesce(FlightRecord.started, FlightRecord.ingested)
-
-
 def clusters(
     session: Session, now: datetime, *, signature_id: int | None = None
 ) -> list[tuple[int, Cluster]]:
     """Return each signature's cluster of the failures in flights that happened by `now` (of
     one signature, when given), with the store's id of the signature."""
-    started = _started()
+    started = started_at()
     query = (
         select(
             FailureRecord.signature_id,
@@ -116,7 +114,7 @@ def clusters(
         .join(SignatureRecord, SignatureRecord.id == FailureRecord.signature_id)
         .join(FlightRecord, FlightRecord.id == FailureRecord.flight_id)
         .join(TestRecord, TestRecord.id == FailureRecord.test_id)
-        .where(started <= now)
+        .where(happened_by(now))
         .group_by(FailureRecord.signature_id, SignatureRecord.digest, SignatureRecord.text)
     )
     if signature_id is not None:
@@ -170,10 +168,7 @@ def cluster_features(session: Session, signature_ids: Sequence[int]) -> dict[int
 def newest_flights(session: Session, now: datetime, size: int) -> list[int]:
     """Return the newest `size` flights (by number) that happened by `now`, oldest first."""
     rows = session.scalars(
-        select(FlightRecord.id)
-        .where(_started() <= now)
-        .order_by(FlightRecord.id.desc())
-        .limit(size)
+        select(FlightRecord.id).where(happened_by(now)).order_by(FlightRecord.id.desc()).limit(size)
     ).all()
     return sorted(rows)
 
@@ -198,7 +193,7 @@ def cluster_trend(
 
 def occurrences(session: Session, signature_id: int, now: datetime, limit: int) -> list[Occurrence]:
     """Return the newest failures of a signature in flights that happened by `now`."""
-    started = _started()
+    started = started_at()
     rows = session.execute(
         select(
             FailureRecord.flight_id,
@@ -212,7 +207,7 @@ def occurrences(session: Session, signature_id: int, now: datetime, limit: int) 
         .join(FlightRecord, FlightRecord.id == FailureRecord.flight_id)
         .join(TestRecord, TestRecord.id == FailureRecord.test_id)
         .join(StepRecord, StepRecord.id == FailureRecord.step_id)
-        .where(FailureRecord.signature_id == signature_id, started <= now)
+        .where(FailureRecord.signature_id == signature_id, happened_by(now))
         .order_by(FailureRecord.flight_id.desc(), StepRecord.position)
         .limit(limit)
     )

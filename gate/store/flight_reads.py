@@ -1,5 +1,5 @@
 """What the flight pages ask of the store beyond a flight itself: the branches there are, the
-retests a flight names, a test's identity, and the flight before one on its branch."""
+retests a flight names, and the flight before one on its branch."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gate.model import TestKey
 from gate.report import FlightLine
-from gate.store.flights import happened_by
-from gate.store.records import BranchRecord, FlightRecord, TestRecord
+from gate.store.records import BranchRecord, FlightRecord, happened_by
 
 
 def branch_names(session: Session) -> list[str]:
@@ -28,13 +26,6 @@ def retest_lines(session: Session, numbers: Collection[int]) -> list[FlightLine]
         ).where(FlightRecord.id.in_(list(numbers)))
     )
     return [FlightLine(number, blessing, intended, log) for number, blessing, intended, log in rows]
-
-
-def id_of_test(session: Session, key: TestKey) -> int | None:
-    """Return the store's id of a (job, testid), or None when no flight ran it."""
-    return session.scalar(
-        select(TestRecord.id).where(TestRecord.job == key.job, TestRecord.testid == key.testid)
-    )
 
 
 def previous_flight(session: Session, branch: str, number: int, now: datetime) -> int | None:

@@ -49,6 +49,7 @@ from gate.store.records import (
     StepRecord,
     TestRecord,
     as_utc,
+    happened_by,
 )
 from gate.store.summaries import forget_flight, record_flight
 from gate.store.timeline import forget_days
@@ -602,11 +603,6 @@ def list_flights(
         )
         for r, name in session.execute(query)
     ]
-
-
-def happened_by(now: datetime) -> Any:
-    """Select the flights that had started (or, lacking a start, were ingested) by `now`."""
-    return func.coalesce(FlightRecord.started, FlightRecord.ingested) <= now
 
 
 def flight_span(

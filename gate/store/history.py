@@ -9,8 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gate.model import Classification, Status
-from gate.store.flights import happened_by
-from gate.store.records import BranchRecord, FlightRecord, JobRecord, StepRecord, TestRecord, as_utc
+from gate.store.records import (
+    BranchRecord,
+    FlightRecord,
+    JobRecord,
+    StepRecord,
+    TestRecord,
+    as_utc,
+    happened_by,
+)
 
 HISTORY_FLIGHTS = 100  # runs of a test its page shows
 

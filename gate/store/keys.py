@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import cast
 
@@ -112,3 +112,14 @@ def catalogue(session: Session) -> Catalogue:
     for test_id, slug in session.execute(select(TestTagRecord.test_id, TestTagRecord.slug)):
         tags[key_of[test_id]].add(slug)
     return Catalogue(ids, {k: frozenset(v) for k, v in tags.items()})
+
+
+def keys_of(session: Session, test_ids: Collection[int]) -> dict[int, TestKey]:
+    """Return the (job, testid) of each of these tests."""
+    found: dict[int, TestKey] = {}
+    for chunk in in_chunks(sorted(test_ids)):
+        for test_id, job, testid in session.execute(
+            select(TestRecord.id, TestRecord.job, TestRecord.testid).where(TestRecord.id.in_(chunk))
+        ):
+            found[test_id] = TestKey(job, testid)
+    return found

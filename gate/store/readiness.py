@@ -20,7 +20,7 @@ from gate.readiness import FlightPoint, Observation
 from gate.roadmap import Feature
 from gate.store.bulk import in_chunks
 from gate.store.findings import findings_elsewhere
-from gate.store.flights import happened_by, job_hosts
+from gate.store.flights import job_hosts
 from gate.store.records import (
     BranchRecord,
     FeatureRecord,
@@ -31,6 +31,7 @@ from gate.store.records import (
     TestFeatureRecord,
     TestRecord,
     as_utc,
+    happened_by,
 )
 from gate.store.steps import not_passing_since, notable_steps
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -478,3 +479,13 @@ class AcceptanceVersionRecord(Base):
     reason: Mapped[str] = mapped_column(Text)
     until: Mapped[date] = mapped_column(Date)
     withdrawn: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+def started_at() -> Any:
+    """The moment a flight happened: its start, or its ingest when it gives none."""
+    return func.coalesce(FlightRecord.started, FlightRecord.ingested)
+
+
+def happened_by(now: datetime) -> Any:
+    """Select the flights that had started (or, lacking a start, were ingested) by `now`."""
+    return started_at() <= now

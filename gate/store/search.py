@@ -14,8 +14,14 @@ from sqlalchemy.orm import Session
 
 from gate.model import Verdict
 from gate.read.search import FlightHit, JobHit, TestHit
-from gate.store.flights import happened_by
-from gate.store.records import BranchRecord, FlightRecord, StepRecord, TestRecord, as_utc
+from gate.store.records import (
+    BranchRecord,
+    FlightRecord,
+    StepRecord,
+    TestRecord,
+    as_utc,
+    happened_by,
+)
 
 
 def flight_hit(session: Session, number: int, now: datetime) -> FlightHit | None:

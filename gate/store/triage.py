@@ -27,6 +27,7 @@ from gate.store.records import (
     TriageRuleRecord,
     TriageRuleVersionRecord,
     as_utc,
+    happened_by,
 )
 from gate.triage import MESSAGE_READ, Failing, Kind, Rule, RulePlan
 
@@ -187,7 +188,6 @@ def failing_counts(
 ) -> list[tuple[int, Failing, int]]:
     """Return the failing steps of these signatures in the flights that happened by `now`,
     alike ones counted together: (signature, what the rules read, how many)."""
-    started = func.coalesce(FlightRecord.started, FlightRecord.ingested)
     message = func.substr(StepRecord.message, 1, MESSAGE_READ)
     found: list[tuple[int, Failing, int]] = []
     for chunk in in_chunks(sorted(set(signature_ids))):
@@ -205,7 +205,7 @@ def failing_counts(
             .join(SignatureRecord, SignatureRecord.id == FailureRecord.signature_id)
             .join(StepRecord, StepRecord.id == FailureRecord.step_id)
             .join(FlightRecord, FlightRecord.id == FailureRecord.flight_id)
-            .where(FailureRecord.signature_id.in_(chunk), started <= now)
+            .where(FailureRecord.signature_id.in_(chunk), happened_by(now))
             .group_by(
                 FailureRecord.signature_id,
                 TestRecord.job,
